@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages nightjar needs. Idempotent and quiet when all is present.
+#   scripts/install-deps.sh          build and test dependencies
+#   scripts/install-deps.sh --bench  also the peers and servers the benchmarks compare against
+#   scripts/install-deps.sh --java   also the JDK and libhdrhistogram-java (to regenerate fixtures)
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libboost-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libssl-dev zlib1g-dev
+  libgtest-dev libgmock-dev
+)
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(wrk nginx-light hey time util-linux) ;;
+    --java) packages+=(default-jdk-headless libhdrhistogram-java) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --bench or --java)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps.sh: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
