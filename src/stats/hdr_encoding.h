@@ -9,6 +9,8 @@
 //   compressed: cookie 0x1c849304, length of the zlib stream, then the zlib-deflated
 //   uncompressed payload.
 // The base64 form is the compressed form in standard base64 (what .hlog lines carry).
+// Like Java, the cookies are written with bit 4 set (0x1c849313, 0x1c849314); readers,
+// ours included, ignore bits 4-7. Counts stop at the bucket of the largest value.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,10 @@ std::string encode_base64(const HdrHistogram& histogram);  // base64 of encode_c
 
 // Decoding accepts the compressed and the uncompressed V2 forms. Errors name what was
 // wrong (bad base64, wrong cookie, truncated payload, corrupt zlib stream, counts beyond
-// the declared range, unsupported word size) and never crash on hostile input.
+// the declared range, unsupported word size) and never crash on hostile input. Allocation
+// is bounded by the range the header declares (create()'s limits), and a payload may not
+// be longer than 9 bytes per bucket of that range. The conversion ratio is ignored
+// (integer histograms only); a non-zero normalizing index offset is refused.
 Result<HdrHistogram> decode(const uint8_t* data, size_t size);
 Result<HdrHistogram> decode_base64(std::string_view text);
 

@@ -1,0 +1,343 @@
+#include "cli/commands.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "common/duration.h"
+#include "load/runner.h"
+#include "output/formatters.h"
+#include "server/test_server.h"
+
+namespace nightjar::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void on_interrupt(int) {
+  if (g_stop.load()) {
+    std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+    std::raise(SIGINT);
+    return;
+  }
+  g_stop.store(true);
+}
+
+void install_interrupt_handler() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "nightjar: error: " << message << "\n";
+  return kExitUsage;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::not_found("cannot read '" + path + "': " + std::strerror(errno));
+  std::ostringstream data;
+  data << in.rdbuf();
+  if (in.bad()) return Status::io_error("error while reading '" + path + "'");
+  return data.str();
+}
+
+Status write_output(const std::string& text, const std::string& path) {
+  if (path.empty() || path == "-") {
+    std::cout << text << std::flush;
+    return {};
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return Status::io_error("cannot write '" + path + "': " + std::strerror(errno));
+  return {};
+}
+
+// The progress line on a terminal: elapsed/remaining, rate, p50/p99, errors.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  void update(const load::Progress& p) {
+    if (!enabled_) return;
+    const int64_t elapsed = std::max<int64_t>(p.elapsed_ns, 0);
+    std::string when = p.elapsed_ns < 0 ? fmt::format("warm-up {}", format_duration_ns(-p.elapsed_ns))
+                                        : format_duration_ns(elapsed / kNanosPerMilli * kNanosPerMilli);
+    if (p.total_ns > 0 && p.elapsed_ns >= 0) {
+      when += fmt::format(" of {}, {} left", format_duration_ns(p.total_ns),
+                          format_duration_ns(std::max<int64_t>(p.total_ns - elapsed, 0) /
+                                             kNanosPerSecond * kNanosPerSecond));
+    }
+    std::fprintf(stderr, "\r\033[K[%s] %.0f req/s  p50 %s  p99 %s  done %lld  errors %lld",
+                 when.c_str(), p.current_rps, format_duration_ns(p.last_p50_ns).c_str(),
+                 format_duration_ns(p.last_p99_ns).c_str(), static_cast<long long>(p.completed),
+                 static_cast<long long>(p.errors));
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void clear() {
+    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+ private:
+  const bool enabled_;
+  bool drawn_ = false;
+};
+
+struct LoadFlags {
+  std::vector<std::string> urls;
+  double rps = 0;
+  std::string duration = "10s";
+  int64_t requests = 0;
+  int connections = 10;
+  int threads = 1;
+  std::string warmup = "0";
+  std::string timeout = "10s";
+  int64_t max_pending = 10000;
+  std::string method = "GET";
+  std::vector<std::string> headers;
+  std::string body;
+  std::string body_file;
+  std::string content_type;
+  std::string output_format = "human";
+  std::string output_file;
+  bool no_progress = false;
+};
+
+void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
+  auto* urls = cmd.add_option("url", f.urls, "Target URL(s), e.g. http://127.0.0.1:8080/ (several: round robin)");
+  if (urls_required) urls->required();
+  cmd.add_option("--rps", f.rps, "Total request rate per second; 0 = closed loop at maximum rate")
+      ->capture_default_str();
+  cmd.add_option("-d,--duration", f.duration, "How long to measure (ns us ms s m h; e.g. 30s, 1m30s)")
+      ->capture_default_str();
+  cmd.add_option("-n,--requests", f.requests, "Stop after this many requests (after warm-up)");
+  cmd.add_option("-c,--connections", f.connections, "Connections, split over the threads")
+      ->capture_default_str();
+  cmd.add_option("-t,--threads", f.threads, "Worker threads, each with its own event loop")
+      ->capture_default_str();
+  cmd.add_option("--warmup", f.warmup, "Warm-up before measuring, excluded from statistics")
+      ->capture_default_str();
+  cmd.add_option("--timeout", f.timeout, "Per-request timeout")->capture_default_str();
+  cmd.add_option("--max-pending", f.max_pending,
+                 "Open loop: arrivals that may wait for a free connection; more are dropped and counted")
+      ->capture_default_str();
+  cmd.add_option("-m,--method", f.method, "HTTP method")->capture_default_str();
+  cmd.add_option("-H,--header", f.headers, "Request header 'Name: value' (repeatable)");
+  cmd.add_option("--body", f.body, "Request body");
+  cmd.add_option("--body-file", f.body_file, "Read the request body from a file");
+  cmd.add_option("--content-type", f.content_type, "Content-Type header for the body");
+  cmd.add_option("--output-format", f.output_format, "human or json")->capture_default_str();
+  cmd.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
+  cmd.add_flag("--no-progress", f.no_progress, "No live progress line (it is only shown on a terminal)");
+}
+
+Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_given) {
+  load::LoadOptions o;
+  for (const std::string& text : f.urls) {
+    auto url = http::parse_url(text);
+    if (!url.ok()) return url.status();
+    o.urls.push_back(*url);
+    o.run.urls.push_back(url->to_string());
+  }
+  o.run.requested_rps = f.rps;
+  if (f.rps < 0) return Status::invalid_argument("--rps must not be negative (0 means closed loop)");
+  if (f.requests > 0 && !duration_given) {
+    o.run.duration_ns = 0;  // bounded by count only
+  } else {
+    auto d = parse_duration_ns(f.duration);
+    if (!d.ok()) return Status::invalid_argument("--duration: " + d.status().message());
+    o.run.duration_ns = *d;
+  }
+  auto warmup = parse_duration_ns(f.warmup);
+  if (!warmup.ok()) return Status::invalid_argument("--warmup: " + warmup.status().message());
+  auto timeout = parse_duration_ns(f.timeout);
+  if (!timeout.ok()) return Status::invalid_argument("--timeout: " + timeout.status().message());
+  o.run.warmup_ns = *warmup;
+  o.run.timeout_ns = *timeout;
+  o.run.requests = f.requests;
+  o.run.connections = f.connections;
+  o.run.threads = f.threads;
+  o.run.max_pending = f.max_pending;
+  o.run.method = f.method;
+  o.request.method = f.method;
+  if (f.method.empty() || f.method.find_first_of(" \t\r\n") != std::string::npos) {
+    return Status::invalid_argument("--method '" + f.method + "' is not a valid HTTP method");
+  }
+  for (const std::string& text : f.headers) {
+    auto header = http::parse_header(text);
+    if (!header.ok()) return Status::invalid_argument("-H: " + header.status().message());
+    o.request.headers.push_back(*header);
+  }
+  if (!f.body.empty() && !f.body_file.empty()) {
+    return Status::invalid_argument("--body and --body-file cannot be used together");
+  }
+  o.request.body = f.body;
+  if (!f.body_file.empty()) {
+    auto data = read_file(f.body_file);
+    if (!data.ok()) return Status::invalid_argument("--body-file: " + data.status().message());
+    o.request.body = std::move(*data);
+  }
+  if (!f.content_type.empty()) o.request.headers.emplace_back("Content-Type", f.content_type);
+  if (Status s = load::validate(o); !s.ok()) return s;
+  return o;
+}
+
+// Runs the load test and writes the report; returns the exit code.
+int run_and_report(const load::LoadOptions& options, output::Format format, const std::string& output_file,
+                   bool progress) {
+  install_interrupt_handler();
+  ProgressLine line(progress && isatty(STDERR_FILENO) != 0);
+  load::RunControl control;
+  control.stop = &g_stop;
+  control.on_progress = [&line](const load::Progress& p) { line.update(p); };
+  auto result = load::run_load(options, control);
+  line.clear();
+  if (!result.ok()) {
+    std::cerr << "nightjar: error: " << result.status().message() << "\n";
+    return result.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  if (Status s = write_output(output::render(*result, format), output_file); !s.ok()) {
+    std::cerr << "nightjar: error: " << s.message() << "\n";
+    std::cout << output::render_human(*result);  // the statistics are not lost
+    return kExitFailure;
+  }
+  if (result->interrupted) return kExitInterrupted;
+  if (result->completed == 0 && result->errors + result->dropped > 0) return kExitFailure;
+  return kExitOk;
+}
+
+int run_load_command(const LoadFlags& f, bool duration_given) {
+  auto format = output::parse_format(f.output_format);
+  if (!format.ok()) return usage_error("--output-format: " + format.status().message());
+  auto options = build_load_options(f, duration_given);
+  if (!options.ok()) return usage_error(options.status().message());
+  return run_and_report(*options, *format, f.output_file, !f.no_progress);
+}
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 1;
+  std::string stall_after;
+  std::string stall_for = "1s";
+};
+
+int run_serve_command(const ServeFlags& f) {
+  server::ServerOptions options;
+  options.listen = f.listen;
+  options.threads = f.threads;
+  if (f.threads < 1) return usage_error("--threads must be at least 1");
+  if (!f.stall_after.empty()) {
+    auto after = parse_duration_ns(f.stall_after);
+    if (!after.ok()) return usage_error("--stall-after: " + after.status().message());
+    auto length = parse_duration_ns(f.stall_for);
+    if (!length.ok()) return usage_error("--stall-for: " + length.status().message());
+    options.stall_after_ns = *after;
+    options.stall_for_ns = *length;
+  }
+  // Block the stop signals before any thread starts, then wait for one here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto server = server::TestServer::start(options);
+  if (!server.ok()) {
+    std::cerr << "nightjar: error: " << server.status().message() << "\n";
+    return kExitFailure;
+  }
+  std::cout << "listening on " << (*server)->listen_address() << std::endl;
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  (*server)->stop();
+  const server::ServerStats stats = (*server)->stats();
+  std::cerr << fmt::format("nightjar serve: stopped after {} requests on {} connections\n", stats.requests,
+                           stats.connections_accepted);
+  return kExitOk;
+}
+
+struct DemoFlags {
+  double rps = 1000;
+  std::string duration = "5s";
+  int connections = 10;
+};
+
+int run_demo_command(const DemoFlags& f) {
+  auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
+  if (!server.ok()) {
+    std::cerr << "nightjar: error: cannot start the demo server: " << server.status().message() << "\n";
+    return kExitFailure;
+  }
+  const std::string url = "http://" + (*server)->listen_address() + "/?size=128";
+  std::cout << "nightjar demo: test server listening on " << (*server)->listen_address() << "\n"
+            << fmt::format("nightjar demo: {} req/s for {} over {} connections against {}\n\n", f.rps,
+                           f.duration, f.connections, url)
+            << std::flush;
+  LoadFlags flags;
+  flags.urls = {url};
+  flags.rps = f.rps;
+  flags.duration = f.duration;
+  flags.connections = f.connections;
+  auto options = build_load_options(flags, true);
+  if (!options.ok()) return usage_error(options.status().message());
+  const int code = run_and_report(*options, output::Format::kHuman, "", true);
+  (*server)->stop();
+  return code;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"nightjar: an exact, open-loop load generator and test server for HTTP services and meshes"};
+  app.set_version_flag("--version", "nightjar 0.1.0");
+  app.require_subcommand(1);
+
+  LoadFlags load_flags;
+  CLI::App* load = app.add_subcommand("load", "Run a load test from this machine");
+  add_load_flags(*load, load_flags, true);
+
+  ServeFlags serve_flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the test server (responses controlled per request)");
+  serve->add_option("--listen", serve_flags.listen, "Address to listen on; port 0 picks a free port")
+      ->capture_default_str();
+  serve->add_option("--threads", serve_flags.threads, "Event-loop threads")->capture_default_str();
+  serve->add_option("--stall-after", serve_flags.stall_after,
+                    "Freeze every response this long after the first request (coordinated-omission demo)");
+  serve->add_option("--stall-for", serve_flags.stall_for, "How long the freeze lasts")->capture_default_str();
+
+  DemoFlags demo_flags;
+  CLI::App* demo = app.add_subcommand("demo", "Start the test server in-process and load it for a few seconds");
+  demo->add_option("--rps", demo_flags.rps, "Request rate")->capture_default_str();
+  demo->add_option("-d,--duration", demo_flags.duration, "Duration")->capture_default_str();
+  demo->add_option("-c,--connections", demo_flags.connections, "Connections")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "nightjar: error: " << e.what() << "\nRun 'nightjar --help' or 'nightjar COMMAND --help'.\n";
+    return kExitUsage;
+  }
+
+  if (*load) return run_load_command(load_flags, load->count("--duration") > 0);
+  if (*serve) return run_serve_command(serve_flags);
+  if (*demo) return run_demo_command(demo_flags);
+  return kExitUsage;
+}
+
+}  // namespace nightjar::cli

@@ -1,0 +1,37 @@
+#include "load/load_options.h"
+
+#include <cmath>
+
+namespace nightjar::load {
+
+Status validate(const LoadOptions& options) {
+  const model::RunOptions& run = options.run;
+  if (options.urls.empty()) return Status::invalid_argument("at least one URL is needed");
+  for (const http::Url& url : options.urls) {
+    if (url.host != options.urls.front().host || url.port != options.urls.front().port) {
+      return Status::invalid_argument(
+          "all URLs of one run must share host and port ('" + url.to_string() + "' differs from '" +
+          options.urls.front().to_string() + "'); run separate tests for separate targets");
+    }
+  }
+  if (!std::isfinite(run.requested_rps) || run.requested_rps < 0) {
+    return Status::invalid_argument("--rps must be 0 (closed loop) or a positive rate");
+  }
+  if (run.requested_rps > 0 && run.requested_rps < 1e-3) {
+    return Status::invalid_argument("--rps below 0.001 per second is not a useful rate");
+  }
+  if (run.duration_ns <= 0 && run.requests <= 0) {
+    return Status::invalid_argument("a run needs --duration above 0 or --requests above 0");
+  }
+  if (run.requests < 0) return Status::invalid_argument("--requests must not be negative");
+  if (run.connections < 1) return Status::invalid_argument("--connections must be at least 1");
+  if (run.connections > 100000) return Status::invalid_argument("--connections above 100000 is not supported");
+  if (run.threads < 1) return Status::invalid_argument("--threads must be at least 1");
+  if (run.threads > 256) return Status::invalid_argument("--threads above 256 is not supported");
+  if (run.warmup_ns < 0) return Status::invalid_argument("--warmup must not be negative");
+  if (run.timeout_ns <= 0) return Status::invalid_argument("--timeout must be above 0");
+  if (run.max_pending < 0) return Status::invalid_argument("--max-pending must not be negative");
+  return {};
+}
+
+}  // namespace nightjar::load

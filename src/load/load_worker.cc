@@ -1,0 +1,428 @@
+#include "load/load_worker.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <sys/prctl.h>
+
+#include "common/duration.h"
+#include "http/http1_session.h"
+
+namespace nightjar::load {
+namespace {
+
+namespace asio = boost::asio;
+using model::ErrorKind;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::chrono::steady_clock::time_point to_time_point(int64_t ns) {
+  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+}
+
+constexpr int64_t kFirstBackoffNs = 10 * kNanosPerMilli;
+constexpr int64_t kMaxBackoffNs = kNanosPerSecond;
+
+}  // namespace
+
+StartGate::StartGate(int workers) : barrier_(workers, SetStart{this}) {}
+
+void StartGate::SetStart::operator()() noexcept { gate->start_ns_.store(now_ns()); }
+
+int64_t StartGate::arrive_and_wait() {
+  barrier_.arrive_and_wait();
+  return start_ns_.load();
+}
+
+LoadWorker::LoadWorker(const WorkerConfig& config, asio::ip::tcp::endpoint endpoint,
+                       const std::vector<std::string>& requests, bool head_request)
+    : config_(config),
+      // Timeouts, reconnects and idle seconds are checked on a tick; requests never wait for it.
+      tick_ns_(std::clamp<int64_t>(config.timeout_ns / 10, kNanosPerMilli, 100 * kNanosPerMilli)),
+      io_(1),
+      pacer_(io_),
+      tick_(io_),
+      pending_(static_cast<size_t>(std::max<int64_t>(config.max_pending, 0))) {
+  for (int i = 0; i < config.connections; ++i) {
+    sessions_.push_back(std::make_unique<http::Http1Session>(io_, endpoint, requests, head_request, *this, i));
+  }
+  retry_at_ns_.assign(sessions_.size(), 0);
+  backoff_ns_.assign(sessions_.size(), kFirstBackoffNs);
+  in_idle_list_.assign(sessions_.size(), 0);
+  idle_.reserve(sessions_.size());
+}
+
+LoadWorker::~LoadWorker() = default;
+
+void LoadWorker::run(StartGate& gate) {
+  // Linux lets timers fire up to 50us late by default; pacing wants them on time.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  // Connect every session first, so the first requests do not pay for connection set-up.
+  const int64_t connect_deadline = now_ns() + config_.timeout_ns;
+  connects_outstanding_ = static_cast<int>(sessions_.size());
+  for (auto& session : sessions_) session->connect(now_ns());
+  while (connects_outstanding_ > 0 && !stop_requested_.load() && now_ns() < connect_deadline) {
+    io_.run_one_for(std::chrono::milliseconds(10));
+  }
+  if (connects_outstanding_ > 0) {
+    for (auto& session : sessions_) {
+      if (session->state() == http::Session::State::kConnecting) session->check_timeouts(now_ns(), 1);
+    }
+  }
+
+  start_ns_ = gate.arrive_and_wait();
+  const int64_t measure_start = start_ns_ + config_.warmup_ns;
+  measure_start_ns_.store(measure_start);
+  interval_end_ns_ = measure_start + kNanosPerSecond;
+  plan_end_ns_ = config_.plan_end_offset_ns > INT64_MAX - start_ns_ ? INT64_MAX
+                                                                    : start_ns_ + config_.plan_end_offset_ns;
+  phase_ = Phase::kRunning;
+  if (stop_requested_.load()) {
+    finish(true);
+  } else {
+    const int64_t now = now_ns();
+    if (config_.plan != nullptr) {
+      cursor_ = std::make_unique<ShardCursor>(*config_.plan, config_.shard, config_.shards,
+                                              config_.plan_end_offset_ns, config_.max_arrivals);
+      schedule_pacer();
+    } else {
+      for (auto& session : sessions_) {
+        if (session->can_send()) dispatch(*session, now);
+      }
+    }
+    retry_connections(now);
+    schedule_tick();
+    maybe_finish();
+  }
+  io_.restart();
+  if (phase_ != Phase::kDone) io_.run();
+  for (auto& session : sessions_) session->close();
+  const int64_t end = now_ns();
+  totals_.finished_ns = end;
+  roll_intervals(end);
+  if (end > interval_end_ns_ - kNanosPerSecond) publish_interval(end);
+}
+
+void LoadWorker::request_stop() {
+  stop_requested_.store(true);
+  asio::post(io_, [this] {
+    if (phase_ == Phase::kRunning) finish(true);
+  });
+}
+
+std::vector<IntervalSnapshot> LoadWorker::take_intervals() {
+  std::lock_guard lock(mailbox_mutex_);
+  std::vector<IntervalSnapshot> out;
+  out.swap(mailbox_);
+  return out;
+}
+
+// --- open loop pacing -------------------------------------------------------------
+
+void LoadWorker::schedule_pacer() {
+  if (cursor_->done()) {
+    plan_finished_ = true;
+    plan_finished_ns_ = now_ns();
+    maybe_finish();
+    return;
+  }
+  pacer_.expires_at(to_time_point(start_ns_ + cursor_->offset_ns()));
+  pacer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && phase_ == Phase::kRunning) on_pacer();
+  });
+}
+
+void LoadWorker::on_pacer() {
+  const int64_t now = now_ns();
+  // Every arrival that is due goes out now; latency is still timed from its intended start.
+  while (!cursor_->done() && start_ns_ + cursor_->offset_ns() <= now) {
+    arrival(start_ns_ + cursor_->offset_ns(), cursor_->index(), now);
+    cursor_->advance();
+  }
+  if (phase_ == Phase::kRunning) schedule_pacer();
+}
+
+void LoadWorker::arrival(int64_t intended_ns, uint64_t index, int64_t now) {
+  const http::InFlight request{intended_ns, 0, static_cast<uint32_t>(index % config_.url_count),
+                               intended_ns < measure_start_ns_.load(std::memory_order_relaxed)};
+  if (http::Session* session = pop_idle()) {
+    send(*session, request, now);
+    return;
+  }
+  if (!any_session_up()) {
+    retry_connections(now);
+    if (!any_session_up()) {
+      // Nothing can carry it now or soon: fail fast instead of queueing behind a dead target.
+      count_error(request, last_connect_error_, now);
+      return;
+    }
+  }
+  if (pending_size_ == pending_.size()) {
+    if (!request.warmup) ++totals_.dropped;
+    return;
+  }
+  pending_[(pending_head_ + pending_size_) % pending_.size()] = request;
+  ++pending_size_;
+  if (!request.warmup) ++totals_.queued;
+}
+
+// --- sending -------------------------------------------------------------------------
+
+void LoadWorker::dispatch(http::Session& session, int64_t now) {
+  if (pending_size_ > 0) {
+    const http::InFlight request = pending_[pending_head_];
+    pending_head_ = (pending_head_ + 1) % pending_.size();
+    --pending_size_;
+    send(session, request, now);
+    return;
+  }
+  if (config_.plan == nullptr && !plan_finished_) {
+    if (now >= plan_end_ns_ ||
+        (config_.closed_loop_budget >= 0 && closed_loop_sent_ >= config_.closed_loop_budget)) {
+      plan_finished_ = true;
+      plan_finished_ns_ = now;
+    } else {
+      const http::InFlight request{now, 0, next_url_, now < measure_start_ns_.load(std::memory_order_relaxed)};
+      if (!request.warmup) ++closed_loop_sent_;  // the budget counts measured requests only
+      next_url_ = next_url_ + 1 == config_.url_count ? 0 : next_url_ + 1;
+      send(session, request, now);
+      return;
+    }
+  }
+  push_idle(session);
+  maybe_finish();
+}
+
+void LoadWorker::send(http::Session& session, const http::InFlight& request, int64_t now) {
+  if (!request.warmup) {
+    ++totals_.sent;
+    totals_.schedule_lag.record(now - request.intended_ns);
+  }
+  session.send(request, now);
+}
+
+http::Session* LoadWorker::pop_idle() {
+  while (!idle_.empty()) {
+    const int id = idle_.back();
+    idle_.pop_back();
+    in_idle_list_[static_cast<size_t>(id)] = 0;
+    if (sessions_[static_cast<size_t>(id)]->can_send()) return sessions_[static_cast<size_t>(id)].get();
+  }
+  return nullptr;
+}
+
+void LoadWorker::push_idle(http::Session& session) {
+  const auto id = static_cast<size_t>(session.id());
+  if (in_idle_list_[id] == 0) {
+    in_idle_list_[id] = 1;
+    idle_.push_back(session.id());
+  }
+}
+
+// --- session events ------------------------------------------------------------------
+
+void LoadWorker::on_connected(http::Session& session) {
+  ++totals_.connections_opened;
+  backoff_ns_[static_cast<size_t>(session.id())] = kFirstBackoffNs;
+  if (phase_ == Phase::kConnecting) {
+    --connects_outstanding_;
+    push_idle(session);
+    return;
+  }
+  if (phase_ == Phase::kRunning) dispatch(session, now_ns());
+}
+
+void LoadWorker::on_connect_failed(http::Session& session, ErrorKind kind) {
+  ++totals_.connect_failures;
+  last_connect_error_ = kind;
+  const int64_t now = now_ns();
+  if (phase_ == Phase::kConnecting) {
+    --connects_outstanding_;
+    reconnect_later(session, now, true);
+    return;
+  }
+  if (phase_ != Phase::kRunning) return;
+  if (config_.plan == nullptr && !plan_finished_) {
+    // Closed loop: the attempt stood for this connection's next request.
+    const http::InFlight attempt{now, now, 0, now < measure_start_ns_.load()};
+    if (!attempt.warmup) ++closed_loop_sent_;
+    count_error(attempt, kind, now);
+    if (now >= plan_end_ns_ ||
+        (config_.closed_loop_budget >= 0 && closed_loop_sent_ >= config_.closed_loop_budget)) {
+      plan_finished_ = true;
+      plan_finished_ns_ = now;
+    }
+  }
+  reconnect_later(session, now, true);
+  if (!any_session_up()) fail_pending(kind, now);
+  maybe_finish();
+}
+
+void LoadWorker::on_response(http::Session& session, const http::InFlight& request, int status_code,
+                             uint64_t bytes_received, int64_t done_ns) {
+  roll_intervals(done_ns);
+  if (request.warmup) {
+    ++totals_.warmup_completed;
+  } else {
+    const int64_t latency = done_ns - request.intended_ns;
+    const int64_t service = done_ns - request.sent_ns;
+    ++totals_.completed;
+    ++interval_completed_;
+    totals_.bytes_received += static_cast<int64_t>(bytes_received);
+    totals_.last_completion_ns = done_ns;
+    totals_.latency.record(latency);
+    totals_.service_time.record(service);
+    interval_latency_.record(latency);
+    interval_service_.record(service);
+    const size_t code = status_code >= 0 && status_code < 600 ? static_cast<size_t>(status_code) : 0;
+    ++totals_.status_counts[code];
+  }
+  if (session.can_send()) {
+    dispatch(session, done_ns);
+  } else {
+    reconnect_later(session, done_ns, false);
+    maybe_finish();
+  }
+}
+
+void LoadWorker::on_request_failed(http::Session& session, const http::InFlight& request,
+                                   ErrorKind kind, int64_t now) {
+  count_error(request, kind, now);
+  reconnect_later(session, now, false);
+  maybe_finish();
+}
+
+void LoadWorker::on_idle_close(http::Session& session) { reconnect_later(session, now_ns(), false); }
+
+void LoadWorker::count_error(const http::InFlight& request, ErrorKind kind, int64_t now) {
+  roll_intervals(now);
+  if (request.warmup) return;
+  ++totals_.errors[static_cast<size_t>(kind)];
+  ++interval_errors_;
+}
+
+void LoadWorker::fail_pending(ErrorKind kind, int64_t now) {
+  while (pending_size_ > 0) {
+    count_error(pending_[pending_head_], kind, now);
+    pending_head_ = (pending_head_ + 1) % pending_.size();
+    --pending_size_;
+  }
+}
+
+// --- connections -----------------------------------------------------------------------
+
+void LoadWorker::reconnect_later(http::Session& session, int64_t now, bool failed) {
+  const auto id = static_cast<size_t>(session.id());
+  if (failed) {
+    retry_at_ns_[id] = now + backoff_ns_[id];
+    backoff_ns_[id] = std::min(backoff_ns_[id] * 2, kMaxBackoffNs);
+  } else {
+    retry_at_ns_[id] = 0;
+  }
+  if (phase_ == Phase::kRunning && !failed && work_remains()) session.connect(now);
+}
+
+void LoadWorker::retry_connections(int64_t now) {
+  if (phase_ != Phase::kRunning || !work_remains()) return;
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    if (sessions_[i]->state() == http::Session::State::kDisconnected && retry_at_ns_[i] <= now) {
+      sessions_[i]->connect(now);
+    }
+  }
+}
+
+bool LoadWorker::any_session_up() const {
+  return std::any_of(sessions_.begin(), sessions_.end(), [](const auto& s) {
+    return s->state() != http::Session::State::kDisconnected;
+  });
+}
+
+bool LoadWorker::work_remains() const { return !plan_finished_ || pending_size_ > 0; }
+
+// --- housekeeping ----------------------------------------------------------------------
+
+void LoadWorker::schedule_tick() {
+  tick_.expires_after(std::chrono::nanoseconds(tick_ns_));
+  tick_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && phase_ == Phase::kRunning) on_tick();
+  });
+}
+
+void LoadWorker::on_tick() {
+  const int64_t now = now_ns();
+  for (auto& session : sessions_) session->check_timeouts(now, config_.timeout_ns);
+  if (phase_ != Phase::kRunning) return;
+  if (config_.plan == nullptr && !plan_finished_ && now >= plan_end_ns_) {
+    plan_finished_ = true;
+    plan_finished_ns_ = now;
+  }
+  retry_connections(now);
+  roll_intervals(now);
+  if (plan_finished_ && now - plan_finished_ns_ > config_.timeout_ns) {
+    // The drain period is over: whatever is still waiting counts as timed out.
+    fail_pending(ErrorKind::kTimeout, now);
+    for (auto& session : sessions_) {
+      if (session->in_flight() > 0) {
+        session->check_timeouts(now + config_.timeout_ns + 1, config_.timeout_ns);
+      }
+    }
+  }
+  maybe_finish();
+  if (phase_ == Phase::kRunning) schedule_tick();
+}
+
+void LoadWorker::maybe_finish() {
+  if (phase_ != Phase::kRunning || !plan_finished_ || pending_size_ > 0) return;
+  for (const auto& session : sessions_) {
+    if (session->in_flight() > 0) return;
+  }
+  finish(false);
+}
+
+void LoadWorker::finish(bool cancelled) {
+  if (phase_ == Phase::kDone) return;
+  if (cancelled) {
+    totals_.cancelled += static_cast<int64_t>(pending_size_);
+    for (const auto& session : sessions_) totals_.cancelled += session->in_flight();
+    pending_size_ = 0;
+  }
+  phase_ = Phase::kDone;
+  plan_finished_ = true;
+  pacer_.cancel();
+  tick_.cancel();
+  for (auto& session : sessions_) session->close();
+  io_.stop();
+}
+
+// --- intervals ---------------------------------------------------------------------------
+
+void LoadWorker::roll_intervals(int64_t now) {
+  while (now >= interval_end_ns_) publish_interval(interval_end_ns_);
+}
+
+void LoadWorker::publish_interval(int64_t end_ns) {
+  const int64_t start = interval_end_ns_ - kNanosPerSecond;
+  if (end_ns < start) return;
+  IntervalSnapshot snapshot;
+  snapshot.index = interval_index_;
+  snapshot.worker = config_.id;
+  snapshot.duration_s = static_cast<double>(std::min(end_ns, interval_end_ns_) - start) / 1e9;
+  snapshot.completed = interval_completed_;
+  snapshot.errors = interval_errors_;
+  snapshot.latency = interval_latency_;
+  snapshot.service_time = interval_service_;
+  interval_latency_.reset();
+  interval_service_.reset();
+  interval_completed_ = 0;
+  interval_errors_ = 0;
+  ++interval_index_;
+  interval_end_ns_ += kNanosPerSecond;
+  std::lock_guard lock(mailbox_mutex_);
+  mailbox_.push_back(std::move(snapshot));
+}
+
+}  // namespace nightjar::load

@@ -1,0 +1,183 @@
+// A LoadWorker is one thread of a local run: its own event loop, its own connections,
+// its own shard of the arrival plan and its own statistics. Nothing on its hot path is
+// shared with other threads; the runner merges what workers produce.
+#pragma once
+
+#include <atomic>
+#include <barrier>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "http/session.h"
+#include "load/arrival_plan.h"
+#include "model/run_result.h"
+#include "stats/hdr_histogram.h"
+
+namespace nightjar::load {
+
+// What one worker is asked to do.
+struct WorkerConfig {
+  int id = 0;
+  uint64_t shard = 0;               // this worker takes arrivals shard, shard+shards, ...
+  uint64_t shards = 1;
+  int connections = 1;
+  const ArrivalPlan* plan = nullptr;  // null: closed loop
+  int64_t plan_end_offset_ns = 0;   // open loop: arrivals before this offset (warm-up included);
+                                    // closed loop: stop sending at this offset
+  uint64_t max_arrivals = UINT64_MAX;  // open loop: global bound on the arrival index
+  int64_t closed_loop_budget = -1;  // closed loop: requests this worker may send (-1: no bound)
+  int64_t warmup_ns = 0;
+  int64_t timeout_ns = 0;
+  int64_t max_pending = 0;          // this worker's share of the client-side queue
+  uint32_t url_count = 1;
+};
+
+// One second of one worker's measurements (see RunResult::timeline).
+struct IntervalSnapshot {
+  int64_t index = 0;                // seconds since the start of measurement
+  int worker = 0;
+  double duration_s = 1.0;
+  int64_t completed = 0;
+  int64_t errors = 0;
+  stats::HdrHistogram latency;
+  stats::HdrHistogram service_time;
+};
+
+// Everything a worker measured, merged by the runner once the thread has ended.
+struct WorkerTotals {
+  int64_t sent = 0;
+  int64_t completed = 0;
+  int64_t dropped = 0;
+  int64_t queued = 0;
+  int64_t cancelled = 0;
+  int64_t warmup_completed = 0;
+  int64_t connections_opened = 0;
+  int64_t connect_failures = 0;      // failed connection attempts (all, including warm-up)
+  int64_t bytes_received = 0;
+  int64_t last_completion_ns = 0;    // steady clock; 0 if nothing completed
+  int64_t finished_ns = 0;           // steady clock: when the worker's run ended
+  model::ErrorCounts errors{};
+  std::vector<int64_t> status_counts = std::vector<int64_t>(600, 0);  // index: status code
+  stats::HdrHistogram latency;
+  stats::HdrHistogram service_time;
+  stats::HdrHistogram schedule_lag;
+};
+
+// Workers of one run start together: each arrives once its connections are up and gets
+// the common start time back.
+class StartGate {
+ public:
+  explicit StartGate(int workers);
+  int64_t arrive_and_wait();  // returns the run's start (steady-clock ns)
+
+ private:
+  struct SetStart {
+    StartGate* gate;
+    void operator()() noexcept;
+  };
+  std::atomic<int64_t> start_ns_{0};
+  std::barrier<SetStart> barrier_;
+};
+
+class LoadWorker final : public http::SessionObserver {
+ public:
+  LoadWorker(const WorkerConfig& config, boost::asio::ip::tcp::endpoint endpoint,
+             const std::vector<std::string>& requests, bool head_request);
+  ~LoadWorker() override;
+
+  // The thread body: connects, waits at the gate, runs its shard, drains, closes.
+  void run(StartGate& gate);
+  // Stops the run as soon as possible (Ctrl-C); in-flight and queued requests are counted
+  // as cancelled. Thread-safe.
+  void request_stop();
+  // Interval snapshots published since the last call. Thread-safe.
+  std::vector<IntervalSnapshot> take_intervals();
+  // Valid after run() returned.
+  const WorkerTotals& totals() const { return totals_; }
+  // The measurement start (steady ns), valid once the gate opened.
+  int64_t measure_start_ns() const { return measure_start_ns_.load(); }
+
+  // SessionObserver
+  void on_connected(http::Session& session) override;
+  void on_connect_failed(http::Session& session, model::ErrorKind kind) override;
+  void on_response(http::Session& session, const http::InFlight& request, int status_code,
+                   uint64_t bytes_received, int64_t done_ns) override;
+  void on_request_failed(http::Session& session, const http::InFlight& request,
+                         model::ErrorKind kind, int64_t now_ns) override;
+  void on_idle_close(http::Session& session) override;
+
+ private:
+  enum class Phase { kConnecting, kRunning, kDone };
+
+  void on_pacer();
+  void schedule_pacer();
+  void on_tick();
+  void schedule_tick();
+  void arrival(int64_t intended_ns, uint64_t index, int64_t now_ns);
+  void dispatch(http::Session& session, int64_t now_ns);  // gives an idle session work
+  void send(http::Session& session, const http::InFlight& request, int64_t now_ns);
+  void reconnect_later(http::Session& session, int64_t now_ns, bool failed);
+  void retry_connections(int64_t now_ns);
+  bool any_session_up() const;
+  http::Session* pop_idle();
+  void push_idle(http::Session& session);
+  void count_error(const http::InFlight& request, model::ErrorKind kind, int64_t now_ns);
+  void fail_pending(model::ErrorKind kind, int64_t now_ns);
+  void roll_intervals(int64_t now_ns);
+  void publish_interval(int64_t end_ns);
+  void maybe_finish();
+  void finish(bool cancelled);
+  bool work_remains() const;
+
+  // Constant after construction.
+  const WorkerConfig config_;
+  const int64_t tick_ns_;
+
+  boost::asio::io_context io_;
+  boost::asio::steady_timer pacer_;
+  boost::asio::steady_timer tick_;
+  std::vector<std::unique_ptr<http::Session>> sessions_;
+  std::vector<int64_t> retry_at_ns_;     // per session: earliest reconnect (0: any time)
+  std::vector<int64_t> backoff_ns_;      // per session: the next backoff after a failed connect
+  std::vector<uint8_t> in_idle_list_;    // per session
+  std::vector<int> idle_;                // stack of session ids that may be idle (checked on pop)
+
+  // The client-side queue: arrivals waiting for a free connection (a bounded ring).
+  std::vector<http::InFlight> pending_;
+  size_t pending_head_ = 0;
+  size_t pending_size_ = 0;
+
+  Phase phase_ = Phase::kConnecting;
+  int connects_outstanding_ = 0;
+  std::unique_ptr<ShardCursor> cursor_;
+  bool plan_finished_ = false;
+  int64_t plan_finished_ns_ = 0;
+  int64_t start_ns_ = 0;
+  int64_t plan_end_ns_ = 0;
+  int64_t closed_loop_sent_ = 0;
+  uint32_t next_url_ = 0;
+  model::ErrorKind last_connect_error_ = model::ErrorKind::kConnectFailed;
+  std::atomic<int64_t> measure_start_ns_{0};
+  std::atomic<bool> stop_requested_{false};
+
+  WorkerTotals totals_;
+
+  // The current one-second interval.
+  int64_t interval_index_ = 0;
+  int64_t interval_end_ns_ = 0;
+  int64_t interval_completed_ = 0;
+  int64_t interval_errors_ = 0;
+  stats::HdrHistogram interval_latency_;
+  stats::HdrHistogram interval_service_;
+
+  std::mutex mailbox_mutex_;
+  std::vector<IntervalSnapshot> mailbox_;  // guarded by mailbox_mutex_
+};
+
+}  // namespace nightjar::load

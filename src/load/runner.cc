@@ -1,0 +1,245 @@
+#include "load/runner.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "common/duration.h"
+#include "load/load_worker.h"
+
+namespace nightjar::load {
+namespace {
+
+namespace asio = boost::asio;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t unix_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<asio::ip::tcp::endpoint> resolve(const http::Url& url) {
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
+  if (ec || results.empty()) {
+    return Status::unavailable("cannot resolve host '" + url.host + "': " +
+                               (ec ? ec.message() : std::string("no addresses")));
+  }
+  return results.begin()->endpoint();
+}
+
+// Splits `total` into `parts` shares that differ by at most one.
+int64_t share(int64_t total, int parts, int index) {
+  return total / parts + (index < total % parts ? 1 : 0);
+}
+
+// Merges per-worker one-second snapshots into timeline entries.
+class TimelineMerger {
+ public:
+  explicit TimelineMerger(int workers) : workers_(workers) {}
+
+  void add(IntervalSnapshot&& snapshot) {
+    Slot& slot = slots_[snapshot.index];
+    slot.latency.add(snapshot.latency);
+    slot.service_time.add(snapshot.service_time);
+    slot.completed += snapshot.completed;
+    slot.errors += snapshot.errors;
+    slot.duration_s = std::max(slot.duration_s, snapshot.duration_s);
+    ++slot.reported;
+    if (slot.reported == workers_) latest_complete_ = std::max(latest_complete_, snapshot.index);
+  }
+
+  // The latest second every worker has reported, if any.
+  const model::TimelineEntry* latest() {
+    if (latest_complete_ < 0) return nullptr;
+    latest_entry_ = entry(latest_complete_, slots_[latest_complete_]);
+    return &latest_entry_;
+  }
+
+  std::vector<model::TimelineEntry> finish() {
+    std::vector<model::TimelineEntry> out;
+    for (auto& [index, slot] : slots_) out.push_back(entry(index, slot));
+    return out;
+  }
+
+ private:
+  struct Slot {
+    stats::HdrHistogram latency;
+    stats::HdrHistogram service_time;
+    int64_t completed = 0;
+    int64_t errors = 0;
+    double duration_s = 0;
+    int reported = 0;
+  };
+
+  static model::TimelineEntry entry(int64_t index, const Slot& slot) {
+    model::TimelineEntry e;
+    e.second = index;
+    e.completed = slot.completed;
+    e.errors = slot.errors;
+    e.duration_s = slot.duration_s;
+    e.latency_p50_ns = slot.latency.value_at_percentile(50);
+    e.latency_p90_ns = slot.latency.value_at_percentile(90);
+    e.latency_p99_ns = slot.latency.value_at_percentile(99);
+    e.latency_max_ns = slot.latency.max();
+    e.service_time_p50_ns = slot.service_time.value_at_percentile(50);
+    e.service_time_p99_ns = slot.service_time.value_at_percentile(99);
+    return e;
+  }
+
+  const int workers_;
+  std::map<int64_t, Slot> slots_;
+  int64_t latest_complete_ = -1;
+  model::TimelineEntry latest_entry_;
+};
+
+}  // namespace
+
+Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& control) {
+  if (Status s = validate(options); !s.ok()) return s;
+  auto endpoint = resolve(options.urls.front());
+  if (!endpoint.ok()) return endpoint.status();
+
+  const model::RunOptions& run = options.run;
+  const int threads = std::min(run.threads, run.connections);
+  std::vector<std::string> requests;
+  for (const http::Url& url : options.urls) requests.push_back(http::serialize_http1_request(options.request, url));
+  const bool head_request = options.request.method == "HEAD";
+
+  const bool open_loop = run.requested_rps > 0;
+  std::unique_ptr<ArrivalPlan> plan;
+  uint64_t max_arrivals = UINT64_MAX;
+  if (open_loop) {
+    plan = std::make_unique<ConstantRatePlan>(run.requested_rps);
+    if (run.requests > 0) {
+      uint64_t warmup_arrivals = 0;  // arrivals intended before the warm-up ends
+      while (plan->offset_ns(warmup_arrivals) < run.warmup_ns) ++warmup_arrivals;
+      max_arrivals = warmup_arrivals + static_cast<uint64_t>(run.requests);
+    }
+  }
+  const int64_t plan_end = run.duration_ns > 0 ? run.warmup_ns + run.duration_ns : INT64_MAX;
+
+  std::vector<std::unique_ptr<LoadWorker>> workers;
+  for (int i = 0; i < threads; ++i) {
+    WorkerConfig config;
+    config.id = i;
+    config.shard = static_cast<uint64_t>(i);
+    config.shards = static_cast<uint64_t>(threads);
+    config.connections = static_cast<int>(share(run.connections, threads, i));
+    config.plan = plan.get();
+    config.plan_end_offset_ns = plan_end;
+    config.max_arrivals = max_arrivals;
+    config.closed_loop_budget = run.requests > 0 ? share(run.requests, threads, i) : -1;
+    config.warmup_ns = run.warmup_ns;
+    config.timeout_ns = run.timeout_ns;
+    config.max_pending = share(run.max_pending, threads, i);
+    config.url_count = static_cast<uint32_t>(requests.size());
+    workers.push_back(std::make_unique<LoadWorker>(config, *endpoint, requests, head_request));
+  }
+
+  StartGate gate(threads);
+  std::atomic<int> running{threads};
+  std::vector<std::thread> pool;
+  for (auto& worker : workers) {
+    pool.emplace_back([&gate, &running, w = worker.get()] {
+      w->run(gate);
+      running.fetch_sub(1);
+    });
+  }
+
+  TimelineMerger timeline(threads);
+  bool stop_sent = false;
+  int64_t completed_so_far = 0;
+  int64_t errors_so_far = 0;
+  while (running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!stop_sent && control.stop != nullptr && control.stop->load()) {
+      for (auto& worker : workers) worker->request_stop();
+      stop_sent = true;
+    }
+    for (auto& worker : workers) {
+      for (IntervalSnapshot& s : worker->take_intervals()) {
+        completed_so_far += s.completed;
+        errors_so_far += s.errors;
+        timeline.add(std::move(s));
+      }
+    }
+    if (control.on_progress && workers.front()->measure_start_ns() > 0) {
+      Progress p;
+      p.elapsed_ns = now_ns() - workers.front()->measure_start_ns();
+      p.total_ns = run.duration_ns;
+      p.completed = completed_so_far;
+      p.errors = errors_so_far;
+      if (const model::TimelineEntry* last = timeline.latest()) {
+        p.current_rps = static_cast<double>(last->completed) / std::max(last->duration_s, 1e-9);
+        p.last_p50_ns = last->latency_p50_ns;
+        p.last_p99_ns = last->latency_p99_ns;
+      }
+      control.on_progress(p);
+    }
+  }
+  for (std::thread& t : pool) t.join();
+
+  model::RunResult result;
+  result.options = run;
+  result.options.threads = threads;
+  result.open_loop = open_loop;
+  result.interrupted = stop_sent;
+  const int64_t measure_start = workers.front()->measure_start_ns();
+  result.start_unix_ns = unix_now_ns() - (now_ns() - measure_start);
+  int64_t last_completion = 0;
+  int64_t finished = 0;
+  for (auto& worker : workers) {
+    for (IntervalSnapshot& s : worker->take_intervals()) timeline.add(std::move(s));
+    const WorkerTotals& t = worker->totals();
+    result.sent += t.sent;
+    result.completed += t.completed;
+    result.dropped += t.dropped;
+    result.queued += t.queued;
+    result.cancelled += t.cancelled;
+    result.warmup_completed += t.warmup_completed;
+    result.connections_opened += t.connections_opened;
+    result.bytes_received += t.bytes_received;
+    last_completion = std::max(last_completion, t.last_completion_ns);
+    finished = std::max(finished, t.finished_ns);
+    for (int k = 0; k < model::kErrorKindCount; ++k) {
+      result.error_counts[static_cast<size_t>(k)] += t.errors[static_cast<size_t>(k)];
+      result.errors += t.errors[static_cast<size_t>(k)];
+    }
+    for (size_t code = 0; code < t.status_counts.size(); ++code) {
+      if (t.status_counts[code] > 0) result.status_codes[static_cast<int>(code)] += t.status_counts[code];
+    }
+    result.latency.add(t.latency);
+    result.service_time.add(t.service_time);
+    result.schedule_lag.add(t.schedule_lag);
+  }
+  // The measurement window spans the plan (so a 10 s run at 10 req/s reports 10 req/s,
+  // not 100 responses over the 9.9 s to the last one), or longer if responses came later;
+  // an interrupted run ends at its last response, one that got none when it stopped.
+  int64_t planned_end = 0;
+  if (!stop_sent) {
+    if (run.duration_ns > 0) {
+      planned_end = measure_start + run.duration_ns;
+    } else if (open_loop) {
+      planned_end = measure_start + static_cast<int64_t>(static_cast<double>(run.requests) * 1e9 / run.requested_rps);
+    }
+  }
+  const int64_t window_end = result.completed > 0 ? std::max(last_completion, planned_end) : finished;
+  result.measured_ns = window_end > measure_start ? window_end - measure_start : 0;
+  result.timeline = timeline.finish();
+  return result;
+}
+
+}  // namespace nightjar::load

@@ -1,0 +1,37 @@
+// Runs one load test on this machine: resolves the target, starts one LoadWorker thread
+// per --threads, merges their statistics into a RunResult.
+#pragma once
+
+#include <atomic>
+#include <functional>
+
+#include "common/status.h"
+#include "load/load_options.h"
+#include "model/run_result.h"
+
+namespace nightjar::load {
+
+// What the caller sees while the run goes on (called about every 200 ms on the calling
+// thread).
+struct Progress {
+  int64_t elapsed_ns = 0;          // since the start of measurement (negative during warm-up)
+  int64_t total_ns = 0;            // planned measurement length (0 if bounded by count)
+  int64_t completed = 0;           // so far
+  int64_t errors = 0;
+  double current_rps = 0;          // completions in the last full second
+  int64_t last_p50_ns = 0;         // latency of the last full second
+  int64_t last_p99_ns = 0;
+};
+
+struct RunControl {
+  // Set to true (from any thread, e.g. a signal handler's helper) to stop the run early;
+  // what was measured so far is still returned.
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(const Progress&)> on_progress;
+};
+
+// Errors: the options are invalid, or the host cannot be resolved. A target that refuses
+// or misbehaves is not an error here: its failures are counted in the result.
+Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& control = {});
+
+}  // namespace nightjar::load

@@ -1,0 +1,102 @@
+// The result of a load run: what every formatter (human, JSON, ...) renders.
+//
+// One model feeds every output. A local run fills it from its worker threads; the
+// distributed controller will fill it from remote workers. Histograms are kept whole so
+// percentiles are exact to the histogram's precision and parts merge exactly.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stats/hdr_histogram.h"
+
+namespace nightjar::model {
+
+// Why a request got no response. Counted per kind; never fatal to the run.
+enum class ErrorKind : int {
+  kConnectRefused = 0,  // the target refused the connection (nothing listening)
+  kConnectTimeout,      // the connection was not established within --timeout
+  kConnectFailed,       // any other connection failure (unreachable, name resolution)
+  kReset,               // the peer reset the connection (ECONNRESET, EPIPE)
+  kTimeout,             // no complete response within --timeout (or before the run's drain ended)
+  kBadResponse,         // bytes that are not a valid HTTP response
+  kClosedMidResponse,   // the peer closed the connection before the response was complete
+  kOther,               // any other socket error
+};
+inline constexpr int kErrorKindCount = 8;
+
+// Stable snake_case names used in every output format.
+std::string_view error_kind_name(ErrorKind kind);
+
+using ErrorCounts = std::array<int64_t, kErrorKindCount>;
+
+// One second of the run (by completion time, from the start of measurement).
+struct TimelineEntry {
+  int64_t second = 0;             // 0 is the first second after warm-up
+  int64_t completed = 0;          // responses completed in this second
+  int64_t errors = 0;             // requests that failed in this second
+  int64_t latency_p50_ns = 0;
+  int64_t latency_p90_ns = 0;
+  int64_t latency_p99_ns = 0;
+  int64_t latency_max_ns = 0;
+  int64_t service_time_p50_ns = 0;
+  int64_t service_time_p99_ns = 0;
+  double duration_s = 1.0;        // the last entry may cover less than a second
+};
+
+// The options the run was made with, echoed in every output.
+struct RunOptions {
+  std::vector<std::string> urls;
+  std::string method = "GET";
+  double requested_rps = 0;       // 0: closed loop at maximum throughput
+  int64_t duration_ns = 0;        // 0 when only a request count bounds the run
+  int64_t requests = 0;           // 0: bounded by duration only
+  int64_t warmup_ns = 0;
+  int64_t timeout_ns = 0;
+  int connections = 0;
+  int threads = 0;
+  int64_t max_pending = 0;
+};
+
+struct RunResult {
+  RunOptions options;
+  bool open_loop = false;
+  bool interrupted = false;       // stopped early by Ctrl-C / SIGTERM
+  int64_t start_unix_ns = 0;      // wall clock at the start of measurement
+  int64_t measured_ns = 0;        // from the start of measurement to the last completion
+
+  // Counters (measurement window only; warm-up is counted separately).
+  int64_t sent = 0;               // requests written to a connection
+  int64_t completed = 0;          // responses received, any status
+  int64_t errors = 0;             // requests that got no response (sum of error_counts)
+  int64_t dropped = 0;            // arrivals refused because --max-pending was full
+  int64_t queued = 0;             // arrivals that waited for a free connection
+  int64_t cancelled = 0;          // in flight or pending when the run was interrupted
+  int64_t warmup_completed = 0;   // responses to warm-up arrivals (not in any statistic)
+  int64_t connections_opened = 0;
+  int64_t bytes_received = 0;     // response header and body bytes
+  ErrorCounts error_counts{};
+  std::map<int, int64_t> status_codes;
+
+  // Latency from each request's intended start (open loop) or its send (closed loop);
+  // service time from the actual send; schedule lag = actual send - intended start.
+  stats::HdrHistogram latency;
+  stats::HdrHistogram service_time;
+  stats::HdrHistogram schedule_lag;
+
+  std::vector<TimelineEntry> timeline;
+
+  double achieved_rps() const {
+    return measured_ns > 0 ? static_cast<double>(completed) * 1e9 / static_cast<double>(measured_ns) : 0;
+  }
+  int64_t non_2xx() const;
+};
+
+// The quantiles every report lists.
+inline constexpr double kReportPercentiles[] = {50, 75, 90, 99, 99.9, 99.99};
+
+}  // namespace nightjar::model

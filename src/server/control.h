@@ -1,0 +1,51 @@
+// Per-request response controls of the test server (size, status, delay, header, close;
+// the syntax is documented in test_server.h). Internal to the server component.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace nightjar::server {
+
+// Largest body a size= control may ask for (1 TiB): beyond that it is surely a typo.
+inline constexpr uint64_t kMaxResponseBodyBytes = uint64_t{1} << 40;
+
+// What one request asked the server to answer.
+struct ResponseControls {
+  int status = 200;
+  uint64_t size_bytes = 0;
+  int64_t delay_ns = 0;
+  bool close = false;
+  bool has_content_type = false;  // a header= control set Content-Type itself
+  std::string extra_headers;      // "Name: value\r\n" per header= control, already validated
+
+  // Back to the defaults, keeping extra_headers' capacity so reuse does not allocate.
+  void reset();
+};
+
+// Parses control lists "key=value&key=value". One per connection: it keeps a scratch
+// buffer so that parsing does not allocate in steady state. Not thread-safe.
+class ControlParser {
+ public:
+  // Applies every control in `text` (a query string without the '?', or the value of an
+  // X-Nightjar-Control header) to `controls`: later values override earlier ones, header=
+  // controls accumulate. Values are percent-decoded. Unknown keys are ignored, so other
+  // query parameters may ride along.
+  // Errors: InvalidArgument whose message names the bad control, e.g.
+  // "bad control 'size=abc': ...". On error `controls` may be partly updated.
+  Status apply(std::string_view text, ResponseControls& controls);
+
+ private:
+  Status apply_one(std::string_view key, std::string_view value, std::string_view raw,
+                   ResponseControls& controls);
+
+  std::string decoded_;  // percent-decoded value, reused
+};
+
+// The query part of a request target ("/a?x=1" -> "x=1"; "" when there is none).
+std::string_view query_of(std::string_view target);
+
+}  // namespace nightjar::server

@@ -1,0 +1,78 @@
+// State of one test server shared by all its event-loop threads. Internal to the server
+// component.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+
+namespace nightjar::server {
+
+// The steady clock in nanoseconds: every time in the server is on this clock.
+inline int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Arrival bookkeeping and the stall window. Thread-safe, lock-free: one atomic exchange
+// per request, plus a compare-exchange for the very first one when a stall is configured.
+class SharedState {
+ public:
+  SharedState(int64_t stall_after_ns, int64_t stall_for_ns)
+      : stall_after_ns_(stall_after_ns), stall_for_ns_(stall_for_ns) {}
+
+  // Records a request that arrived at `arrival_ns`, on any thread. Starts the stall clock
+  // at the first one. Returns the gap to the previous arrival: 0 for the first, and never
+  // negative (two threads may publish their arrivals in the opposite order).
+  int64_t record_arrival(int64_t arrival_ns) {
+    if (stall_after_ns_ >= 0 && first_arrival_ns_.load(std::memory_order_relaxed) == kNone) {
+      int64_t expected = kNone;
+      first_arrival_ns_.compare_exchange_strong(expected, arrival_ns, std::memory_order_relaxed);
+    }
+    const int64_t previous = last_arrival_ns_.exchange(arrival_ns, std::memory_order_relaxed);
+    if (previous == kNone || previous > arrival_ns) return 0;
+    return arrival_ns - previous;
+  }
+
+  bool stall_configured() const { return stall_after_ns_ >= 0 && stall_for_ns_ > 0; }
+
+  // When a response sent at `at_ns` would fall inside the stall window, the end of the
+  // window (when it may go); otherwise 0.
+  int64_t stall_end_if_held(int64_t at_ns) const {
+    if (!stall_configured()) return 0;
+    const int64_t first = first_arrival_ns_.load(std::memory_order_relaxed);
+    if (first == kNone) return 0;
+    const int64_t start = first + stall_after_ns_;
+    const int64_t end = start + stall_for_ns_;
+    return at_ns >= start && at_ns < end ? end : 0;
+  }
+
+ private:
+  static constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
+
+  // Constant after construction.
+  const int64_t stall_after_ns_;
+  const int64_t stall_for_ns_;
+
+  // Written by every thread; on their own cache lines so the per-request exchange does not
+  // also invalidate the read-mostly first arrival.
+  alignas(64) std::atomic<int64_t> last_arrival_ns_{kNone};
+  alignas(64) std::atomic<int64_t> first_arrival_ns_{kNone};
+};
+
+// Counters of one event-loop thread; written only by that thread, read by stats() from
+// any thread. On their own cache line so threads do not share one.
+struct alignas(64) WorkerCounters {
+  std::atomic<int64_t> connections_accepted{0};  // connections accepted by this thread
+  std::atomic<int64_t> requests{0};              // responses serialized (all statuses)
+  std::atomic<int64_t> bad_requests{0};          // 400s for garbage or bad controls
+
+  // Single writer, so a plain load and store is enough and avoids a locked instruction.
+  static void bump(std::atomic<int64_t>& counter) {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace nightjar::server

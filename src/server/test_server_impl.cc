@@ -1,0 +1,75 @@
+#include "server/test_server_impl.h"
+
+#include <exception>
+
+#include "server/address.h"
+
+namespace nightjar::server {
+
+namespace {
+constexpr int kMaxThreads = 1024;
+}  // namespace
+
+Result<std::unique_ptr<TestServer>> TestServerImpl::start(const ServerOptions& options) {
+  if (options.threads < 1 || options.threads > kMaxThreads) {
+    return Status::invalid_argument("threads must be from 1 to " + std::to_string(kMaxThreads) +
+                                    ", not " + std::to_string(options.threads));
+  }
+  if (options.stall_for_ns < 0) {
+    return Status::invalid_argument("the stall duration must not be negative");
+  }
+  Result<boost::asio::ip::tcp::endpoint> endpoint = parse_listen_address(options.listen);
+  if (!endpoint.ok()) return endpoint.status();
+
+  // asio reports failing to create a reactor or a thread by exception; a partly started
+  // server is stopped by its destructor.
+  try {
+    std::unique_ptr<TestServerImpl> server(new TestServerImpl(options));
+    for (int i = 0; i < options.threads; ++i) {
+      server->workers_.push_back(std::make_unique<Worker>(server->shared_));
+    }
+    // One listening socket, bound once (so port 0 yields one port), shared by every worker.
+    Worker& first = *server->workers_.front();
+    if (Status status = first.listen(*endpoint, options.listen); !status.ok()) return status;
+    for (size_t i = 1; i < server->workers_.size(); ++i) {
+      if (Status status = server->workers_[i]->share_listener(first); !status.ok()) {
+        return status;
+      }
+    }
+    const boost::asio::ip::tcp::endpoint bound = first.local_endpoint();
+    server->port_ = bound.port();
+    server->listen_address_ = format_endpoint(bound);
+    for (auto& worker : server->workers_) worker->start();
+    return std::unique_ptr<TestServer>(std::move(server));
+  } catch (const std::exception& e) {
+    return Status::internal("cannot start the test server on " + options.listen + ": " +
+                            e.what());
+  }
+}
+
+TestServerImpl::TestServerImpl(const ServerOptions& options)
+    : shared_(options.stall_after_ns, options.stall_for_ns) {}
+
+TestServerImpl::~TestServerImpl() { stop(); }
+
+ServerStats TestServerImpl::stats() const {
+  ServerStats stats;
+  for (const auto& worker : workers_) {
+    const WorkerCounters& counters = worker->counters();
+    stats.connections_accepted += counters.connections_accepted.load(std::memory_order_relaxed);
+    stats.requests += counters.requests.load(std::memory_order_relaxed);
+    stats.bad_requests += counters.bad_requests.load(std::memory_order_relaxed);
+  }
+  return stats;
+}
+
+void TestServerImpl::stop() {
+  std::lock_guard lock(stop_mutex_);
+  if (stopped_) return;
+  stopped_ = true;
+  // Ask every loop first so they wind down in parallel, then wait for each.
+  for (auto& worker : workers_) worker->request_stop();
+  for (auto& worker : workers_) worker->join();
+}
+
+}  // namespace nightjar::server

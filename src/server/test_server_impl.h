@@ -1,0 +1,42 @@
+// TestServerImpl: the TestServer on boost::asio, one io_context per thread. Internal to the
+// server component; use TestServer::start.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "server/server_state.h"
+#include "server/test_server.h"
+#include "server/worker.h"
+
+namespace nightjar::server {
+
+class TestServerImpl final : public TestServer {
+ public:
+  // See TestServer::start.
+  static Result<std::unique_ptr<TestServer>> start(const ServerOptions& options);
+
+  ~TestServerImpl() override;
+
+  std::string listen_address() const override { return listen_address_; }
+  uint16_t port() const override { return port_; }
+  ServerStats stats() const override;
+  void stop() override;
+
+ private:
+  explicit TestServerImpl(const ServerOptions& options);
+
+  SharedState shared_;  // declared first: the workers' connections use it until joined
+
+  // Constant after start.
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::string listen_address_;
+  uint16_t port_ = 0;
+
+  std::mutex stop_mutex_;
+  bool stopped_ = false;  // guarded by stop_mutex_
+};
+
+}  // namespace nightjar::server

@@ -1,0 +1,58 @@
+// One event-loop thread of the test server: its io_context, its acceptor on the server's
+// listening socket, and the connections it accepted. Internal to the server component.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "server/connection.h"
+#include "server/server_state.h"
+
+namespace nightjar::server {
+
+class Worker {
+ public:
+  // `shared` must outlive the worker.
+  explicit Worker(SharedState& shared);
+  ~Worker();  // stops and joins if still running
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds and listens on `endpoint`. Errors name `listen_text` and the system's reason.
+  Status listen(const boost::asio::ip::tcp::endpoint& endpoint, const std::string& listen_text);
+  // Accepts on the same listening socket as `owner` (a duplicate of its descriptor), so
+  // every worker takes connections from one queue on one port.
+  Status share_listener(Worker& owner);
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  // Starts the thread, which accepts and serves until stopped.
+  void start();
+  // Asks the loop to close its acceptor and every connection; returns at once. Any thread.
+  void request_stop();
+  // Waits for the thread to end after request_stop(). Idempotent.
+  void join();
+
+  const WorkerCounters& counters() const { return counters_; }
+
+ private:
+  void accept_next();
+  void run();
+
+  SharedState& shared_;
+  WorkerCounters counters_;
+  // Declared before io_context_ so it outlives connections freed with the context's handlers.
+  ConnectionSet connections_;  // loop thread only
+  boost::asio::io_context io_context_{1};
+  boost::asio::ip::tcp::acceptor acceptor_{io_context_};
+  boost::asio::steady_timer accept_retry_timer_{io_context_};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  bool shutting_down_ = false;  // loop thread only
+  std::thread thread_;
+};
+
+}  // namespace nightjar::server

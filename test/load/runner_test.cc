@@ -1,0 +1,275 @@
+// End-to-end runs of the load engine against the in-process test server and against
+// servers that misbehave on purpose. No assertion depends on the machine's speed: counts
+// are exact, and latencies are only compared with delays the server was told to add.
+#include "load/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "common/duration.h"
+#include "server/test_server.h"
+#include "support/scripted_server.h"
+
+namespace nightjar::load {
+namespace {
+
+using model::ErrorKind;
+using testing::ScriptedServer;
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  std::string url(const std::string& path_and_query = "/") const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + path_and_query;
+  }
+
+  static LoadOptions options(const std::vector<std::string>& urls) {
+    LoadOptions o;
+    for (const std::string& u : urls) {
+      auto parsed = http::parse_url(u);
+      EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+      o.urls.push_back(*parsed);
+      o.run.urls.push_back(u);
+    }
+    o.run.duration_ns = 0;
+    o.run.connections = 2;
+    o.run.threads = 1;
+    o.run.timeout_ns = 5 * kNanosPerSecond;
+    o.run.max_pending = 10000;
+    return o;
+  }
+
+  static model::RunResult run(const LoadOptions& o) {
+    auto result = run_load(o);
+    EXPECT_TRUE(result.ok()) << result.status().message();
+    return result.ok() ? std::move(*result) : model::RunResult{};
+  }
+
+  std::unique_ptr<server::TestServer> server_;
+};
+
+TEST_F(RunnerTest, OpenLoopCountBoundRunCompletesEveryRequest) {
+  LoadOptions o = options({url("/?status=201")});
+  o.run.requested_rps = 2000;
+  o.run.requests = 300;
+  const model::RunResult r = run(o);
+  EXPECT_TRUE(r.open_loop);
+  EXPECT_EQ(r.sent, 300);
+  EXPECT_EQ(r.completed, 300);
+  EXPECT_EQ(r.errors, 0);
+  EXPECT_EQ(r.status_codes.at(201), 300);
+  EXPECT_EQ(r.latency.total_count(), 300);
+  EXPECT_EQ(r.service_time.total_count(), 300);
+  EXPECT_EQ(r.schedule_lag.total_count(), 300);
+  // Latency counts from the intended start, so it is never shorter than the service time.
+  EXPECT_GE(r.latency.max(), r.service_time.max());
+  EXPECT_EQ(server_->stats().requests, 300);
+}
+
+TEST_F(RunnerTest, ClosedLoopSendsExactlyTheRequestedCount) {
+  LoadOptions o = options({url()});
+  o.run.requests = 1000;
+  o.run.connections = 4;
+  o.run.threads = 2;
+  const model::RunResult r = run(o);
+  EXPECT_FALSE(r.open_loop);
+  EXPECT_EQ(r.completed, 1000);
+  EXPECT_EQ(r.status_codes.at(200), 1000);
+  EXPECT_EQ(r.options.threads, 2);
+  EXPECT_EQ(server_->stats().requests, 1000);
+}
+
+TEST_F(RunnerTest, ThreadsSplitTheOpenLoopPlanExactly) {
+  LoadOptions o = options({url()});
+  o.run.requested_rps = 3000;
+  o.run.requests = 999;
+  o.run.connections = 6;
+  o.run.threads = 3;
+  const model::RunResult r = run(o);
+  EXPECT_EQ(r.completed, 999);
+  EXPECT_EQ(r.sent, 999);
+}
+
+TEST_F(RunnerTest, LatencyIncludesTheServersDelay) {
+  LoadOptions o = options({url("/?delay=50ms")});
+  o.run.requested_rps = 100;
+  o.run.requests = 10;
+  o.run.connections = 10;
+  const model::RunResult r = run(o);
+  ASSERT_EQ(r.completed, 10);
+  EXPECT_GE(r.latency.min(), 50 * kNanosPerMilli * 999 / 1000);
+  EXPECT_GE(r.service_time.min(), 50 * kNanosPerMilli * 999 / 1000);
+}
+
+TEST_F(RunnerTest, QueueingBehindABusyConnectionCountsFromTheIntendedStart) {
+  // One connection, each response takes 30 ms, arrivals every 5 ms: requests queue, and
+  // their latency (from the intended start) grows beyond their service time.
+  LoadOptions o = options({url("/?delay=30ms")});
+  o.run.requested_rps = 200;
+  o.run.requests = 10;
+  o.run.connections = 1;
+  const model::RunResult r = run(o);
+  ASSERT_EQ(r.completed, 10);
+  EXPECT_GT(r.queued, 0);
+  // The tenth request was intended at 45 ms and cannot finish before 10 x 30 ms.
+  EXPECT_GE(r.latency.max(), (300 - 45) * kNanosPerMilli * 999 / 1000);
+  EXPECT_LT(r.service_time.max(), r.latency.max());
+  EXPECT_GE(r.schedule_lag.max(), 200 * kNanosPerMilli);
+}
+
+TEST_F(RunnerTest, ArrivalsBeyondMaxPendingAreDroppedAndCounted) {
+  LoadOptions o = options({url("/?delay=200ms")});
+  o.run.requested_rps = 1000;
+  o.run.requests = 50;
+  o.run.connections = 1;
+  o.run.max_pending = 5;
+  const model::RunResult r = run(o);
+  // At most the one in flight plus five queued can be served while the first waits 200 ms.
+  EXPECT_GT(r.dropped, 0);
+  EXPECT_EQ(r.completed + r.dropped, 50);
+}
+
+TEST_F(RunnerTest, RoundRobinsOverSeveralUrls) {
+  LoadOptions o = options({url("/?status=200"), url("/?status=202")});
+  o.run.requested_rps = 1000;
+  o.run.requests = 100;
+  const model::RunResult r = run(o);
+  EXPECT_EQ(r.status_codes.at(200), 50);
+  EXPECT_EQ(r.status_codes.at(202), 50);
+}
+
+TEST_F(RunnerTest, ReconnectsWhenTheServerClosesEveryConnection) {
+  LoadOptions o = options({url("/?close=1")});
+  o.run.requests = 50;
+  o.run.connections = 2;
+  const model::RunResult r = run(o);
+  EXPECT_EQ(r.completed, 50);
+  EXPECT_EQ(r.errors, 0);
+  EXPECT_GE(r.connections_opened, 50);
+}
+
+TEST_F(RunnerTest, WarmupIsExcludedFromStatistics) {
+  LoadOptions o = options({url()});
+  o.run.requested_rps = 1000;
+  o.run.warmup_ns = 100 * kNanosPerMilli;
+  o.run.requests = 50;
+  const model::RunResult r = run(o);
+  EXPECT_EQ(r.completed, 50);
+  EXPECT_EQ(r.warmup_completed, 100);
+  EXPECT_EQ(r.latency.total_count(), 50);
+  EXPECT_EQ(server_->stats().requests, 150);
+}
+
+TEST_F(RunnerTest, DurationBoundOpenLoopSendsThePlannedArrivals) {
+  LoadOptions o = options({url()});
+  o.run.requested_rps = 200;
+  o.run.duration_ns = 500 * kNanosPerMilli;
+  const model::RunResult r = run(o);
+  EXPECT_EQ(r.sent, 100);  // arrivals at 0, 5 ms, ... 495 ms
+  EXPECT_EQ(r.completed, 100);
+  EXPECT_DOUBLE_EQ(r.achieved_rps(), 200.0 * 500'000'000 / static_cast<double>(r.measured_ns));
+  ASSERT_FALSE(r.timeline.empty());
+  int64_t timeline_total = 0;
+  for (const auto& e : r.timeline) timeline_total += e.completed;
+  EXPECT_EQ(timeline_total, 100);
+}
+
+TEST_F(RunnerTest, TimeoutsAreCountedAndTheRunEnds) {
+  LoadOptions o = options({url("/?delay=3s")});
+  o.run.requested_rps = 100;
+  o.run.requests = 3;
+  o.run.connections = 3;
+  o.run.timeout_ns = 100 * kNanosPerMilli;
+  const model::RunResult r = run(o);
+  EXPECT_EQ(r.completed, 0);
+  EXPECT_EQ(r.error_counts[static_cast<size_t>(ErrorKind::kTimeout)], 3);
+  EXPECT_EQ(r.errors, 3);
+}
+
+TEST_F(RunnerTest, StopFlagEndsTheRunAndKeepsWhatWasMeasured) {
+  LoadOptions o = options({url()});
+  o.run.requested_rps = 500;
+  o.run.duration_ns = 3600 * kNanosPerSecond;
+  std::atomic<bool> stop{false};
+  RunControl control;
+  control.stop = &stop;
+  int64_t seen = 0;
+  control.on_progress = [&](const Progress& p) {
+    seen = p.completed;
+    if (p.completed >= 5) stop.store(true);  // stop once a full second was measured
+  };
+  auto r = run_load(o, control);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->interrupted);
+  EXPECT_GE(r->completed, 5);
+  EXPECT_GE(r->completed, seen);
+}
+
+TEST(RunnerErrors, RefusedConnectionsAreCountedPerRequest) {
+  const uint16_t port = testing::unused_port();
+  LoadOptions o;
+  o.urls.push_back(*http::parse_url("http://127.0.0.1:" + std::to_string(port) + "/"));
+  o.run.urls = {o.urls.front().to_string()};
+  o.run.requested_rps = 1000;
+  o.run.requests = 20;
+  o.run.connections = 2;
+  o.run.threads = 1;
+  o.run.timeout_ns = kNanosPerSecond;
+  o.run.max_pending = 100;
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 0);
+  EXPECT_EQ(r->errors, 20);
+  EXPECT_EQ(r->error_counts[static_cast<size_t>(ErrorKind::kConnectRefused)], 20);
+}
+
+struct FaultCase {
+  ScriptedServer::Behaviour behaviour;
+  ErrorKind expected;
+};
+
+class RunnerFaults : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(RunnerFaults, EachFaultIsCountedByKindWithoutStoppingTheRun) {
+  ScriptedServer server(GetParam().behaviour);
+  LoadOptions o;
+  o.urls.push_back(*http::parse_url(server.url()));
+  o.run.urls = {server.url()};
+  o.run.requested_rps = 1000;
+  o.run.requests = 10;
+  o.run.connections = 2;
+  o.run.threads = 1;
+  o.run.timeout_ns = 300 * kNanosPerMilli;
+  o.run.max_pending = 100;
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 0);
+  EXPECT_EQ(r->errors, 10);
+  EXPECT_EQ(r->error_counts[static_cast<size_t>(GetParam().expected)], 10)
+      << "got " << r->error_counts[static_cast<size_t>(ErrorKind::kBadResponse)] << " bad, "
+      << r->error_counts[static_cast<size_t>(ErrorKind::kClosedMidResponse)] << " closed, "
+      << r->error_counts[static_cast<size_t>(ErrorKind::kReset)] << " reset, "
+      << r->error_counts[static_cast<size_t>(ErrorKind::kTimeout)] << " timeout, " << r->dropped
+      << " dropped, " << r->cancelled << " cancelled, " << r->sent << " sent";
+  server.stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, RunnerFaults,
+    ::testing::Values(FaultCase{ScriptedServer::Behaviour::kGarbage, ErrorKind::kBadResponse},
+                      FaultCase{ScriptedServer::Behaviour::kCloseMidBody, ErrorKind::kClosedMidResponse},
+                      FaultCase{ScriptedServer::Behaviour::kCloseAfterRead, ErrorKind::kClosedMidResponse},
+                      FaultCase{ScriptedServer::Behaviour::kReset, ErrorKind::kReset},
+                      FaultCase{ScriptedServer::Behaviour::kNeverAnswer, ErrorKind::kTimeout}));
+
+}  // namespace
+}  // namespace nightjar::load

@@ -1,0 +1,112 @@
+// A misbehaving HTTP server for tests: binds 127.0.0.1:0, and answers every request on
+// every connection the way a test scripts it (garbage, a response cut short, a reset, no
+// answer at all). One background thread; stop() or the destructor joins it.
+#pragma once
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <functional>
+#include <string>
+#include <thread>
+
+namespace nightjar::testing {
+
+class ScriptedServer {
+ public:
+  enum class Behaviour {
+    kGarbage,        // answer every request with bytes that are not HTTP
+    kCloseMidBody,   // send a header promising 100 bytes, send 10, close
+    kReset,          // close with SO_LINGER 0 (a TCP reset) when a request arrives
+    kNeverAnswer,    // read requests, never answer
+    kCloseAfterRead, // close cleanly without answering
+  };
+
+  explicit ScriptedServer(Behaviour behaviour)
+      : behaviour_(behaviour), acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    accept();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~ScriptedServer() { stop(); }
+
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/"; }
+  int64_t requests_seen() const { return requests_.load(); }
+
+  void stop() {
+    if (thread_.joinable()) {
+      io_.stop();
+      thread_.join();
+    }
+  }
+
+ private:
+  struct Connection : std::enable_shared_from_this<Connection> {
+    explicit Connection(boost::asio::ip::tcp::socket s, ScriptedServer& server)
+        : socket(std::move(s)), owner(server) {}
+    void read() {
+      auto self = shared_from_this();
+      socket.async_read_some(boost::asio::buffer(buffer), [self](boost::system::error_code ec, size_t n) {
+        if (ec) return;
+        self->pending.append(self->buffer, n);
+        while (self->pending.find("\r\n\r\n") != std::string::npos) {
+          self->pending.erase(0, self->pending.find("\r\n\r\n") + 4);
+          self->owner.requests_.fetch_add(1);
+          if (!self->answer()) return;
+        }
+        self->read();
+      });
+    }
+    // Returns false when the connection is gone.
+    bool answer() {
+      boost::system::error_code ec;
+      switch (owner.behaviour_) {
+        case Behaviour::kGarbage:
+          boost::asio::write(socket, boost::asio::buffer(std::string("\x01\x02garbage\r\n\r\n")), ec);
+          return true;
+        case Behaviour::kCloseMidBody:
+          boost::asio::write(socket, boost::asio::buffer(std::string(
+                                         "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")),
+                             ec);
+          socket.close(ec);
+          return false;
+        case Behaviour::kReset:
+          socket.set_option(boost::asio::socket_base::linger(true, 0), ec);
+          socket.close(ec);
+          return false;
+        case Behaviour::kNeverAnswer:
+          return true;
+        case Behaviour::kCloseAfterRead:
+          socket.close(ec);
+          return false;
+      }
+      return false;
+    }
+    boost::asio::ip::tcp::socket socket;
+    ScriptedServer& owner;
+    char buffer[4096];
+    std::string pending;
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket socket) {
+      if (ec) return;
+      std::make_shared<Connection>(std::move(socket), *this)->read();
+      accept();
+    });
+  }
+
+  const Behaviour behaviour_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<int64_t> requests_{0};
+  std::thread thread_;
+};
+
+// A loopback port with nothing listening: bound, read back, closed.
+inline uint16_t unused_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();
+}
+
+}  // namespace nightjar::testing
