@@ -84,6 +84,7 @@ for tool in nightjar wrk hey; do run_tool "$tool"; done
 
 rc=0
 python3 "$here/report.py" stall "$raw" || rc=$?
+BENCH_DONE=1  # a FAIL exits 1, but the report is complete
 echo
 echo "load avg at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "saved to ${RESULTS_DIR#"$ROOT_DIR"/}/accuracy_stall-$stamp.txt"

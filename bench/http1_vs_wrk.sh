@@ -28,6 +28,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run_s=$(duration_seconds "$DURATION")
 run_limit=$((run_s * 3 + 30))  # a generator that overruns this much is stopped
 
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)  # /usr/sbin is not on every PATH
+[ -x "$NGINX" ] || die "nginx not found (scripts/install-deps.sh --bench installs nginx-light)"
+
 bench_init
 NIGHTJAR=$BENCH_TMP/nightjar
 snapshot_nightjar "$NIGHTJAR"
@@ -61,7 +64,7 @@ http {
 EOF
 server_limit=$(((run_limit + 5) * 2 * (ROUNDS + 1) + 60))
 bg_start "$server_limit" "$ngx/stdout.log" \
-  taskset -c "$SERVER_CPU" nginx -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log"
+  taskset -c "$SERVER_CPU" "$NGINX" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log"
 NGINX_PID=$BG_PID
 if ! wait_port "$PORT" 10; then
   cat "$ngx/stdout.log" "$ngx/error.log" >&2 2>/dev/null || true
@@ -75,7 +78,7 @@ bench_tee "$RESULTS_DIR/http1_vs_wrk-$stamp.txt"
 echo "# nightjar vs wrk, HTTP/1.1 closed loop against nginx"
 environment_header
 echo "wrk:       $(wrk -v 2>&1 | head -1)"
-echo "nginx:     $(nginx -v 2>&1), 1 worker, pinned to CPU $SERVER_CPU"
+echo "nginx:     $("$NGINX" -v 2>&1), 1 worker, pinned to CPU $SERVER_CPU"
 echo "setup:     $ROUNDS rounds x $DURATION, $CONNECTIONS connections, 1 thread, generators pinned to CPU $CLIENT_CPU"
 echo "commands:  taskset -c $CLIENT_CPU wrk -t1 -c$CONNECTIONS -d$DURATION $URL"
 echo "           taskset -c $CLIENT_CPU nightjar load $URL -c $CONNECTIONS -t 1 -d $DURATION --rps 0 --output-format json --no-progress"

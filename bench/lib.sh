@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # variables here are used by the scripts that source it
 # Helpers sourced by the bench/*.sh scripts (not a script of its own).
 #
 # Every process a script starts goes through bg_start, which runs it under `timeout` (so it
@@ -37,6 +38,8 @@ bench_cleanup() {
   trap - EXIT INT TERM
   for pid in "${BENCH_PIDS[@]}"; do bench_stop "$pid"; done
   if [ -n "$BENCH_TEE_PID" ]; then
+    [ "$rc" -eq 0 ] || [ "${BENCH_DONE:-}" = 1 ] ||
+      echo "(stopped early, exit status $rc: the figures above are incomplete)"
     exec 1>&3 3>&-          # close the pipe to tee so it flushes and ends
     wait "$BENCH_TEE_PID" 2>/dev/null || true
   fi

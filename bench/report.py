@@ -275,9 +275,15 @@ def stall(directory):
     rows.append(["truth (S=1 s, D=10 s)", "~base", "~0 (edge)", "~0.5 s", "~0.9 s", "~1.0 s", "5,000", "0", "500.0"])
     print(table(["tool", "p50", "p90", "p95", "p99", "max", "completed", "errors", "req/s"], rows))
     print()
-    print("  '-': the tool does not print that percentile (nightjar: 50 75 90 99 99.9...; wrk --latency:")
-    print("  50 75 90 99; hey: 10 25 50 75 90 95 99). wrk is closed loop (it cannot hold 500 req/s),")
-    print("  hey and nightjar's service time time from the actual send: all three under-report the stall.")
+    print("  '-': not printed by that tool (nightjar JSON: 50 75 90 99 99.9 99.99 100; wrk --latency:")
+    print("  50 75 90 99; hey: 10 25 50 75 90 95 99).")
+    print("  nightjar times from each request's intended start: the figure to check against the truth.")
+    print("  nightjar's service time and hey time from the actual send; a send-timed tool sees at most one")
+    print("  stalled request per connection (50 of ~5,000 = ~1%), so its p99 may still touch the stall while")
+    print("  its p95 misses it; hey also skips the sends it could not make (fewer than 5,000 requests).")
+    print("  wrk is closed loop at its maximum rate, then back-fills synthetic samples at its own mean")
+    print("  interval per connection (wrk 4's stats_correct): its tail shows the stall as if the rate had")
+    print("  been its closed-loop rate, not 500 req/s, and its p90 is inflated by the same back-fill.")
     for t, r in runs.items():
         if r.get("completed") is None or (r["rc"] not in (0, None)):
             print(f"  ! {t}: exit status {r['rc']}; last output: {r['raw_tail'][-400:]}")

@@ -321,6 +321,10 @@ int run_cli(int argc, char** argv) {
   demo->add_option("-d,--duration", demo_flags.duration, "Duration")->capture_default_str();
   demo->add_option("-c,--connections", demo_flags.connections, "Connections")->capture_default_str();
 
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (!first.empty() && first[0] != '-' && first != "load" && first != "serve" && first != "demo") {
+    return usage_error(std::string("unknown command '") + argv[1] + "' (commands: load, serve, demo; see --help)");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

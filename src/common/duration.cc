@@ -71,16 +71,17 @@ std::string format_duration_ns(int64_t ns) {
   char buf[64];
   const double v = static_cast<double>(ns);
   if (ns < 0) return "-" + format_duration_ns(-ns);
+  // Thresholds sit where %.3g would round up to 1000 of the smaller unit.
   if (ns < kNanosPerMicro) {
     std::snprintf(buf, sizeof buf, "%lldns", static_cast<long long>(ns));
-  } else if (ns < kNanosPerMilli) {
+  } else if (v < 999.5e3) {
     std::snprintf(buf, sizeof buf, "%.3gus", v / 1e3);
-  } else if (ns < kNanosPerSecond) {
+  } else if (v < 999.5e6) {
     std::snprintf(buf, sizeof buf, "%.3gms", v / 1e6);
-  } else if (ns < 60 * kNanosPerSecond) {
+  } else if (v < 59.95e9) {
     std::snprintf(buf, sizeof buf, "%.3gs", v / 1e9);
   } else {
-    const long long total_s = static_cast<long long>(ns / kNanosPerSecond);
+    const long long total_s = std::llround(v / 1e9);
     if (total_s < 3600) {
       std::snprintf(buf, sizeof buf, "%lldm%llds", total_s / 60, total_s % 60);
     } else {

@@ -39,5 +39,12 @@ TEST(FormatDuration, PicksAReadableUnit) {
   EXPECT_EQ(format_duration_ns(125'000'000'000), "2m5s");
 }
 
+TEST(FormatDuration, NeverPrintsAThousandOfTheSmallerUnit) {
+  EXPECT_EQ(format_duration_ns(999'935), "1ms");
+  EXPECT_EQ(format_duration_ns(999'499), "999us");
+  EXPECT_EQ(format_duration_ns(999'600'000), "1s");
+  EXPECT_EQ(format_duration_ns(59'990'000'000), "1m0s");
+}
+
 }  // namespace
 }  // namespace nightjar

@@ -1,0 +1,187 @@
+// The command line as a user meets it: the real binary, run as a child process.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include <thread>
+
+#include "server/test_server.h"
+#include "support/scripted_server.h"
+#include "support/subprocess.h"
+
+namespace nightjar {
+namespace {
+
+using testing::Subprocess;
+
+const std::string kBinary = NIGHTJAR_BINARY;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome run(std::vector<std::string> args) {
+  args.insert(args.begin(), kBinary);
+  Subprocess p(args);
+  EXPECT_TRUE(p.started());
+  const int code = p.wait();
+  return {code, p.all_out(), p.err()};
+}
+
+// A `nightjar serve` child on a free port, stopped (SIGTERM) at the end of the test.
+class ServeProcess {
+ public:
+  explicit ServeProcess(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {kBinary, "serve", "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<Subprocess>(args);
+    const std::string line = process_->read_line();
+    const std::string prefix = "listening on 127.0.0.1:";
+    EXPECT_EQ(line.rfind(prefix, 0), 0u) << "first line: '" << line << "' stderr: " << process_->err();
+    if (line.rfind(prefix, 0) == 0) port_ = line.substr(prefix.size());
+  }
+  ~ServeProcess() {
+    process_->signal(SIGTERM);
+    EXPECT_EQ(process_->wait(), 0);
+  }
+  std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + port_ + path; }
+
+ private:
+  std::unique_ptr<Subprocess> process_;
+  std::string port_;
+};
+
+TEST(Cli, HelpListsTheCommands) {
+  const Outcome o = run({"--help"});
+  EXPECT_EQ(o.code, 0);
+  for (const char* command : {"load", "serve", "demo"}) EXPECT_NE(o.out.find(command), std::string::npos);
+}
+
+TEST(Cli, LoadHelpDocumentsTheContractFlags) {
+  const Outcome o = run({"load", "--help"});
+  EXPECT_EQ(o.code, 0);
+  for (const char* flag : {"--rps", "--duration", "--connections", "--threads", "--requests", "--warmup",
+                           "--timeout", "--max-pending", "--method", "--header", "--body", "--body-file",
+                           "--output-format", "--output"}) {
+    EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(Cli, BadInputGetsAClearMessageAndExitCodeTwo) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {{"load", "not-a-url"}, "invalid URL 'not-a-url'"},
+      {{"load", "http://127.0.0.1:1/", "--rps", "-5"}, "--rps"},
+      {{"load", "http://127.0.0.1:1/", "--bogus"}, "--bogus"},
+      {{"load", "http://127.0.0.1:1/", "--duration", "10"}, "needs a unit"},
+      {{"load", "http://127.0.0.1:1/", "--connections", "0"}, "--connections"},
+      {{"load", "http://127.0.0.1:1/", "--output-format", "xml"}, "unknown output format 'xml'"},
+      {{"load", "http://127.0.0.1:1/", "--body-file", "/nonexistent/body"}, "/nonexistent/body"},
+      {{"load", "http://127.0.0.1:1/", "-H", "no colon"}, "Name: value"},
+      {{"load"}, "url"},
+      {{"frobnicate"}, "frobnicate"},
+  };
+  for (const Case& c : cases) {
+    const Outcome o = run(c.args);
+    EXPECT_EQ(o.code, 2) << c.args.back();
+    EXPECT_NE(o.err.find(c.says), std::string::npos) << "stderr: " << o.err;
+    EXPECT_TRUE(o.out.empty()) << o.out;
+  }
+}
+
+TEST(Cli, UnreachablePortPrintsTheReportWithConnectionErrorsAndFails) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(testing::unused_port()) + "/";
+  const Outcome o = run({"load", url, "--rps", "100", "--requests", "10", "--no-progress"});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.out.find("connect_refused: 10"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("no request succeeded"), std::string::npos) << o.out;
+}
+
+TEST(Cli, JsonOutputMeetsTheContract) {
+  ServeProcess server;
+  const Outcome o = run({"load", server.url("/?size=64"), "--rps", "200", "--requests", "40", "-c", "4",
+                         "--output-format", "json"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  const nlohmann::json j = nlohmann::json::parse(o.out);
+  EXPECT_TRUE(j["achieved_rps"].is_number());
+  EXPECT_GT(j["achieved_rps"].get<double>(), 0);
+  EXPECT_EQ(j["requests"]["completed"].get<int64_t>(), 40);
+  EXPECT_EQ(j["requests"]["errors"].get<int64_t>(), 0);
+  EXPECT_EQ(j["status_codes"]["200"].get<int64_t>(), 40);
+  for (const char* hist : {"latency_ns", "service_time_ns"}) {
+    for (const char* field : {"min", "mean", "max"}) EXPECT_TRUE(j[hist][field].is_number()) << hist << field;
+    for (const char* p : {"50", "90", "99", "99.9"}) {
+      EXPECT_TRUE(j[hist]["percentiles"][p].is_number_integer()) << hist << " " << p;
+    }
+    EXPECT_LE(j[hist]["percentiles"]["50"].get<int64_t>(), j[hist]["percentiles"]["99"].get<int64_t>());
+  }
+  ASSERT_TRUE(j["timeline"].is_array());
+  EXPECT_FALSE(j["timeline"].empty());
+}
+
+TEST(Cli, OutputFileReceivesTheReport) {
+  ServeProcess server;
+  const std::string path = ::testing::TempDir() + "/nightjar_cli_report.json";
+  const Outcome o = run({"load", server.url(), "--requests", "20", "--output-format", "json", "-o", path});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(o.out.empty());
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(nlohmann::json::parse(text.str())["requests"]["completed"].get<int64_t>(), 20);
+  std::remove(path.c_str());
+}
+
+TEST(Cli, HumanReportShowsRatesCodesAndPercentiles) {
+  ServeProcess server;
+  const Outcome o = run({"load", server.url("/?status=503"), "--rps", "100", "--requests", "20"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  for (const char* text : {"open loop at 100 req/s", "20 completed", "503: 20", "p50", "p99.9", "p99.99",
+                           "max", "latency", "service time", "schedule lag"}) {
+    EXPECT_NE(o.out.find(text), std::string::npos) << text << "\n" << o.out;
+  }
+}
+
+TEST(Cli, InterruptStillPrintsTheReport) {
+  auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
+  ASSERT_TRUE(server.ok());
+  const std::string url = "http://" + (*server)->listen_address() + "/";
+  Subprocess load({kBinary, "load", url, "--rps", "200", "--duration", "1h", "--output-format", "json"});
+  // Interrupt only once the run is underway (its signal handler is installed before the
+  // first request goes out).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((*server)->stats().requests < 10 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::yield();
+  }
+  ASSERT_GE((*server)->stats().requests, 10);
+  load.signal(SIGINT);
+  EXPECT_EQ(load.wait(), 130);
+  const nlohmann::json j = nlohmann::json::parse(load.all_out());
+  EXPECT_TRUE(j["interrupted"].get<bool>());
+  EXPECT_GE(j["requests"]["completed"].get<int64_t>(), 10);
+  (*server)->stop();
+}
+
+TEST(Cli, ServeRejectsABadListenAddress) {
+  const Outcome o = run({"serve", "--listen", "nonsense"});
+  EXPECT_NE(o.code, 0);
+  EXPECT_NE(o.err.find("nonsense"), std::string::npos) << o.err;
+}
+
+TEST(Cli, DemoRunsAShortTestAgainstItsOwnServer) {
+  const Outcome o = run({"demo", "--duration", "1s", "--rps", "200"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("listening on 127.0.0.1:"), std::string::npos);
+  EXPECT_NE(o.out.find("200 req/s achieved"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("200: 200"), std::string::npos) << o.out;
+}
+
+}  // namespace
+}  // namespace nightjar
