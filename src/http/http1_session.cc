@@ -120,53 +120,43 @@ void Http1Session::on_write_done(const error_code& ec, uint64_t generation) {
 
 void Http1Session::arm_read_wait() {
   if (read_wait_armed_) return;
+  if (end_ == kBufferSize) {
+    // The parser holds back an incomplete header; make room or give up on it.
+    if (begin_ == 0) {
+      fail(ErrorKind::kBadResponse);
+      return;
+    }
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
   read_wait_armed_ = true;
   const uint64_t generation = generation_;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [this, generation](const error_code& ec) { on_readable(ec, generation); });
+  // A read (not a readiness wait) stays armed: Asio queues it without an epoll_ctl once
+  // the previous read drained the socket, so a response costs one recvmsg.
+  socket_.async_read_some(asio::buffer(buffer_.get() + end_, kBufferSize - end_),
+                          [this, generation](const error_code& ec, size_t n) { on_read(ec, n, generation); });
 }
 
-void Http1Session::on_readable(const error_code& ec, uint64_t generation) {
+void Http1Session::on_read(const error_code& ec, size_t n, uint64_t generation) {
   if (generation != generation_) return;
   read_wait_armed_ = false;
+  if (ec == asio::error::eof) {
+    handle_eof();
+    return;
+  }
   if (ec) {
     fail(classify_io_error(ec));
     return;
   }
-  for (;;) {
-    if (end_ == kBufferSize) {
-      // The parser holds back an incomplete header; make room or give up on it.
-      if (begin_ == 0) {
-        fail(ErrorKind::kBadResponse);
-        return;
-      }
-      std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
-      end_ -= begin_;
-      begin_ = 0;
-    }
-    const size_t space = kBufferSize - end_;
-    error_code read_ec;
-    const size_t n = socket_.read_some(asio::buffer(buffer_.get() + end_, space), read_ec);
-    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
-    if (read_ec == asio::error::eof) {
-      handle_eof();
-      return;
-    }
-    if (read_ec) {
-      fail(classify_io_error(read_ec));
-      return;
-    }
-    end_ += n;
-    bytes_received_ += n;
-    if (state_ != State::kBusy) {
-      // Bytes nobody asked for: the connection is out of step; start afresh.
-      fail(ErrorKind::kBadResponse);
-      return;
-    }
-    if (!process_buffer()) return;
-    // Edge-triggered readiness: a short read means the socket is drained for now.
-    if (n < space) break;
+  end_ += n;
+  bytes_received_ += n;
+  if (state_ != State::kBusy) {
+    // Bytes nobody asked for: the connection is out of step; start afresh.
+    fail(ErrorKind::kBadResponse);
+    return;
   }
+  if (!process_buffer()) return;
   arm_read_wait();
 }
 

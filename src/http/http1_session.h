@@ -2,9 +2,9 @@
 // wrk and h2load --h1 send).
 //
 // The hot path avoids the event loop where it can: a request is written with one
-// non-blocking write() straight from prebuilt bytes, and one read-readiness wait is
-// always armed on a connected socket, so a response costs one read() and a share of one
-// epoll_wait, and a server closing an idle keep-alive connection is noticed at once.
+// non-blocking write() straight from prebuilt bytes, and one read is always armed on a
+// connected socket, so a response costs one recvmsg() and a share of one epoll_wait (no
+// epoll_ctl), and a server closing an idle keep-alive connection is noticed at once.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -38,7 +38,7 @@ class Http1Session final : public Session {
 
  private:
   void arm_read_wait();
-  void on_readable(const boost::system::error_code& ec, uint64_t generation);
+  void on_read(const boost::system::error_code& ec, size_t bytes, uint64_t generation);
   void on_write_done(const boost::system::error_code& ec, uint64_t generation);
   // Parses what is buffered; returns false when the connection was closed.
   bool process_buffer();
@@ -55,7 +55,7 @@ class Http1Session final : public Session {
   boost::asio::ip::tcp::socket socket_;
   State state_ = State::kDisconnected;
   uint64_t generation_ = 0;       // bumped on close, so stale handlers of an old socket are ignored
-  bool read_wait_armed_ = false;
+  bool read_wait_armed_ = false;   // an async read is outstanding
   int64_t connect_started_ns_ = 0;
   InFlight current_;              // valid while kBusy
   uint64_t bytes_received_ = 0;   // of the current response

@@ -97,6 +97,6 @@ struct RunResult {
 };
 
 // The quantiles every report lists.
-inline constexpr double kReportPercentiles[] = {50, 75, 90, 99, 99.9, 99.99};
+inline constexpr double kReportPercentiles[] = {50, 75, 90, 95, 99, 99.9, 99.99};
 
 }  // namespace nightjar::model

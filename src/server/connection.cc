@@ -21,7 +21,7 @@ namespace http = boost::beast::http;
 using boost::system::error_code;
 
 // Room for a header at its limit plus the start of the next request.
-constexpr size_t kReadBufferBytes = 16 * 1024;
+constexpr size_t kReadBufferBytes = size_t{16} * 1024;
 constexpr uint32_t kHeaderLimitBytes = 8 * 1024;
 // Requests parsed ahead of their responses; beyond this the connection stops reading, so a
 // client pipelining delayed requests cannot grow the queue without bound.
@@ -32,15 +32,18 @@ constexpr size_t kMaxWriteBuffers = 64;
 // unread request bytes do not turn the close into a reset that loses the response.
 constexpr auto kLingerTime = std::chrono::seconds(1);
 
-constexpr size_t kFillerBytes = 64 * 1024;
+constexpr size_t kFillerBytes = size_t{64} * 1024;
 
 // Response bodies are slices of this, so no body is ever allocated or copied.
-constexpr std::array<char, kFillerBytes> kFiller = [] {
-  constexpr std::string_view kPattern = "nightjar test server filler.\n";
-  std::array<char, kFillerBytes> filler{};
-  for (size_t i = 0; i < filler.size(); ++i) filler[i] = kPattern[i % kPattern.size()];
-  return filler;
-}();
+const char* filler() {
+  static const std::array<char, kFillerBytes> bytes = [] {
+    constexpr std::string_view kPattern = "nightjar test server filler.\n";
+    std::array<char, kFillerBytes> pattern{};
+    for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = kPattern[i % kPattern.size()];
+    return pattern;
+  }();
+  return bytes.data();
+}
 
 // Handlers must not let an exception (std::bad_alloc, in practice) escape into the event
 // loop: it would stop every connection of the thread. The failing connection is dropped.
@@ -102,8 +105,8 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
   }
 }
 
-Connection::Connection(asio::ip::tcp::socket socket, SharedState& shared,
-                       WorkerCounters& counters, ConnectionSet& registry)
+Connection::Connection(asio::ip::tcp::socket socket, SharedState& shared, WorkerCounters& counters,
+                       ConnectionSet& registry)
     : shared_(shared),
       counters_(counters),
       registry_(registry),
@@ -155,10 +158,11 @@ void Connection::read_more() {
   // Lingering input is discarded, so it may overwrite the whole buffer.
   char* data = lingering_ ? in_.get() : in_.get() + in_end_;
   const size_t size = lingering_ ? kReadBufferBytes : kReadBufferBytes - in_end_;
-  socket_.async_read_some(asio::buffer(data, size),
-                          [self = shared_from_this()](const error_code& ec, size_t bytes) {
-                            self->on_read(ec, bytes);
-                          });
+  socket_.async_read_some(
+      asio::buffer(data, size),
+      bind_memory(read_memory_, [self = shared_from_this()](const error_code& ec, size_t bytes) {
+        self->on_read(ec, bytes);
+      }));
 }
 
 void Connection::on_read(const error_code& ec, size_t bytes) {
@@ -370,6 +374,7 @@ void Connection::serialize(const PendingResponse& response) {
 // the segments, so responses queued meanwhile join the same write.
 void Connection::write_now() {
   std::array<asio::const_buffer, kMaxWriteBuffers> buffers;
+  const char* const filler_bytes = filler();
   for (;;) {
     size_t count = 0;
     size_t segment = write_segment_;
@@ -383,7 +388,7 @@ void Connection::write_now() {
       uint64_t filler_left = s.length + s.filler_bytes - offset;
       while (filler_left > 0 && count < kMaxWriteBuffers) {
         const size_t chunk = static_cast<size_t>(std::min<uint64_t>(filler_left, kFillerBytes));
-        buffers[count++] = asio::const_buffer(kFiller.data(), chunk);
+        buffers[count++] = asio::const_buffer(filler_bytes, chunk);
         filler_left -= chunk;
       }
       if (filler_left > 0) break;
@@ -396,18 +401,19 @@ void Connection::write_now() {
     const size_t written = socket_.write_some(std::span(buffers.data(), count), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       write_waiting_ = true;
-      socket_.async_wait(asio::ip::tcp::socket::wait_write,
-                         [self = shared_from_this()](const error_code& wait_ec) {
-                           self->write_waiting_ = false;
-                           if (self->closed_) return;
-                           guarded(*self, [&] {
-                             if (wait_ec) {
-                               self->abort();
-                             } else {
-                               self->pump();
-                             }
-                           });
-                         });
+      socket_.async_wait(
+          asio::ip::tcp::socket::wait_write,
+          bind_memory(write_memory_, [self = shared_from_this()](const error_code& wait_ec) {
+            self->write_waiting_ = false;
+            if (self->closed_) return;
+            guarded(*self, [&] {
+              if (wait_ec) {
+                self->abort();
+              } else {
+                self->pump();
+              }
+            });
+          }));
       return;
     }
     if (ec) {
@@ -444,11 +450,11 @@ void Connection::arm_timer(int64_t deadline_ns) {
   if (timer_pending_) return;
   timer_pending_ = true;
   timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
-  timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+  timer_.async_wait(bind_memory(timer_memory_, [self = shared_from_this()](const error_code& ec) {
     self->timer_pending_ = false;
     if (ec || self->closed_ || self->lingering_) return;
     guarded(*self, [&] { self->pump(); });
-  });
+  }));
 }
 
 void Connection::start_linger() {

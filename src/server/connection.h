@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "server/control.h"
+#include "server/handler_memory.h"
 #include "server/server_state.h"
 
 namespace nightjar::server {
@@ -39,11 +40,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   using string_view = boost::beast::string_view;
   using error_code = boost::beast::error_code;
 
-  void on_request_impl(boost::beast::http::verb method, string_view method_str,
-                       string_view target, int version, error_code& ec) override;
+  void on_request_impl(boost::beast::http::verb method, string_view method_str, string_view target,
+                       int version, error_code& ec) override;
   void on_response_impl(int, string_view, int, error_code&) override {}
-  void on_field_impl(boost::beast::http::field name, string_view name_string,
-                     string_view value, error_code& ec) override;
+  void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
+                     error_code& ec) override;
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<uint64_t>&, error_code&) override {}
   size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
@@ -124,6 +125,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;  // delays, the stall window, the lingering close
+  // Operation state of the pending read, write wait and timer wait.
+  HandlerMemory read_memory_;
+  HandlerMemory write_memory_;
+  HandlerMemory timer_memory_;
 
   // Input: bytes [in_begin_, in_end_) of in_ are received and not yet parsed.
   std::unique_ptr<char[]> in_;

@@ -22,13 +22,7 @@ bool iequals(std::string_view a, std::string_view b) {
 // RFC 9110 token characters, the only ones allowed in a field name.
 bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 // Field values may hold visible characters, spaces, tabs and obs-text, never CR, LF or
@@ -63,7 +57,7 @@ bool parse_byte_count(std::string_view text, uint64_t& bytes) {
   if (!text.empty()) {
     const char last = to_lower(text.back());
     if (last == 'k') multiplier = 1024;
-    if (last == 'm') multiplier = 1024 * 1024;
+    if (last == 'm') multiplier = uint64_t{1024} * 1024;
     if (multiplier != 1) text.remove_suffix(1);
   }
   if (text.empty() || text.size() > 15) return false;  // 15 digits cannot overflow below
@@ -111,8 +105,8 @@ Status ControlParser::apply(std::string_view text, ResponseControls& controls) {
   return Status::ok_status();
 }
 
-Status ControlParser::apply_one(std::string_view key, std::string_view value,
-                                std::string_view raw, ResponseControls& controls) {
+Status ControlParser::apply_one(std::string_view key, std::string_view value, std::string_view raw,
+                                ResponseControls& controls) {
   if (key != "size" && key != "status" && key != "delay" && key != "header" && key != "close") {
     return Status::ok_status();
   }
@@ -141,8 +135,8 @@ Status ControlParser::apply_one(std::string_view key, std::string_view value,
     controls.size_bytes = bytes;
   } else if (key == "status") {
     int code = 0;
-    const bool three_digits = value.size() == 3 && is_digit(value[0]) && is_digit(value[1]) &&
-                              is_digit(value[2]);
+    const bool three_digits =
+        value.size() == 3 && is_digit(value[0]) && is_digit(value[1]) && is_digit(value[2]);
     if (three_digits) code = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
     if (code < 100 || code > 599) {
       return bad_control(raw, "expected a status code from 100 to 599");

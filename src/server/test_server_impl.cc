@@ -42,8 +42,7 @@ Result<std::unique_ptr<TestServer>> TestServerImpl::start(const ServerOptions& o
     for (auto& worker : server->workers_) worker->start();
     return std::unique_ptr<TestServer>(std::move(server));
   } catch (const std::exception& e) {
-    return Status::internal("cannot start the test server on " + options.listen + ": " +
-                            e.what());
+    return Status::internal("cannot start the test server on " + options.listen + ": " + e.what());
   }
 }
 

@@ -78,13 +78,33 @@ TEST(ControlParser, NotesAContentTypeHeader) {
 }
 
 TEST(ControlParser, RejectsMalformedControlsNamingThem) {
-  for (const char* bad :
-       {"size=abc", "size=", "size=-1", "size=12x", "size=99999999999999999999", "size=2000000m",
-        "status=99", "status=600", "status=2000", "status=abc", "status=", "delay=10",
-        "delay=-1s", "delay=abc", "header=novalue", "header=:v", "header=Bad Name:v",
-        "header=X:a%0Db", "header=X:a%0Ab", "header=X:%00", "header=Content-Length:5",
-        "header=connection:close", "header=Transfer-Encoding:chunked", "close=yes", "close=",
-        "size=%zz", "size=1%"}) {
+  for (const char* bad : {"size=abc",
+                          "size=",
+                          "size=-1",
+                          "size=12x",
+                          "size=99999999999999999999",
+                          "size=2000000m",
+                          "status=99",
+                          "status=600",
+                          "status=2000",
+                          "status=abc",
+                          "status=",
+                          "delay=10",
+                          "delay=-1s",
+                          "delay=abc",
+                          "header=novalue",
+                          "header=:v",
+                          "header=Bad Name:v",
+                          "header=X:a%0Db",
+                          "header=X:a%0Ab",
+                          "header=X:%00",
+                          "header=Content-Length:5",
+                          "header=connection:close",
+                          "header=Transfer-Encoding:chunked",
+                          "close=yes",
+                          "close=",
+                          "size=%zz",
+                          "size=1%"}) {
     const std::string message = apply_error(bad);
     EXPECT_NE(message.find(std::string("'") + bad + "'"), std::string::npos)
         << bad << " -> " << message;
@@ -135,9 +155,9 @@ TEST(ListenAddress, ParsesIpv4Ipv6AndShorthands) {
 }
 
 TEST(ListenAddress, RejectsMalformedTextNamingIt) {
-  for (const char* bad : {"", "nonsense", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999",
-                          "127.0.0.1:http", "1.2.3:80", "::1:80", "[::1:80", "[]:80",
-                          "[127.0.0.1]:80", "example.com:80", "127.0.0.1:-1"}) {
+  for (const char* bad :
+       {"", "nonsense", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:http", "1.2.3:80",
+        "::1:80", "[::1:80", "[]:80", "[127.0.0.1]:80", "example.com:80", "127.0.0.1:-1"}) {
     auto result = parse_listen_address(bad);
     ASSERT_FALSE(result.ok()) << bad;
     EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);

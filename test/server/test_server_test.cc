@@ -51,7 +51,7 @@ class Client {
   // Reads one response; `head_request` when it answers a HEAD (no body follows).
   error_code try_read(Response& response, bool head_request = false) {
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
+    parser.body_limit(uint64_t{64} * 1024 * 1024);
     parser.skip(head_request);
     const error_code ec =
         run([&](auto handler) { http::async_read(socket_, buffer_, parser, handler); });
@@ -71,9 +71,8 @@ class Client {
   bool closed_by_server() {
     if (buffer_.size() != 0) return false;
     char byte = 0;
-    const error_code ec = run([&](auto handler) {
-      socket_.async_read_some(asio::buffer(&byte, 1), handler);
-    });
+    const error_code ec =
+        run([&](auto handler) { socket_.async_read_some(asio::buffer(&byte, 1), handler); });
     return ec == asio::error::eof || ec == asio::error::connection_reset;
   }
 
@@ -357,7 +356,7 @@ TEST(TestServer, AcceptsAndDiscardsRequestBodies) {
   EXPECT_EQ(client.read().body().size(), 3u);
 
   // A body far larger than any buffer, sent in pieces.
-  const std::string piece(256 * 1024, 'b');
+  const std::string piece(size_t{256} * 1024, 'b');
   client.send("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: " +
               std::to_string(8 * piece.size()) + "\r\n\r\n");
   for (int i = 0; i < 8; ++i) client.send(piece);
@@ -523,6 +522,7 @@ TEST(TestServer, ServesFromSeveralThreads) {
   constexpr int kClients = 8;
   constexpr int kRequestsEach = 50;
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   std::vector<int> ok_counts(kClients, 0);
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
