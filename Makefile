@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-sanitize bench format clean
+.PHONY: all deps build demo test test-sanitize fuzz bench format clean
 
 all: build
 
@@ -27,6 +27,15 @@ test-sanitize: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNIGHTJAR_SANITIZE=address >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer on the HTTP/1.1 response parser for FUZZ_SECONDS (60), with clang, in build-fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNIGHTJAR_SANITIZE=fuzz \
+	    -DNIGHTJAR_BUILD_TESTS=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target http1_response_fuzzer
+	@mkdir -p build-fuzz/corpus && cp -n test/fuzz/corpus/http1_response/* build-fuzz/corpus/
+	@build-fuzz/test/fuzz/http1_response_fuzzer -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus
 
 bench: build
 	@scripts/install-deps.sh --bench
