@@ -58,6 +58,7 @@ http {
   keepalive_timeout 60s;
   server {
     listen 127.0.0.1:$PORT;
+    location = /nginx_status { stub_status; }  # request count, to cross-check the tools
     location / { return 200 "ok"; }
   }
 }
@@ -84,18 +85,30 @@ echo "commands:  taskset -c $CLIENT_CPU wrk -t1 -c$CONNECTIONS -d$DURATION $URL"
 echo "           taskset -c $CLIENT_CPU nightjar load $URL -c $CONNECTIONS -t 1 -d $DURATION --rps 0 --output-format json --no-progress"
 echo
 
-# run_tool NAME TOOL: one measured run, raw output in $raw/NAME.{out,time,rc}.
+# nginx_requests: how many requests nginx has handled so far (stub_status).
+nginx_requests() {
+  python3 - "$PORT" <<'EOF'
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/nginx_status", timeout=5).read().decode()
+print(text.splitlines()[2].split()[2])  # "server accepts handled requests" / " A H R"
+EOF
+}
+
+# run_tool NAME TOOL: one measured run, raw output in $raw/NAME.{out,time,rc}; nginx's
+# request count before and after in $raw/NAME.server.
 run_tool() {
-  local name=$1 tool=$2 cmd rc=0
+  local name=$1 tool=$2 cmd rc=0 before
   case "$tool" in
     wrk) cmd=(wrk -t1 "-c$CONNECTIONS" "-d$DURATION" "$URL") ;;
     nightjar) cmd=("$NIGHTJAR" load "$URL" -c "$CONNECTIONS" -t 1 -d "$DURATION" --rps 0
       --output-format json --no-progress) ;;
   esac
+  before=$(nginx_requests)
   bg_start "$run_limit" "$raw/$name.out" \
     /usr/bin/time -f '%U %S' -o "$raw/$name.time" taskset -c "$CLIENT_CPU" "${cmd[@]}"
   bg_wait "$BG_PID" || rc=$?
   echo "$rc" >"$raw/$name.rc"
+  echo "$before $(nginx_requests)" >"$raw/$name.server"
   kill -0 "$NGINX_PID" 2>/dev/null || die "nginx died during $name; see its log above"
 }
 
@@ -107,7 +120,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   if ((round % 2)); then order=(wrk nightjar); else order=(nightjar wrk); fi
   run_tool "r$(printf %02d "$round")-1-${order[0]}" "${order[0]}"
   run_tool "r$(printf %02d "$round")-2-${order[1]}" "${order[1]}"
-  python3 "$here/report.py" http1-round "$raw" "$round"
+  python3 "$here/report.py" http1-round "$raw" "$round" "$CONNECTIONS"
 done
 
 python3 "$here/report.py" http1-summary "$raw"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Parses the raw output of the bench scripts' runs and prints their tables.
 
-  report.py http1-round DIR ROUND   one round of http1_vs_wrk.sh
+  report.py http1-round DIR ROUND [CONNECTIONS]   one round of http1_vs_wrk.sh
   report.py http1-summary DIR       medians and ratios of all rounds
   report.py stall DIR               the coordinated-omission table; exit 1 if nightjar fails
 
@@ -136,6 +136,9 @@ def load_run(directory, name, tool):
     r["cpu"] = cpu
     ok = r.get("completed") and cpu
     r["per_cpu"] = r["completed"] / cpu if ok else None
+    server = _read(base + ".server").split()
+    # Requests the server handled during the run (less the count request itself).
+    r["server_count"] = int(server[1]) - int(server[0]) - 1 if len(server) == 2 else None
     r["raw_tail"] = "\n".join(text.strip().splitlines()[-8:])
     return r
 
@@ -193,19 +196,25 @@ def _problem(r):
     return None
 
 
-def http1_round(directory, rnd):
+def http1_round(directory, rnd, connections):
     runs = [r for r in _http1_runs(directory) if r["round"] == rnd]
     runs.sort(key=lambda r: r["order"])
     rows = []
     for r in runs:
-        rows.append([r["tool"], fmt_n(r.get("completed")), fmt_n(r.get("errors")), fmt_n(r.get("rps")),
+        rows.append([r["tool"], fmt_n(r.get("completed")), fmt_n(r.get("server_count")),
+                     fmt_n(r.get("errors")), fmt_n(r.get("rps")),
                      fmt_n(r["user"], 2), fmt_n(r["sys"], 2), fmt_n(r["cpu"], 2), fmt_n(r["per_cpu"])])
     print(f"round {rnd} (load avg {' '.join(open('/proc/loadavg').read().split()[:3])})")
-    print(table(["tool", "completed", "errors", "req/s", "user s", "sys s", "CPU s", "req/CPU-s"], rows))
+    print(table(["tool", "completed", "nginx saw", "errors", "req/s", "user s", "sys s", "CPU s", "req/CPU-s"], rows))
     for r in runs:
         p = _problem(r)
         if p:
             print(f"  ! {r['tool']}: {p}")
+        elif r.get("server_count") is not None and r.get("completed"):
+            # A tool stops with at most one request in flight per connection; more is a miscount.
+            gap = r["server_count"] - r["completed"]
+            if gap < 0 or gap > connections:
+                print(f"  ! {r['tool']}: reports {r['completed']:,} completed but nginx handled {r['server_count']:,}")
     print()
 
 
@@ -308,7 +317,7 @@ def stall(directory):
 
 def main(argv):
     if len(argv) >= 3 and argv[1] == "http1-round":
-        http1_round(argv[2], int(argv[3]))
+        http1_round(argv[2], int(argv[3]), int(argv[4]) if len(argv) > 4 else 1000)
         return 0
     if len(argv) == 3 and argv[1] == "http1-summary":
         http1_summary(argv[2])
