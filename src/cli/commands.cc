@@ -111,6 +111,8 @@ struct LoadFlags {
   std::string output_format = "human";
   std::string output_file;
   bool no_progress = false;
+  std::string test_name;
+  std::vector<std::string> labels;
 };
 
 void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
@@ -136,9 +138,11 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("--body", f.body, "Request body");
   cmd.add_option("--body-file", f.body_file, "Read the request body from a file");
   cmd.add_option("--content-type", f.content_type, "Content-Type header for the body");
-  cmd.add_option("--output-format", f.output_format, "human or json")->capture_default_str();
+  cmd.add_option("--output-format", f.output_format, "One of: " + output::format_names())->capture_default_str();
   cmd.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
   cmd.add_flag("--no-progress", f.no_progress, "No live progress line (it is only shown on a terminal)");
+  cmd.add_option("--name", f.test_name, "Test name, kept in the result");
+  cmd.add_option("--label", f.labels, "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
 }
 
 Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_given) {
@@ -188,6 +192,16 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
     o.request.body = std::move(*data);
   }
   if (!f.content_type.empty()) o.request.headers.emplace_back("Content-Type", f.content_type);
+  o.run.headers = o.request.headers;
+  o.run.body_bytes = static_cast<int64_t>(o.request.body.size());
+  o.run.test_name = f.test_name;
+  for (const std::string& label : f.labels) {
+    const size_t eq = label.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::invalid_argument("--label '" + label + "' needs the form key=value");
+    }
+    o.run.labels[label.substr(0, eq)] = label.substr(eq + 1);
+  }
   if (Status s = load::validate(o); !s.ok()) return s;
   return o;
 }
@@ -222,6 +236,26 @@ int run_load_command(const LoadFlags& f, bool duration_given) {
   auto options = build_load_options(f, duration_given);
   if (!options.ok()) return usage_error(options.status().message());
   return run_and_report(*options, *format, f.output_file, !f.no_progress);
+}
+
+struct ReportFlags {
+  std::string input;
+  std::string output_format = "human";
+  std::string output_file;
+};
+
+int run_report_command(const ReportFlags& f) {
+  auto format = output::parse_format(f.output_format);
+  if (!format.ok()) return usage_error("--output-format: " + format.status().message());
+  auto text = read_file(f.input);
+  if (!text.ok()) return usage_error(text.status().message());
+  auto result = output::parse_result_json(*text);
+  if (!result.ok()) return usage_error("'" + f.input + "': " + result.status().message());
+  if (Status s = write_output(output::render(*result, *format), f.output_file); !s.ok()) {
+    std::cerr << "nightjar: error: " << s.message() << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 struct ServeFlags {
@@ -315,6 +349,13 @@ int run_cli(int argc, char** argv) {
                     "Freeze every response this long after the first request (coordinated-omission demo)");
   serve->add_option("--stall-for", serve_flags.stall_for, "How long the freeze lasts")->capture_default_str();
 
+  ReportFlags report_flags;
+  CLI::App* report = app.add_subcommand("report", "Re-render a saved JSON result in any output format");
+  report->add_option("result", report_flags.input, "A result written with --output-format json")->required();
+  report->add_option("--output-format", report_flags.output_format, "One of: " + output::format_names())
+      ->capture_default_str();
+  report->add_option("-o,--output", report_flags.output_file, "Write to this file instead of standard output");
+
   DemoFlags demo_flags;
   CLI::App* demo = app.add_subcommand("demo", "Start the test server in-process and load it for a few seconds");
   demo->add_option("--rps", demo_flags.rps, "Request rate")->capture_default_str();
@@ -322,8 +363,10 @@ int run_cli(int argc, char** argv) {
   demo->add_option("-c,--connections", demo_flags.connections, "Connections")->capture_default_str();
 
   const std::string first = argc > 1 ? argv[1] : "";
-  if (!first.empty() && first[0] != '-' && first != "load" && first != "serve" && first != "demo") {
-    return usage_error(std::string("unknown command '") + argv[1] + "' (commands: load, serve, demo; see --help)");
+  if (!first.empty() && first[0] != '-' && first != "load" && first != "serve" && first != "demo" &&
+      first != "report") {
+    return usage_error(std::string("unknown command '") + argv[1] +
+                       "' (commands: load, serve, report, demo; see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -341,6 +384,7 @@ int run_cli(int argc, char** argv) {
   if (*load) return run_load_command(load_flags, load->count("--duration") > 0);
   if (*serve) return run_serve_command(serve_flags);
   if (*demo) return run_demo_command(demo_flags);
+  if (*report) return run_report_command(report_flags);
   return kExitUsage;
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/duration.h"
 #include "load/load_worker.h"
+#include "stats/hdr_encoding.h"
 
 namespace nightjar::load {
 namespace {
@@ -58,19 +59,25 @@ class TimelineMerger {
     slot.errors += snapshot.errors;
     slot.duration_s = std::max(slot.duration_s, snapshot.duration_s);
     ++slot.reported;
-    if (slot.reported == workers_) latest_complete_ = std::max(latest_complete_, snapshot.index);
+    if (slot.reported == workers_) {
+      latest_complete_ = std::max(latest_complete_, snapshot.index);
+      // Every worker reported this second: keep its summary and encoded histograms only, so
+      // memory does not grow by whole histograms per second.
+      done_[snapshot.index] = entry(snapshot.index, slot);
+      slots_.erase(snapshot.index);
+    }
   }
 
   // The latest second every worker has reported, if any.
-  const model::TimelineEntry* latest() {
-    if (latest_complete_ < 0) return nullptr;
-    latest_entry_ = entry(latest_complete_, slots_[latest_complete_]);
-    return &latest_entry_;
+  const model::TimelineEntry* latest() const {
+    return latest_complete_ < 0 ? nullptr : &done_.at(latest_complete_);
   }
 
   std::vector<model::TimelineEntry> finish() {
+    for (auto& [index, slot] : slots_) done_[index] = entry(index, slot);
+    slots_.clear();
     std::vector<model::TimelineEntry> out;
-    for (auto& [index, slot] : slots_) out.push_back(entry(index, slot));
+    for (auto& [index, e] : done_) out.push_back(std::move(e));
     return out;
   }
 
@@ -96,13 +103,15 @@ class TimelineMerger {
     e.latency_max_ns = slot.latency.max();
     e.service_time_p50_ns = slot.service_time.value_at_percentile(50);
     e.service_time_p99_ns = slot.service_time.value_at_percentile(99);
+    e.latency_histogram = stats::encode_base64(slot.latency);
+    e.service_time_histogram = stats::encode_base64(slot.service_time);
     return e;
   }
 
   const int workers_;
-  std::map<int64_t, Slot> slots_;
+  std::map<int64_t, Slot> slots_;              // seconds some workers have not reported yet
+  std::map<int64_t, model::TimelineEntry> done_;
   int64_t latest_complete_ = -1;
-  model::TimelineEntry latest_entry_;
 };
 
 }  // namespace
@@ -221,6 +230,15 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     for (size_t code = 0; code < t.status_counts.size(); ++code) {
       if (t.status_counts[code] > 0) result.status_codes[static_cast<int>(code)] += t.status_counts[code];
     }
+    model::ShardResult shard;
+    shard.name = "thread-" + std::to_string(result.shards.size());
+    shard.sent = t.sent;
+    shard.completed = t.completed;
+    shard.dropped = t.dropped;
+    for (int64_t n : t.errors) shard.errors += n;
+    shard.latency = t.latency;
+    shard.service_time = t.service_time;
+    result.shards.push_back(std::move(shard));
     result.latency.add(t.latency);
     result.service_time.add(t.service_time);
     result.schedule_lag.add(t.schedule_lag);
@@ -238,6 +256,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   }
   const int64_t window_end = result.completed > 0 ? std::max(last_completion, planned_end) : finished;
   result.measured_ns = window_end > measure_start ? window_end - measure_start : 0;
+  result.end_unix_ns = result.start_unix_ns + result.measured_ns;
   result.timeline = timeline.finish();
   return result;
 }

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "stats/hdr_histogram.h"
@@ -46,10 +47,26 @@ struct TimelineEntry {
   int64_t service_time_p50_ns = 0;
   int64_t service_time_p99_ns = 0;
   double duration_s = 1.0;        // the last entry may cover less than a second
+  // This second's histograms, HdrHistogram V2 compressed base64 (what .hlog lines carry).
+  std::string latency_histogram;
+  std::string service_time_histogram;
+};
+
+// One part of a run: a worker thread now, a remote worker in a distributed run.
+struct ShardResult {
+  std::string name;               // "thread-0", or a worker's address
+  int64_t sent = 0;
+  int64_t completed = 0;
+  int64_t errors = 0;
+  int64_t dropped = 0;
+  stats::HdrHistogram latency;
+  stats::HdrHistogram service_time;
 };
 
 // The options the run was made with, echoed in every output.
 struct RunOptions {
+  std::string test_name;          // free text; "" when not given
+  std::map<std::string, std::string> labels;  // e.g. mesh=istio, mesh_version=1.22
   std::vector<std::string> urls;
   std::string method = "GET";
   double requested_rps = 0;       // 0: closed loop at maximum throughput
@@ -60,6 +77,9 @@ struct RunOptions {
   int connections = 0;
   int threads = 0;
   int64_t max_pending = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // as sent, in order
+  int64_t body_bytes = 0;
+  std::string protocol = "http/1.1";
 };
 
 struct RunResult {
@@ -67,6 +87,7 @@ struct RunResult {
   bool open_loop = false;
   bool interrupted = false;       // stopped early by Ctrl-C / SIGTERM
   int64_t start_unix_ns = 0;      // wall clock at the start of measurement
+  int64_t end_unix_ns = 0;        // wall clock at the end of the measurement window
   int64_t measured_ns = 0;        // from the start of measurement to the last completion
 
   // Counters (measurement window only; warm-up is counted separately).
@@ -89,6 +110,7 @@ struct RunResult {
   stats::HdrHistogram schedule_lag;
 
   std::vector<TimelineEntry> timeline;
+  std::vector<ShardResult> shards;  // per-thread (later per-worker) parts; they sum to the whole
 
   double achieved_rps() const {
     return measured_ns > 0 ? static_cast<double>(completed) * 1e9 / static_cast<double>(measured_ns) : 0;

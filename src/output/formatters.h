@@ -1,27 +1,51 @@
-// Renders a RunResult for people (human) and for programs (json). Every field is
-// documented in docs/output.md.
+// Renders a RunResult in every output format, and reads the JSON form back, so a saved
+// result can be re-rendered in any format without re-running (`nightjar report`).
+// Every format and field is documented in docs/output.md.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "model/run_result.h"
 
 namespace nightjar::output {
 
-enum class Format { kHuman, kJson };
+enum class Format {
+  kHuman,       // the terminal report
+  kJson,        // nightjar's canonical JSON form (everything, histograms included)
+  kYaml,        // the JSON form as YAML
+  kCsv,         // one row per percentile and per counter
+  kPrometheus,  // text exposition format
+  kFortio,      // fortio's HTTP runner result, as Meshery stores it
+  kSmps,        // a Service Mesh Performance PerformanceTestResult
+  kHtml,        // a self-contained report with charts
+};
 
 // Parses an --output-format value; the error lists the known formats.
 Result<Format> parse_format(std::string_view name);
+// Every format name, for help texts.
+std::string format_names();
+
+std::string render(const model::RunResult& result, Format format);
 
 std::string render_human(const model::RunResult& result);
 std::string render_json(const model::RunResult& result);
-std::string render(const model::RunResult& result, Format format);
+std::string render_yaml(const model::RunResult& result);
+std::string render_csv(const model::RunResult& result);
+std::string render_prometheus(const model::RunResult& result);
+std::string render_fortio(const model::RunResult& result);
+std::string render_smps(const model::RunResult& result);
+std::string render_html(const model::RunResult& result);
 
-// The percentile as a JSON key: 50 -> "50", 99.9 -> "99.9".
-std::string percentile_key(double percentile);
+// Reads nightjar's JSON form back. Errors name the field that is missing or malformed.
+Result<model::RunResult> parse_result_json(std::string_view text);
 
+// Helpers shared by the formats.
+std::string percentile_key(double percentile);  // 50 -> "50", 99.9 -> "99.9"
+std::string rfc3339(int64_t unix_ns);           // 2026-11-26T16:00:00.123456Z
+std::string plural(int64_t n, std::string_view word);  // "1 request", "2 requests"
 // The warnings a report shows (sender behind schedule, dropped arrivals, interrupted run).
 std::vector<std::string> warnings(const model::RunResult& result);
 

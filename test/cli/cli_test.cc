@@ -169,6 +169,37 @@ TEST(Cli, InterruptStillPrintsTheReport) {
   (*server)->stop();
 }
 
+TEST(Cli, ReportReRendersASavedResult) {
+  ServeProcess server;
+  const std::string path = ::testing::TempDir() + "/nightjar_cli_saved.json";
+  ASSERT_EQ(run({"load", server.url(), "--requests", "30", "--name", "saved", "--label", "mesh=none",
+                 "--output-format", "json", "-o", path})
+                .code,
+            0);
+  const Outcome json = run({"report", path, "--output-format", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  std::ifstream in(path);
+  std::stringstream saved;
+  saved << in.rdbuf();
+  EXPECT_EQ(json.out, saved.str());
+  const Outcome human = run({"report", path});
+  EXPECT_EQ(human.code, 0);
+  EXPECT_NE(human.out.find("30 completed"), std::string::npos) << human.out;
+  std::remove(path.c_str());
+}
+
+TEST(Cli, ReportNamesAnUnreadableOrWrongFile) {
+  Outcome o = run({"report", "/nonexistent/result.json"});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("/nonexistent/result.json"), std::string::npos) << o.err;
+  const std::string path = ::testing::TempDir() + "/nightjar_cli_bad.json";
+  std::ofstream(path) << "{\"tool\": \"nightjar\", \"options\": {}}";
+  o = run({"report", path});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("options.urls is missing"), std::string::npos) << o.err;
+  std::remove(path.c_str());
+}
+
 TEST(Cli, ServeRejectsABadListenAddress) {
   const Outcome o = run({"serve", "--listen", "nonsense"});
   EXPECT_NE(o.code, 0);

@@ -52,6 +52,18 @@ model::RunResult sample_result(bool open_loop) {
   r.timeline = {second, second};
   r.timeline[1].second = 1;
   r.timeline[1].errors = 3;
+  r.options.test_name = "golden";
+  r.options.labels = {{"mesh", "none"}};
+  r.options.headers = {{"X-Test", "1"}};
+  r.end_unix_ns = r.start_unix_ns + r.measured_ns;
+  model::ShardResult shard;
+  shard.name = "thread-0";
+  shard.sent = r.sent;
+  shard.completed = r.completed;
+  shard.errors = r.errors;
+  shard.latency = r.latency;
+  shard.service_time = r.service_time;
+  r.shards = {shard};
   return r;
 }
 
@@ -92,6 +104,35 @@ TEST(Formatters, JsonHasTheContractFieldsWithTheRightTypes) {
   EXPECT_EQ(j["service_time_ns"]["min"].get<int64_t>(), 1000);
   EXPECT_EQ(j["timeline"].size(), 2u);
   EXPECT_EQ(j["start_time"].get<std::string>(), "2025-11-26T16:00:00.123456Z");
+}
+
+TEST(ResultJson, ReadsBackWhatItWrites) {
+  const model::RunResult original = sample_result(true);
+  const std::string text = render_json(original);
+  auto parsed = parse_result_json(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(render_json(*parsed), text);
+  EXPECT_EQ(render_human(*parsed), render_human(original));
+  EXPECT_TRUE(parsed->latency == original.latency);
+  EXPECT_TRUE(parsed->shards.at(0).service_time == original.service_time);
+  EXPECT_EQ(parsed->options.labels.at("mesh"), "none");
+}
+
+TEST(ResultJson, ErrorsNameTheFieldThatIsWrong) {
+  nlohmann::json j = nlohmann::json::parse(render_json(sample_result(true)));
+  j["requests"]["completed"] = "many";
+  auto r = parse_result_json(j.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("requests.completed"), std::string::npos) << r.status().message();
+
+  j = nlohmann::json::parse(render_json(sample_result(true)));
+  j["histograms"]["latency"] = "not base64!";
+  r = parse_result_json(j.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("histograms.latency"), std::string::npos) << r.status().message();
+
+  EXPECT_NE(parse_result_json("{}").status().message().find("not a nightjar result"), std::string::npos);
+  EXPECT_NE(parse_result_json("{").status().message().find("not valid JSON"), std::string::npos);
 }
 
 TEST(Formatters, WarnsWhenSendsFellBehindBecauseConnectionsWereBusy) {

@@ -1,0 +1,78 @@
+// The terminal report.
+#include <fmt/format.h>
+
+#include "common/duration.h"
+#include "output/formatters.h"
+
+namespace nightjar::output {
+namespace {
+
+using model::RunResult;
+using stats::HdrHistogram;
+
+std::string rate_text(double rps) { return rps >= 100 ? fmt::format("{:.0f}", rps) : fmt::format("{:.2f}", rps); }
+
+}  // namespace
+
+std::string render_human(const RunResult& r) {
+  std::string s;
+  const auto& o = r.options;
+  std::string targets;
+  for (const std::string& url : o.urls) targets += (targets.empty() ? "" : ", ") + url;
+  s += fmt::format("nightjar load {} {}\n", o.method, targets);
+  std::string mode = r.open_loop ? fmt::format("open loop at {} req/s", rate_text(o.requested_rps))
+                                 : std::string("closed loop (maximum rate)");
+  std::string bound = o.duration_ns > 0 ? format_duration_ns(o.duration_ns) : "";
+  if (o.requests > 0) bound += (bound.empty() ? "" : ", at most ") + plural(o.requests, "request");
+  s += fmt::format("  {}, {}, {}, {}", mode, bound, plural(o.connections, "connection"),
+                   plural(o.threads, "thread"));
+  if (o.warmup_ns > 0) s += fmt::format(", warm-up {}", format_duration_ns(o.warmup_ns));
+  s += fmt::format(", timeout {}\n\n", format_duration_ns(o.timeout_ns));
+
+  s += fmt::format("  {:<12}{} completed, {} errors", "Requests", r.completed, r.errors);
+  if (r.dropped > 0) s += fmt::format(", {} dropped", r.dropped);
+  if (r.cancelled > 0) s += fmt::format(", {} cancelled", r.cancelled);
+  s += fmt::format(" ({} sent in {})\n", r.sent, format_duration_ns(r.measured_ns));
+  s += fmt::format("  {:<12}{} req/s achieved", "Rate", rate_text(r.achieved_rps()));
+  if (r.open_loop) s += fmt::format(" of {} requested", rate_text(o.requested_rps));
+  s += "\n";
+  std::string codes;
+  for (const auto& [code, count] : r.status_codes) {
+    codes += fmt::format("{}{}: {}", codes.empty() ? "" : ", ", code, count);
+  }
+  s += fmt::format("  {:<12}{}\n", "Status", codes.empty() ? "none" : codes);
+  if (r.errors > 0) {
+    std::string kinds;
+    for (int k = 0; k < model::kErrorKindCount; ++k) {
+      const int64_t n = r.error_counts[static_cast<size_t>(k)];
+      if (n > 0) {
+        kinds += fmt::format("{}{}: {}", kinds.empty() ? "" : ", ",
+                             model::error_kind_name(static_cast<model::ErrorKind>(k)), n);
+      }
+    }
+    s += fmt::format("  {:<12}{}\n", "Errors", kinds);
+  }
+  if (r.warmup_completed > 0) s += fmt::format("  {:<12}{} responses not counted\n", "Warm-up", r.warmup_completed);
+
+  s += "\n";
+  s += fmt::format("  {:<14}", "");
+  for (double q : model::kReportPercentiles) s += fmt::format("{:>9}", "p" + percentile_key(q));
+  s += fmt::format("{:>9}{:>9}\n", "max", "mean");
+  auto row = [&](std::string_view name, const HdrHistogram& h) {
+    s += fmt::format("  {:<14}", name);
+    for (double q : model::kReportPercentiles) s += fmt::format("{:>9}", format_duration_ns(h.value_at_percentile(q)));
+    s += fmt::format("{:>9}{:>9}\n", format_duration_ns(h.max()),
+                     format_duration_ns(static_cast<int64_t>(h.mean())));
+  };
+  row("latency", r.latency);
+  row("service time", r.service_time);
+  if (r.open_loop) row("schedule lag", r.schedule_lag);
+  s += r.open_loop ? "  latency counts from each request's intended start (coordinated-omission free);\n"
+                     "  service time from its actual send; schedule lag is how late sends went out.\n"
+                   : "  closed loop: each request starts when the previous one on its connection ends,\n"
+                     "  so latency equals service time.\n";
+  for (const std::string& w : warnings(r)) s += "\n  warning: " + w + "\n";
+  return s;
+}
+
+}  // namespace nightjar::output

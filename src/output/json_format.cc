@@ -1,0 +1,274 @@
+// nightjar's canonical JSON form: the contract fields of PRODUCT.md plus everything needed
+// to rebuild the RunResult (encoded histograms, per-second histograms, per-shard parts).
+#include <nlohmann/json.hpp>
+
+#include "output/formatters.h"
+#include "stats/hdr_encoding.h"
+
+namespace nightjar::output {
+namespace {
+
+using json = nlohmann::ordered_json;
+using model::RunResult;
+using stats::HdrHistogram;
+
+constexpr int kJsonFormatVersion = 1;
+
+json histogram_summary(const HdrHistogram& h) {
+  json j;
+  j["count"] = h.total_count();
+  j["min"] = h.min();
+  j["mean"] = h.mean();
+  j["max"] = h.max();
+  j["stdev"] = h.stddev();
+  json p = json::object();
+  for (double q : model::kReportPercentiles) p[percentile_key(q)] = h.value_at_percentile(q);
+  p["100"] = h.max();
+  j["percentiles"] = p;
+  return j;
+}
+
+// Reading: every accessor names the path of the field it could not use.
+class Reader {
+ public:
+  explicit Reader(const nlohmann::json& root) : root_(root) {}
+
+  const nlohmann::json* find(const nlohmann::json& obj, const std::string& key) const {
+    if (!obj.is_object()) return nullptr;
+    auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+  }
+  template <typename T>
+  T get(const nlohmann::json& obj, const std::string& path, const std::string& key, T fallback, bool required) {
+    const nlohmann::json* v = find(obj, key);
+    if (v == nullptr || v->is_null()) {
+      if (required) fail(path + key + " is missing");
+      return fallback;
+    }
+    try {
+      return v->get<T>();
+    } catch (const nlohmann::json::exception&) {
+      fail(path + key + " has the wrong type (" + std::string(v->type_name()) + ")");
+      return fallback;
+    }
+  }
+  HdrHistogram histogram(const nlohmann::json& obj, const std::string& path, const std::string& key) {
+    const std::string text = get<std::string>(obj, path, key, "", false);
+    if (text.empty()) return {};
+    auto h = stats::decode_base64(text);
+    if (!h.ok()) {
+      fail(path + key + ": " + h.status().message());
+      return {};
+    }
+    return std::move(*h);
+  }
+  void fail(const std::string& message) {
+    if (error_.empty()) error_ = message;
+  }
+  const std::string& error() const { return error_; }
+  const nlohmann::json& root() const { return root_; }
+
+ private:
+  const nlohmann::json& root_;
+  std::string error_;
+};
+
+}  // namespace
+
+std::string render_json(const RunResult& r) {
+  json j;
+  const auto& o = r.options;
+  j["tool"] = "nightjar";
+  j["version"] = "0.1.0";
+  j["format_version"] = kJsonFormatVersion;
+  j["test_name"] = o.test_name;
+  j["labels"] = o.labels;
+  json headers = json::array();
+  for (const auto& [name, value] : o.headers) headers.push_back({name, value});
+  j["options"] = {{"urls", o.urls},
+                  {"method", o.method},
+                  {"protocol", o.protocol},
+                  {"requested_rps", o.requested_rps},
+                  {"duration_ns", o.duration_ns},
+                  {"requests", o.requests},
+                  {"warmup_ns", o.warmup_ns},
+                  {"timeout_ns", o.timeout_ns},
+                  {"connections", o.connections},
+                  {"threads", o.threads},
+                  {"max_pending", o.max_pending},
+                  {"headers", headers},
+                  {"body_bytes", o.body_bytes}};
+  j["open_loop"] = r.open_loop;
+  j["interrupted"] = r.interrupted;
+  j["start_time"] = rfc3339(r.start_unix_ns);
+  j["end_time"] = rfc3339(r.end_unix_ns);
+  j["start_unix_ns"] = r.start_unix_ns;
+  j["duration_ns"] = r.measured_ns;
+  j["requested_rps"] = o.requested_rps;
+  j["achieved_rps"] = r.achieved_rps();
+  j["requests"] = {{"sent", r.sent},         {"completed", r.completed},
+                   {"errors", r.errors},     {"dropped", r.dropped},
+                   {"queued", r.queued},     {"cancelled", r.cancelled},
+                   {"non_2xx", r.non_2xx()}, {"warmup_completed", r.warmup_completed}};
+  json kinds = json::object();
+  for (int k = 0; k < model::kErrorKindCount; ++k) {
+    kinds[std::string(model::error_kind_name(static_cast<model::ErrorKind>(k)))] =
+        r.error_counts[static_cast<size_t>(k)];
+  }
+  j["errors_by_kind"] = kinds;
+  json codes = json::object();
+  for (const auto& [code, count] : r.status_codes) codes[std::to_string(code)] = count;
+  j["status_codes"] = codes;
+  j["latency_ns"] = histogram_summary(r.latency);
+  j["service_time_ns"] = histogram_summary(r.service_time);
+  j["schedule_lag_ns"] = histogram_summary(r.schedule_lag);
+  j["connections_opened"] = r.connections_opened;
+  j["bytes_received"] = r.bytes_received;
+  json timeline = json::array();
+  for (const model::TimelineEntry& e : r.timeline) {
+    timeline.push_back({{"second", e.second},
+                        {"duration_s", e.duration_s},
+                        {"completed", e.completed},
+                        {"errors", e.errors},
+                        {"rps", e.duration_s > 0 ? static_cast<double>(e.completed) / e.duration_s : 0.0},
+                        {"latency_ns", {{"p50", e.latency_p50_ns}, {"p90", e.latency_p90_ns},
+                                        {"p99", e.latency_p99_ns}, {"max", e.latency_max_ns}}},
+                        {"service_time_ns", {{"p50", e.service_time_p50_ns}, {"p99", e.service_time_p99_ns}}},
+                        {"histograms", {{"latency", e.latency_histogram},
+                                        {"service_time", e.service_time_histogram}}}});
+  }
+  j["timeline"] = timeline;
+  json shards = json::array();
+  for (const model::ShardResult& s : r.shards) {
+    shards.push_back({{"name", s.name},
+                      {"sent", s.sent},
+                      {"completed", s.completed},
+                      {"errors", s.errors},
+                      {"dropped", s.dropped},
+                      {"latency_ns", histogram_summary(s.latency)},
+                      {"histograms", {{"latency", stats::encode_base64(s.latency)},
+                                      {"service_time", stats::encode_base64(s.service_time)}}}});
+  }
+  j["shards"] = shards;
+  j["histograms"] = {{"latency", stats::encode_base64(r.latency)},
+                     {"service_time", stats::encode_base64(r.service_time)},
+                     {"schedule_lag", stats::encode_base64(r.schedule_lag)}};
+  j["warnings"] = warnings(r);
+  return j.dump(2) + "\n";
+}
+
+Result<RunResult> parse_result_json(std::string_view text) {
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::invalid_argument(std::string("not valid JSON: ") + e.what());
+  }
+  if (!root.is_object() || root.value("tool", "") != "nightjar") {
+    return Status::invalid_argument("not a nightjar result (no \"tool\": \"nightjar\" at the top)");
+  }
+  Reader in(root);
+  RunResult r;
+  auto& o = r.options;
+  o.test_name = in.get<std::string>(root, "", "test_name", "", false);
+  o.labels = in.get<std::map<std::string, std::string>>(root, "", "labels", {}, false);
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  const nlohmann::json* opts = in.find(root, "options");
+  if (opts == nullptr) in.fail("options is missing");
+  const nlohmann::json& op = opts != nullptr ? *opts : kEmpty;
+  o.urls = in.get<std::vector<std::string>>(op, "options.", "urls", {}, true);
+  o.method = in.get<std::string>(op, "options.", "method", "GET", false);
+  o.protocol = in.get<std::string>(op, "options.", "protocol", "http/1.1", false);
+  o.requested_rps = in.get<double>(op, "options.", "requested_rps", 0, true);
+  o.duration_ns = in.get<int64_t>(op, "options.", "duration_ns", 0, false);
+  o.requests = in.get<int64_t>(op, "options.", "requests", 0, false);
+  o.warmup_ns = in.get<int64_t>(op, "options.", "warmup_ns", 0, false);
+  o.timeout_ns = in.get<int64_t>(op, "options.", "timeout_ns", 0, false);
+  o.connections = in.get<int>(op, "options.", "connections", 0, false);
+  o.threads = in.get<int>(op, "options.", "threads", 0, false);
+  o.max_pending = in.get<int64_t>(op, "options.", "max_pending", 0, false);
+  for (const auto& h : in.get<std::vector<std::vector<std::string>>>(op, "options.", "headers", {}, false)) {
+    if (h.size() == 2) o.headers.emplace_back(h[0], h[1]);
+  }
+  o.body_bytes = in.get<int64_t>(op, "options.", "body_bytes", 0, false);
+
+  r.open_loop = in.get<bool>(root, "", "open_loop", false, true);
+  r.interrupted = in.get<bool>(root, "", "interrupted", false, false);
+  r.start_unix_ns = in.get<int64_t>(root, "", "start_unix_ns", 0, false);
+  r.measured_ns = in.get<int64_t>(root, "", "duration_ns", 0, true);
+  r.end_unix_ns = r.start_unix_ns + r.measured_ns;
+  const nlohmann::json* requests = in.find(root, "requests");
+  if (requests == nullptr) in.fail("requests is missing");
+  const nlohmann::json& rq = requests != nullptr ? *requests : kEmpty;
+  r.sent = in.get<int64_t>(rq, "requests.", "sent", 0, false);
+  r.completed = in.get<int64_t>(rq, "requests.", "completed", 0, true);
+  r.errors = in.get<int64_t>(rq, "requests.", "errors", 0, true);
+  r.dropped = in.get<int64_t>(rq, "requests.", "dropped", 0, false);
+  r.queued = in.get<int64_t>(rq, "requests.", "queued", 0, false);
+  r.cancelled = in.get<int64_t>(rq, "requests.", "cancelled", 0, false);
+  r.warmup_completed = in.get<int64_t>(rq, "requests.", "warmup_completed", 0, false);
+  if (const nlohmann::json* kinds = in.find(root, "errors_by_kind")) {
+    for (int k = 0; k < model::kErrorKindCount; ++k) {
+      const std::string name(model::error_kind_name(static_cast<model::ErrorKind>(k)));
+      r.error_counts[static_cast<size_t>(k)] = in.get<int64_t>(*kinds, "errors_by_kind.", name, 0, false);
+    }
+  }
+  for (const auto& [code, count] : in.get<std::map<std::string, int64_t>>(root, "", "status_codes", {}, false)) {
+    try {
+      r.status_codes[std::stoi(code)] = count;
+    } catch (const std::exception&) {
+      in.fail("status_codes has a key that is not a number: '" + code + "'");
+    }
+  }
+  r.connections_opened = in.get<int64_t>(root, "", "connections_opened", 0, false);
+  r.bytes_received = in.get<int64_t>(root, "", "bytes_received", 0, false);
+  const nlohmann::json* hists = in.find(root, "histograms");
+  if (hists == nullptr) in.fail("histograms is missing (results from before format_version 1 cannot be re-rendered)");
+  const nlohmann::json& hs = hists != nullptr ? *hists : kEmpty;
+  r.latency = in.histogram(hs, "histograms.", "latency");
+  r.service_time = in.histogram(hs, "histograms.", "service_time");
+  r.schedule_lag = in.histogram(hs, "histograms.", "schedule_lag");
+  if (const nlohmann::json* timeline = in.find(root, "timeline"); timeline != nullptr && timeline->is_array()) {
+    for (size_t i = 0; i < timeline->size(); ++i) {
+      const nlohmann::json& e = (*timeline)[i];
+      const std::string path = "timeline[" + std::to_string(i) + "].";
+      model::TimelineEntry t;
+      t.second = in.get<int64_t>(e, path, "second", 0, true);
+      t.duration_s = in.get<double>(e, path, "duration_s", 1.0, false);
+      t.completed = in.get<int64_t>(e, path, "completed", 0, true);
+      t.errors = in.get<int64_t>(e, path, "errors", 0, false);
+      const nlohmann::json& lat = in.find(e, "latency_ns") ? e["latency_ns"] : kEmpty;
+      t.latency_p50_ns = in.get<int64_t>(lat, path + "latency_ns.", "p50", 0, false);
+      t.latency_p90_ns = in.get<int64_t>(lat, path + "latency_ns.", "p90", 0, false);
+      t.latency_p99_ns = in.get<int64_t>(lat, path + "latency_ns.", "p99", 0, false);
+      t.latency_max_ns = in.get<int64_t>(lat, path + "latency_ns.", "max", 0, false);
+      const nlohmann::json& svc = in.find(e, "service_time_ns") ? e["service_time_ns"] : kEmpty;
+      t.service_time_p50_ns = in.get<int64_t>(svc, path + "service_time_ns.", "p50", 0, false);
+      t.service_time_p99_ns = in.get<int64_t>(svc, path + "service_time_ns.", "p99", 0, false);
+      const nlohmann::json& th = in.find(e, "histograms") ? e["histograms"] : kEmpty;
+      t.latency_histogram = in.get<std::string>(th, path + "histograms.", "latency", "", false);
+      t.service_time_histogram = in.get<std::string>(th, path + "histograms.", "service_time", "", false);
+      r.timeline.push_back(std::move(t));
+    }
+  }
+  if (const nlohmann::json* shards = in.find(root, "shards"); shards != nullptr && shards->is_array()) {
+    for (size_t i = 0; i < shards->size(); ++i) {
+      const nlohmann::json& e = (*shards)[i];
+      const std::string path = "shards[" + std::to_string(i) + "].";
+      model::ShardResult s;
+      s.name = in.get<std::string>(e, path, "name", "", false);
+      s.sent = in.get<int64_t>(e, path, "sent", 0, false);
+      s.completed = in.get<int64_t>(e, path, "completed", 0, false);
+      s.errors = in.get<int64_t>(e, path, "errors", 0, false);
+      s.dropped = in.get<int64_t>(e, path, "dropped", 0, false);
+      const nlohmann::json& sh = in.find(e, "histograms") ? e["histograms"] : kEmpty;
+      s.latency = in.histogram(sh, path + "histograms.", "latency");
+      s.service_time = in.histogram(sh, path + "histograms.", "service_time");
+      r.shards.push_back(std::move(s));
+    }
+  }
+  if (!in.error().empty()) return Status::invalid_argument(in.error());
+  return r;
+}
+
+}  // namespace nightjar::output
