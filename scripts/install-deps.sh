@@ -7,7 +7,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libboost-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libboost-dev libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
+  libprotobuf-dev protobuf-compiler
   libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
 )
