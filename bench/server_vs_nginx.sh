@@ -1,167 +1,188 @@
 #!/usr/bin/env bash
-# Throughput of `nightjar serve` against nginx, both serving an empty 200 over HTTP/1.1
-# keep-alive on loopback, driven by wrk. Each server is pinned to one core and wrk to the
-# other; runs alternate (nightjar, nginx, nightjar, ...) and the medians are compared, since
-# on a shared machine only ratios taken in one run hold.
+# Throughput of the test server (`nightjar serve`) against nginx: both answer an empty 200 over
+# HTTP/1.1 keep-alive on loopback, both are loaded by the same wrk.
 #
-# Needs: nginx (Debian nginx-light), wrk, python3, taskset, and a built nightjar
-# (build/nightjar, or set NIGHTJAR=path).
+#   bench/server_vs_nginx.sh
+#   ROUNDS=7 DURATION=10s CONNECTIONS=50 bench/server_vs_nginx.sh
 #
-# Usage: bench/server_vs_nginx.sh
-# Environment: NIGHTJAR (build/nightjar), ROUNDS (5), DURATION (5s), CONNECTIONS (50),
-#              SERVER_CPU (1), CLIENT_CPU (0).
+# nginx (one worker, `return 200 ""`, access log off, keepalive_requests 1000000) and
+# `nightjar serve --listen 127.0.0.1:0` (one thread; its port read from its first line,
+# "listening on 127.0.0.1:PORT") both run pinned to CPU $SERVER_CPU, and
+# `wrk -t1 -c$CONNECTIONS -d$DURATION` runs pinned to CPU $CLIENT_CPU against each in turn
+# (which server goes first alternates by round). Per run: requests/s, and requests per
+# CPU-second the server spent (utime + stime of its processes, from /proc), since on two
+# cores wrk rather than the server may set the rate. At the end: the median of each figure
+# per server and the ratio nightjar / nginx. Above 1 favours nightjar.
+# The report is also written to bench/results/server_vs_nginx-<date>.txt.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-NIGHTJAR=${NIGHTJAR:-build/nightjar}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-50}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 
-die() { echo "server_vs_nginx: $*" >&2; exit 1; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+"$here/../scripts/install-deps.sh" --bench
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
-NGINX=$(command -v nginx || true)
-[[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
-[[ -n $NGINX ]] || die "nginx not found (apt-get install nginx-light)"
-command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
-command -v python3 >/dev/null || die "python3 not found"
-command -v taskset >/dev/null || die "taskset not found (util-linux)"
-[[ -x $NIGHTJAR ]] || die "$NIGHTJAR not found: build it first (or set NIGHTJAR=path)"
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not '$ROUNDS'"
+[[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer, not '$CONNECTIONS'"
+run_s=$(duration_seconds "$DURATION")
+# The servers live for the whole script; this only bounds them if the script itself is killed.
+server_limit=$(((run_s + 5) * (ROUNDS + 1) * 2 + 120))
 
-work_dir=$(mktemp -d -t nightjar-bench.XXXXXX)
-nginx_pid=""
-nightjar_pid=""
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)  # /usr/sbin is not on every PATH
+[ -x "$NGINX" ] || die "nginx not found (scripts/install-deps.sh --bench installs nginx-light)"
 
-cleanup() {
-  local pid
-  for pid in "$nightjar_pid" "$nginx_pid"; do
-    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      # Give it a moment to exit cleanly, then insist.
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init
+NIGHTJAR=$BENCH_TMP/nightjar
+snapshot_nightjar "$NIGHTJAR"
+CLK_TCK=$(getconf CLK_TCK)
 
-# Waits until something accepts connections on 127.0.0.1:$1 (up to 10 s).
-wait_for_port() {
-  python3 - "$1" <<'EOF'
-import socket, sys, time
-deadline = time.monotonic() + 10
-while time.monotonic() < deadline:
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-EOF
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# nginx cannot be asked for port 0 and report it, so take a port the kernel just handed out;
-# another process could grab it in between, so check that nginx came up and retry if not.
+# ---- nginx, one worker, everything it writes inside the scratch dir. nginx cannot report a
+# port it chose itself, so take one the kernel just handed out; another process could take
+# it in between, so check that nginx is listening and retry with another port if not.
+ngx=$BENCH_TMP/nginx
+mkdir -p "$ngx"
 start_nginx() {
-  local attempt port
+  local attempt
   for attempt in 1 2 3 4 5; do
-    port=$(free_port)
-    mkdir -p "$work_dir/nginx"
-    cat >"$work_dir/nginx/nginx.conf" <<EOF
+    NGINX_PORT=$(free_port)
+    cat >"$ngx/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
-pid $work_dir/nginx/nginx.pid;
-error_log $work_dir/nginx/error.log warn;
+pid $ngx/nginx.pid;
+error_log $ngx/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  client_body_temp_path $ngx/client_body;
+  proxy_temp_path $ngx/proxy;
+  fastcgi_temp_path $ngx/fastcgi;
+  uwsgi_temp_path $ngx/uwsgi;
+  scgi_temp_path $ngx/scgi;
   keepalive_requests 1000000;
   keepalive_timeout 300s;
-  client_body_temp_path $work_dir/nginx/body;
-  proxy_temp_path $work_dir/nginx/proxy;
-  fastcgi_temp_path $work_dir/nginx/fastcgi;
-  uwsgi_temp_path $work_dir/nginx/uwsgi;
-  scgi_temp_path $work_dir/nginx/scgi;
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$NGINX_PORT;
     location / { return 200 ""; }
   }
 }
 EOF
-    taskset -c "$SERVER_CPU" "$NGINX" -p "$work_dir/nginx" -c "$work_dir/nginx/nginx.conf" \
-      >"$work_dir/nginx/stdout.log" 2>&1 &
-    nginx_pid=$!
-    if wait_for_port "$port" && kill -0 "$nginx_pid" 2>/dev/null; then
-      nginx_port=$port
-      return 0
-    fi
-    kill -KILL "$nginx_pid" 2>/dev/null || true
-    wait "$nginx_pid" 2>/dev/null || true
-    nginx_pid=""
+    bg_start "$server_limit" "$ngx/stdout.log" \
+      taskset -c "$SERVER_CPU" "$NGINX" -p "$ngx" -c "$ngx/nginx.conf"
+    NGINX_PID=$BG_PID
+    if wait_port "$NGINX_PORT" 10 && kill -0 "$NGINX_PID" 2>/dev/null; then return 0; fi
+    log "nginx did not come up on port $NGINX_PORT (attempt $attempt)"
+    bench_stop "$NGINX_PID"
   done
-  cat "$work_dir/nginx/error.log" "$work_dir/nginx/stdout.log" >&2 2>/dev/null || true
+  cat "$ngx/error.log" "$ngx/stdout.log" >&2 2>/dev/null || true
   die "nginx did not start"
 }
 
+# ---- nightjar serve on a port of its own choosing.
 start_nightjar() {
-  local out=$work_dir/nightjar.out line=""
-  taskset -c "$SERVER_CPU" "$NIGHTJAR" serve --listen 127.0.0.1:0 >"$out" 2>&1 &
-  nightjar_pid=$!
-  for _ in $(seq 100); do
+  local out=$BENCH_TMP/nightjar-serve.log line="" i
+  bg_start "$server_limit" "$out" \
+    taskset -c "$SERVER_CPU" "$NIGHTJAR" serve --listen 127.0.0.1:0
+  NIGHTJAR_PID=$BG_PID
+  for ((i = 0; i < 100; i++)); do
     line=$(head -n 1 "$out" 2>/dev/null || true)
     [[ $line == "listening on "* ]] && break
-    kill -0 "$nightjar_pid" 2>/dev/null || break
+    kill -0 "$NIGHTJAR_PID" 2>/dev/null || break
     sleep 0.1
   done
   [[ $line =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] || {
     cat "$out" >&2
     die "nightjar serve did not print 'listening on 127.0.0.1:PORT'"
   }
-  nightjar_port=${BASH_REMATCH[1]}
-  wait_for_port "$nightjar_port" || die "nightjar serve is not accepting on $nightjar_port"
+  NIGHTJAR_PORT=${BASH_REMATCH[1]}
+  wait_port "$NIGHTJAR_PORT" 10 || die "nightjar serve does not accept on port $NIGHTJAR_PORT"
 }
 
-# Prints the requests/s wrk measured against 127.0.0.1:$1.
+# CPU clock ticks used so far by process $1 and all its descendants (the `timeout` and
+# `taskset` wrappers exec or idle; nginx's worker is a grandchild).
+cpu_ticks() {
+  local total=0 pid ticks
+  for pid in $(descendants "$1"); do
+    ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    total=$((total + ticks))
+  done
+  echo "$total"
+}
+descendants() {
+  local child
+  echo "$1"
+  for child in $(pgrep -P "$1" || true); do descendants "$child"; done
+}
+
+# run_wrk PORT SERVER_PID: prints "requests/s requests-per-server-CPU-second".
 run_wrk() {
-  local output rate
+  local output rate requests before after
+  before=$(cpu_ticks "$2")
   output=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$1/")
+  after=$(cpu_ticks "$2")
   if grep -q "Non-2xx\|Socket errors" <<<"$output"; then
     echo "$output" >&2
     die "wrk saw errors against port $1"
   fi
   rate=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$output")
-  [[ -n $rate ]] || { echo "$output" >&2; die "no Requests/sec in wrk's output"; }
-  echo "$rate"
+  requests=$(awk '/ requests in / { print $1 }' <<<"$output")
+  [[ -n $rate && -n $requests ]] || { echo "$output" >&2; die "unexpected wrk output"; }
+  awk -v rate="$rate" -v n="$requests" -v ticks=$((after - before)) -v hz="$CLK_TCK" \
+    'BEGIN { printf "%s %.0f\n", rate, (ticks > 0 ? n / (ticks / hz) : 0) }'
 }
 
 median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  printf '%s\n' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 
 start_nginx
 start_nightjar
-echo "nginx on 127.0.0.1:$nginx_port, nightjar serve on 127.0.0.1:$nightjar_port" \
-  "(servers on CPU $SERVER_CPU, wrk -t1 -c$CONNECTIONS -d$DURATION on CPU $CLIENT_CPU)"
 
-nginx_rates=()
-nightjar_rates=()
-for round in $(seq "$ROUNDS"); do
-  nightjar_rates+=("$(run_wrk "$nightjar_port")")
-  nginx_rates+=("$(run_wrk "$nginx_port")")
-  echo "round $round: nightjar ${nightjar_rates[-1]} req/s, nginx ${nginx_rates[-1]} req/s"
+bench_tee "$RESULTS_DIR/server_vs_nginx-$(date -u +%Y%m%dT%H%M%SZ).txt"
+echo "# server_vs_nginx: nightjar serve vs nginx, both driven by wrk"
+environment_header
+echo "servers:   nginx $("$NGINX" -v 2>&1 | sed 's/.*: //') on 127.0.0.1:$NGINX_PORT," \
+  "nightjar serve on 127.0.0.1:$NIGHTJAR_PORT, both on CPU $SERVER_CPU"
+echo "load:      wrk -t1 -c$CONNECTIONS -d$DURATION on CPU $CLIENT_CPU, $ROUNDS rounds"
+echo
+
+# Warm both up (not recorded).
+DURATION=1s run_wrk "$NIGHTJAR_PORT" "$NIGHTJAR_PID" >/dev/null
+DURATION=1s run_wrk "$NGINX_PORT" "$NGINX_PID" >/dev/null
+
+nightjar_rates=() nightjar_per_cpu=() nginx_rates=() nginx_per_cpu=()
+measure_nightjar() {
+  local result rate per_cpu
+  result=$(run_wrk "$NIGHTJAR_PORT" "$NIGHTJAR_PID")
+  read -r rate per_cpu <<<"$result"
+  nightjar_rates+=("$rate") nightjar_per_cpu+=("$per_cpu")
+}
+measure_nginx() {
+  local result rate per_cpu
+  result=$(run_wrk "$NGINX_PORT" "$NGINX_PID")
+  read -r rate per_cpu <<<"$result"
+  nginx_rates+=("$rate") nginx_per_cpu+=("$per_cpu")
+}
+printf '%-6s %14s %18s %14s %18s\n' round "nightjar rps" "nightjar rps/cpu" "nginx rps" "nginx rps/cpu"
+for ((round = 1; round <= ROUNDS; round++)); do
+  if ((round % 2)); then measure_nightjar; measure_nginx; else measure_nginx; measure_nightjar; fi
+  printf '%-6s %14s %18s %14s %18s\n' "$round" "${nightjar_rates[-1]}" "${nightjar_per_cpu[-1]}" \
+    "${nginx_rates[-1]}" "${nginx_per_cpu[-1]}"
 done
 
-nightjar_median=$(median "${nightjar_rates[@]}")
-nginx_median=$(median "${nginx_rates[@]}")
-echo "median requests/s: nightjar $nightjar_median, nginx $nginx_median"
-awk -v a="$nightjar_median" -v b="$nginx_median" \
-  'BEGIN { printf "ratio nightjar/nginx: %.3f\n", a / b }'
+nightjar_rps=$(median "${nightjar_rates[@]}")
+nginx_rps=$(median "${nginx_rates[@]}")
+nightjar_cpu=$(median "${nightjar_per_cpu[@]}")
+nginx_cpu=$(median "${nginx_per_cpu[@]}")
+echo
+echo "median requests/s:                 nightjar $nightjar_rps, nginx $nginx_rps," \
+  "nightjar/nginx $(ratio "$nightjar_rps" "$nginx_rps")"
+echo "median requests per server CPU-s:  nightjar $nightjar_cpu, nginx $nginx_cpu," \
+  "nightjar/nginx $(ratio "$nightjar_cpu" "$nginx_cpu")"
+BENCH_DONE=1  # read by bench_cleanup in lib.sh

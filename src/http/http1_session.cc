@@ -176,10 +176,14 @@ bool Http1Session::process_buffer() {
   const InFlight request = current_;
   const int status = parser_.status_code();
   const bool keep_alive = parser_.keep_alive() && begin_ == end_;
+  const uint64_t response_bytes = bytes_received_ - (end_ - begin_);  // leftovers are not this response's
   state_ = State::kIdle;
   if (!keep_alive) close();
-  observer_.on_response(*this, request, status, bytes_received_ - (end_ - begin_), steady_now_ns());
-  return state_ != State::kDisconnected;
+  const uint64_t generation = generation_;
+  observer_.on_response(*this, request, status, response_bytes, steady_now_ns());
+  // The observer may have closed and reconnected this session: then the socket is a new one
+  // and its read is armed by the connect handler, not here.
+  return generation == generation_ && state_ != State::kDisconnected;
 }
 
 void Http1Session::handle_eof() {

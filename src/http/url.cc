@@ -24,7 +24,7 @@ Result<Url> parse_url(std::string_view text) {
     return bad(text, "expected scheme://host[:port][/path], e.g. http://127.0.0.1:8080/");
   }
   Url url;
-  for (char c : text.substr(0, scheme_end)) url.scheme.push_back(static_cast<char>(std::tolower(c)));
+  for (char c : text.substr(0, scheme_end)) url.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   uint16_t default_port = 0;
   if (url.scheme == "http") {
     default_port = 80;

@@ -137,11 +137,13 @@ void LoadWorker::schedule_pacer() {
 }
 
 void LoadWorker::on_pacer() {
-  const int64_t now = now_ns();
+  int64_t now = now_ns();
   // Every arrival that is due goes out now; latency is still timed from its intended start.
+  // Each send reads the clock again, so a burst does not share one send time.
   while (!cursor_->done() && start_ns_ + cursor_->offset_ns() <= now) {
     arrival(start_ns_ + cursor_->offset_ns(), cursor_->index(), now);
     cursor_->advance();
+    now = now_ns();
   }
   if (phase_ == Phase::kRunning) schedule_pacer();
 }
@@ -386,7 +388,9 @@ void LoadWorker::maybe_finish() {
 void LoadWorker::finish(bool cancelled) {
   if (phase_ == Phase::kDone) return;
   if (cancelled) {
-    totals_.cancelled += static_cast<int64_t>(pending_size_);
+    for (size_t i = 0; i < pending_size_; ++i) {
+      if (!pending_[(pending_head_ + i) % pending_.size()].warmup) ++totals_.cancelled;
+    }
     for (const auto& session : sessions_) totals_.cancelled += session->in_flight();
     pending_size_ = 0;
   }

@@ -220,6 +220,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     result.cancelled += t.cancelled;
     result.warmup_completed += t.warmup_completed;
     result.connections_opened += t.connections_opened;
+    result.connect_failures += t.connect_failures;
     result.bytes_received += t.bytes_received;
     last_completion = std::max(last_completion, t.last_completion_ns);
     finished = std::max(finished, t.finished_ns);

@@ -99,6 +99,7 @@ struct RunResult {
   int64_t cancelled = 0;          // in flight or pending when the run was interrupted
   int64_t warmup_completed = 0;   // responses to warm-up arrivals (not in any statistic)
   int64_t connections_opened = 0;
+  int64_t connect_failures = 0;   // failed connection attempts (warm-up included)
   int64_t bytes_received = 0;     // response header and body bytes
   ErrorCounts error_counts{};
   std::map<int, int64_t> status_codes;

@@ -93,7 +93,7 @@ std::vector<std::string> warnings(const RunResult& r) {
   }
   if (r.latency.out_of_range_count() > 0) {
     out.push_back(fmt::format("{} beyond the histogram's range (1 hour) were not recorded",
-                              plural(r.latency.out_of_range_count(), "latency")));
+                              plural(r.latency.out_of_range_count(), "latency value")));
   }
   if (r.completed == 0 && r.errors > 0) {
     out.push_back("no request succeeded: check that the target is up and the URL is right");

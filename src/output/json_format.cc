@@ -123,6 +123,7 @@ std::string render_json(const RunResult& r) {
   j["service_time_ns"] = histogram_summary(r.service_time);
   j["schedule_lag_ns"] = histogram_summary(r.schedule_lag);
   j["connections_opened"] = r.connections_opened;
+  j["connect_failures"] = r.connect_failures;
   j["bytes_received"] = r.bytes_received;
   json timeline = json::array();
   for (const model::TimelineEntry& e : r.timeline) {
@@ -154,7 +155,8 @@ std::string render_json(const RunResult& r) {
                      {"service_time", stats::encode_base64(r.service_time)},
                      {"schedule_lag", stats::encode_base64(r.schedule_lag)}};
   j["warnings"] = warnings(r);
-  return j.dump(2) + "\n";
+  // Invalid UTF-8 (a URL or header given as raw bytes) becomes U+FFFD instead of an exception.
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Result<RunResult> parse_result_json(std::string_view text) {
@@ -221,6 +223,7 @@ Result<RunResult> parse_result_json(std::string_view text) {
     }
   }
   r.connections_opened = in.get<int64_t>(root, "", "connections_opened", 0, false);
+  r.connect_failures = in.get<int64_t>(root, "", "connect_failures", 0, false);
   r.bytes_received = in.get<int64_t>(root, "", "bytes_received", 0, false);
   const nlohmann::json* hists = in.find(root, "histograms");
   if (hists == nullptr) in.fail("histograms is missing (results from before format_version 1 cannot be re-rendered)");

@@ -1,10 +1,108 @@
+// The canonical JSON form as YAML: render_json's tree, same keys in the same order, emitted
+// with yaml-cpp. Scalars are written so that a YAML 1.1 reader (PyYAML) and a YAML 1.2
+// core-schema reader (yaml-cpp, ruamel, Go) both read back the JSON type: a string is
+// quoted unless it cannot be mistaken for a number, bool, null or timestamp.
+#include <yaml-cpp/yaml.h>
+
+#include <cassert>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
 #include "output/formatters.h"
 
 namespace nightjar::output {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// Words YAML 1.1 resolves to bools or null when plain (YAML 1.2 core's are a subset).
+bool is_yaml_keyword(std::string_view s) {
+  static constexpr std::string_view kWords[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"};
+  std::string lower(s);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view w : kWords) {
+    if (lower == w) return true;
+  }
+  return false;
+}
+
+// A string safe to write plain: an identifier-like word ([A-Za-z_][A-Za-z0-9_./-]*) that is not
+// a YAML keyword. Everything else (numbers such as "200" or "99.9", URLs, base64, dates, "")
+// is double-quoted; being stricter than YAML needs costs only a few quotes.
+bool plain_is_safe(std::string_view s) {
+  if (s.empty() || is_yaml_keyword(s)) return false;
+  const auto c0 = static_cast<unsigned char>(s[0]);
+  if (!std::isalpha(c0) && s[0] != '_') return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!std::isalnum(u) && c != '_' && c != '.' && c != '/' && c != '-') return false;
+  }
+  return true;
+}
+
+void emit_string(YAML::Emitter& out, const std::string& s) {
+  if (plain_is_safe(s)) {
+    out << s;
+  } else {
+    out << YAML::DoubleQuoted << s;
+  }
+}
+
+// JSON's shortest round-trip form, made to match YAML 1.1's float pattern too (which needs a
+// '.' and a signed exponent): 1e-05 -> 1.0e-05, 1e+20 -> 1.0e+20. 500.0 stays 500.0.
+std::string yaml_float(const json& value) {
+  std::string text = value.dump();
+  const size_t e = text.find_first_of("eE");
+  if (e != std::string::npos) {
+    if (text.find('.') == std::string::npos) {
+      text.insert(e, ".0");
+    }
+    const size_t sign = text.find_first_of("eE") + 1;
+    if (sign < text.size() && text[sign] != '-' && text[sign] != '+') text.insert(sign, "+");
+  }
+  return text;
+}
+
+void emit(YAML::Emitter& out, const json& value) {
+  switch (value.type()) {
+    case json::value_t::object:
+      out << YAML::BeginMap;
+      for (const auto& [key, item] : value.items()) {
+        out << YAML::Key;
+        emit_string(out, key);
+        out << YAML::Value;
+        emit(out, item);
+      }
+      out << YAML::EndMap;
+      break;
+    case json::value_t::array:
+      out << YAML::BeginSeq;
+      for (const json& item : value) emit(out, item);
+      out << YAML::EndSeq;
+      break;
+    case json::value_t::string: emit_string(out, value.get_ref<const std::string&>()); break;
+    case json::value_t::boolean: out << value.get<bool>(); break;
+    case json::value_t::number_integer: out << value.get<int64_t>(); break;
+    case json::value_t::number_unsigned: out << value.get<uint64_t>(); break;
+    case json::value_t::number_float: out << yaml_float(value); break;  // plain: a float pattern
+    case json::value_t::null:
+    case json::value_t::discarded:
+    case json::value_t::binary: out << YAML::Null; break;
+  }
+}
+
+}  // namespace
 
 std::string render_yaml(const model::RunResult& result) {
-  (void)result;
-  return "yaml output is not implemented yet\n";
+  // Our own JSON, so it parses; no exceptions either way.
+  const json tree = json::parse(render_json(result), nullptr, /*allow_exceptions=*/false);
+  assert(!tree.is_discarded());
+  YAML::Emitter out;
+  out.SetBoolFormat(YAML::TrueFalseBool);
+  emit(out, tree);
+  assert(out.good());
+  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace nightjar::output

@@ -232,6 +232,27 @@ TEST(RunnerErrors, RefusedConnectionsAreCountedPerRequest) {
   EXPECT_EQ(r->error_counts[static_cast<size_t>(ErrorKind::kConnectRefused)], 20);
 }
 
+TEST(RunnerErrors, BytesAfterAResponseCloseTheConnectionAndTheRunGoesOn) {
+  // The response is counted; the junk behind it ends that connection (a new one carries the
+  // next request), and the run ends instead of waiting on the old socket.
+  ScriptedServer server(ScriptedServer::Behaviour::kAnswerThenJunk);
+  LoadOptions o;
+  o.urls.push_back(*http::parse_url(server.url()));
+  o.run.urls = {server.url()};
+  o.run.requests = 5;
+  o.run.connections = 1;
+  o.run.threads = 1;
+  o.run.timeout_ns = 5 * kNanosPerSecond;
+  o.run.max_pending = 10;
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 5);
+  EXPECT_EQ(r->status_codes.at(200), 5);
+  EXPECT_GE(r->connections_opened, 5);
+  EXPECT_LT(r->bytes_received, 5 * 100);  // the junk is not counted as response bytes
+  server.stop();
+}
+
 struct FaultCase {
   ScriptedServer::Behaviour behaviour;
   ErrorKind expected;

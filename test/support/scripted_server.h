@@ -19,6 +19,7 @@ class ScriptedServer {
     kReset,          // close with SO_LINGER 0 (a TCP reset) when a request arrives
     kNeverAnswer,    // read requests, never answer
     kCloseAfterRead, // close cleanly without answering
+    kAnswerThenJunk, // a valid response followed by 300 KiB of bytes nobody asked for
   };
 
   explicit ScriptedServer(Behaviour behaviour)
@@ -78,6 +79,11 @@ class ScriptedServer {
         case Behaviour::kCloseAfterRead:
           socket.close(ec);
           return false;
+        case Behaviour::kAnswerThenJunk:
+          boost::asio::write(socket, boost::asio::buffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" +
+                                                         std::string(300 * 1024, 'j')),
+                             ec);
+          return true;
       }
       return false;
     }

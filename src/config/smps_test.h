@@ -1,0 +1,36 @@
+// SMPS test files: `nightjar run -f TEST.yaml` reads a Service Mesh Performance
+// PerformanceTestConfig (YAML or JSON) in either shape found in the wild:
+//   - legacy: snake_case fields, integer enums (`protocol: 1`), optionally wrapped as
+//     `test:` beside a `mesh:` section (what Meshery's CI action uses);
+//   - current: camelCase fields as in Meshery's schema (`endpointUrls`, `contentType`,
+//     `protocol: "http"`).
+// Durations are Go durations ("30s", "1m30s"). Every error names the field and where it
+// is: "FILE:LINE:COLUMN: clients[0].rps: ...".
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "load/load_options.h"
+
+namespace nightjar::config {
+
+struct TestClient {
+  std::string name;           // "client-0", ... (SMPS clients have no names)
+  load::LoadOptions options;  // validated, ready for load::run_load
+};
+
+struct TestPlan {
+  std::string name;
+  std::map<std::string, std::string> labels;  // the file's labels plus mesh.* from a mesh: section
+  int64_t duration_ns = 0;
+  std::vector<TestClient> clients;            // at least one; they run at the same time
+};
+
+// Parses a test file's text; `source` names it in messages (usually the path).
+Result<TestPlan> parse_smps_test(std::string_view text, const std::string& source);
+
+}  // namespace nightjar::config

@@ -1,0 +1,113 @@
+#include "model/merge.h"
+
+#include <algorithm>
+#include <map>
+
+#include "stats/hdr_encoding.h"
+
+namespace nightjar::model {
+namespace {
+
+// Adds an encoded per-second histogram into `into`; an unreadable one is skipped (it was
+// written by us, so that would be a bug, not bad input).
+void add_encoded(stats::HdrHistogram& into, const std::string& encoded) {
+  if (encoded.empty()) return;
+  if (auto h = stats::decode_base64(encoded); h.ok()) into.add(*h);
+}
+
+}  // namespace
+
+RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<std::string>& names) {
+  RunResult out;
+  if (parts.empty()) return out;
+  out.options = parts.front().options;
+  out.options.urls.clear();
+  out.options.requested_rps = 0;
+  out.options.connections = 0;
+  out.options.threads = 0;
+  out.options.max_pending = 0;
+  out.options.requests = 0;
+  out.open_loop = true;
+  out.start_unix_ns = parts.front().start_unix_ns;
+
+  struct Second {
+    stats::HdrHistogram latency;
+    stats::HdrHistogram service_time;
+    int64_t completed = 0;
+    int64_t errors = 0;
+    double duration_s = 0;
+  };
+  std::map<int64_t, Second> seconds;
+
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const RunResult& p = parts[i];
+    for (const std::string& url : p.options.urls) {
+      if (std::find(out.options.urls.begin(), out.options.urls.end(), url) == out.options.urls.end()) {
+        out.options.urls.push_back(url);
+      }
+    }
+    out.options.requested_rps += p.options.requested_rps;
+    out.options.connections += p.options.connections;
+    out.options.threads += p.options.threads;
+    out.options.max_pending += p.options.max_pending;
+    out.options.requests += p.options.requests;
+    out.options.duration_ns = std::max(out.options.duration_ns, p.options.duration_ns);
+    out.open_loop = out.open_loop && p.open_loop;
+    out.interrupted = out.interrupted || p.interrupted;
+    out.start_unix_ns = std::min(out.start_unix_ns, p.start_unix_ns);
+    out.end_unix_ns = std::max(out.end_unix_ns, p.end_unix_ns);
+    out.sent += p.sent;
+    out.completed += p.completed;
+    out.errors += p.errors;
+    out.dropped += p.dropped;
+    out.queued += p.queued;
+    out.cancelled += p.cancelled;
+    out.warmup_completed += p.warmup_completed;
+    out.connections_opened += p.connections_opened;
+    out.connect_failures += p.connect_failures;
+    out.bytes_received += p.bytes_received;
+    for (size_t k = 0; k < out.error_counts.size(); ++k) out.error_counts[k] += p.error_counts[k];
+    for (const auto& [code, count] : p.status_codes) out.status_codes[code] += count;
+    out.latency.add(p.latency);
+    out.service_time.add(p.service_time);
+    out.schedule_lag.add(p.schedule_lag);
+    for (const TimelineEntry& e : p.timeline) {
+      Second& s = seconds[e.second];
+      add_encoded(s.latency, e.latency_histogram);
+      add_encoded(s.service_time, e.service_time_histogram);
+      s.completed += e.completed;
+      s.errors += e.errors;
+      s.duration_s = std::max(s.duration_s, e.duration_s);
+    }
+    ShardResult shard;
+    shard.name = i < names.size() ? names[i] : "part-" + std::to_string(i);
+    shard.sent = p.sent;
+    shard.completed = p.completed;
+    shard.errors = p.errors;
+    shard.dropped = p.dropped;
+    shard.latency = p.latency;
+    shard.service_time = p.service_time;
+    out.shards.push_back(std::move(shard));
+  }
+  if (!out.open_loop) out.options.requested_rps = 0;
+  out.measured_ns = out.end_unix_ns - out.start_unix_ns;
+  for (auto& [index, s] : seconds) {
+    TimelineEntry e;
+    e.second = index;
+    e.completed = s.completed;
+    e.errors = s.errors;
+    e.duration_s = s.duration_s;
+    e.latency_p50_ns = s.latency.value_at_percentile(50);
+    e.latency_p90_ns = s.latency.value_at_percentile(90);
+    e.latency_p99_ns = s.latency.value_at_percentile(99);
+    e.latency_max_ns = s.latency.max();
+    e.service_time_p50_ns = s.service_time.value_at_percentile(50);
+    e.service_time_p99_ns = s.service_time.value_at_percentile(99);
+    e.latency_histogram = stats::encode_base64(s.latency);
+    e.service_time_histogram = stats::encode_base64(s.service_time);
+    out.timeline.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace nightjar::model
