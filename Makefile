@@ -20,6 +20,7 @@ demo: build
 	@$(BUILD_DIR)/nightjar demo
 
 test: build
+	@scripts/install-deps.sh --test
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # Address+undefined sanitizer build of the whole suite, in build-asan/.

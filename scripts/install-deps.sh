@@ -2,7 +2,10 @@
 # Installs the Debian packages nightjar needs. Idempotent and quiet when all is present.
 #   scripts/install-deps.sh          build and test dependencies
 #   scripts/install-deps.sh --bench  also the peers and servers the benchmarks compare against
-#   scripts/install-deps.sh --java   also the JDK and libhdrhistogram-java (to regenerate fixtures)
+#   scripts/install-deps.sh --test   also what the interoperability tests use: the JDK with
+#                                    libhdrhistogram-java (HdrHistogram's reference reader) and
+#                                    Chromium (renders the HTML report); without them those tests skip
+#   scripts/install-deps.sh --java   the JDK and libhdrhistogram-java only (to regenerate fixtures)
 set -euo pipefail
 
 packages=(
@@ -16,7 +19,8 @@ for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(wrk nginx-light hey time util-linux) ;;
     --java) packages+=(default-jdk-headless libhdrhistogram-java) ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --bench or --java)" >&2; exit 2 ;;
+    --test) packages+=(default-jdk-headless libhdrhistogram-java chromium) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --bench, --test or --java)" >&2; exit 2 ;;
   esac
 done
 

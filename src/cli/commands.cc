@@ -10,10 +10,14 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "common/duration.h"
+#include "config/smps_test.h"
+#include "model/merge.h"
 #include "load/runner.h"
 #include "output/formatters.h"
+#include "output/hlog.h"
 #include "server/test_server.h"
 
 namespace nightjar::cli {
@@ -112,6 +116,7 @@ struct LoadFlags {
   bool no_progress = false;
   std::string test_name;
   std::vector<std::string> labels;
+  std::string hlog_file;
 };
 
 void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
@@ -140,6 +145,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("--output-format", f.output_format, "One of: " + output::format_names())->capture_default_str();
   cmd.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
   cmd.add_flag("--no-progress", f.no_progress, "No live progress line (it is only shown on a terminal)");
+  cmd.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog), one histogram per second");
   cmd.add_option("--name", f.test_name, "Test name, kept in the result");
   cmd.add_option("--label", f.labels, "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
 }
@@ -205,9 +211,25 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
   return o;
 }
 
+// Writes the report (and the .hlog when asked). On failure the human report still goes to
+// standard output, so the statistics are not lost.
+bool write_reports(const model::RunResult& result, const std::string& text, const std::string& output_file,
+                   const std::string& hlog_file) {
+  Status status = write_output(text, output_file);
+  if (status.ok() && !hlog_file.empty()) {
+    status = hlog_file == "-" ? Status::invalid_argument("--hlog needs a file name, not '-'")
+                              : write_output(output::render_hlog(result), hlog_file);
+  }
+  if (status.ok()) return true;
+  std::cerr << "nightjar: error: " << status.message() << "\n";
+  if (output_file.empty() || output_file == "-") return false;
+  std::cout << output::render_human(result);
+  return false;
+}
+
 // Runs the load test and writes the report; returns the exit code.
 int run_and_report(const load::LoadOptions& options, output::Format format, const std::string& output_file,
-                   bool progress) {
+                   bool progress, const std::string& hlog_file = "") {
   install_interrupt_handler();
   ProgressLine line(progress && isatty(STDERR_FILENO) != 0);
   load::RunControl control;
@@ -219,11 +241,7 @@ int run_and_report(const load::LoadOptions& options, output::Format format, cons
     std::cerr << "nightjar: error: " << result.status().message() << "\n";
     return result.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
-  if (Status s = write_output(output::render(*result, format), output_file); !s.ok()) {
-    std::cerr << "nightjar: error: " << s.message() << "\n";
-    std::cout << output::render_human(*result);  // the statistics are not lost
-    return kExitFailure;
-  }
+  if (!write_reports(*result, output::render(*result, format), output_file, hlog_file)) return kExitFailure;
   if (result->interrupted) return kExitInterrupted;
   if (result->completed == 0 && result->errors + result->dropped > 0) return kExitFailure;
   return kExitOk;
@@ -234,13 +252,72 @@ int run_load_command(const LoadFlags& f, bool duration_given) {
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
   auto options = build_load_options(f, duration_given);
   if (!options.ok()) return usage_error(options.status().message());
-  return run_and_report(*options, *format, f.output_file, !f.no_progress);
+  return run_and_report(*options, *format, f.output_file, !f.no_progress, f.hlog_file);
+}
+
+struct RunFlags {
+  std::string file;
+  std::string output_format = "human";
+  std::string output_file;
+  bool no_progress = false;
+  std::string hlog_file;
+};
+
+// Runs every client of an SMPS test at the same time; reports each and the combination.
+int run_test_file_command(const RunFlags& f) {
+  auto format = output::parse_format(f.output_format);
+  if (!format.ok()) return usage_error("--output-format: " + format.status().message());
+  auto text = read_file(f.file);
+  if (!text.ok()) return usage_error(text.status().message());
+  auto plan = config::parse_smps_test(*text, f.file);
+  if (!plan.ok()) return usage_error(plan.status().message());
+  if (plan->clients.size() == 1) {
+    return run_and_report(plan->clients.front().options, *format, f.output_file, !f.no_progress, f.hlog_file);
+  }
+
+  install_interrupt_handler();
+  std::vector<Result<model::RunResult>> results(plan->clients.size(), Status::internal("not run"));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < plan->clients.size(); ++i) {
+    threads.emplace_back([&, i] {
+      load::RunControl control;
+      control.stop = &g_stop;
+      results[i] = load::run_load(plan->clients[i].options, control);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  std::vector<model::RunResult> parts;
+  std::vector<std::string> names;
+  std::string human;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const config::TestClient& client = plan->clients[i];
+    if (!results[i].ok()) {
+      std::cerr << "nightjar: error: " << client.name << ": " << results[i].status().message() << "\n";
+      return kExitFailure;
+    }
+    names.push_back(client.name + " " + client.options.run.urls.front());
+    human += "== " + names.back() + "\n" + output::render_human(*results[i]) + "\n";
+    parts.push_back(std::move(*results[i]));
+  }
+  model::RunResult combined = model::merge_results(parts, names);
+  combined.options.test_name = plan->name;
+  combined.options.labels = plan->labels;
+  std::string text_out = output::render(combined, *format);
+  if (*format == output::Format::kHuman) {
+    text_out = human + fmt::format("== combined: {} clients\n", parts.size()) + text_out;
+  }
+  if (!write_reports(combined, text_out, f.output_file, f.hlog_file)) return kExitFailure;
+  if (combined.interrupted) return kExitInterrupted;
+  if (combined.completed == 0 && combined.errors + combined.dropped > 0) return kExitFailure;
+  return kExitOk;
 }
 
 struct ReportFlags {
   std::string input;
   std::string output_format = "human";
   std::string output_file;
+  std::string hlog_file;
 };
 
 int run_report_command(const ReportFlags& f) {
@@ -250,11 +327,8 @@ int run_report_command(const ReportFlags& f) {
   if (!text.ok()) return usage_error(text.status().message());
   auto result = output::parse_result_json(*text);
   if (!result.ok()) return usage_error("'" + f.input + "': " + result.status().message());
-  if (Status s = write_output(output::render(*result, *format), f.output_file); !s.ok()) {
-    std::cerr << "nightjar: error: " << s.message() << "\n";
-    return kExitFailure;
-  }
-  return kExitOk;
+  return write_reports(*result, output::render(*result, *format), f.output_file, f.hlog_file) ? kExitOk
+                                                                                               : kExitFailure;
 }
 
 struct ServeFlags {
@@ -348,12 +422,22 @@ int run_cli(int argc, char** argv) {
                     "Freeze every response this long after the first request (coordinated-omission demo)");
   serve->add_option("--stall-for", serve_flags.stall_for, "How long the freeze lasts")->capture_default_str();
 
+  RunFlags run_flags;
+  CLI::App* run = app.add_subcommand("run", "Run an SMPS test file (YAML or JSON; legacy or camelCase shape)");
+  run->add_option("-f,--file", run_flags.file, "The test file")->required();
+  run->add_option("--output-format", run_flags.output_format, "One of: " + output::format_names())
+      ->capture_default_str();
+  run->add_option("-o,--output", run_flags.output_file, "Write the report to this file instead of standard output");
+  run->add_flag("--no-progress", run_flags.no_progress, "No live progress line");
+  run->add_option("--hlog", run_flags.hlog_file, "Also write an HdrHistogram interval log (.hlog)");
+
   ReportFlags report_flags;
   CLI::App* report = app.add_subcommand("report", "Re-render a saved JSON result in any output format");
   report->add_option("result", report_flags.input, "A result written with --output-format json")->required();
   report->add_option("--output-format", report_flags.output_format, "One of: " + output::format_names())
       ->capture_default_str();
   report->add_option("-o,--output", report_flags.output_file, "Write to this file instead of standard output");
+  report->add_option("--hlog", report_flags.hlog_file, "Also write an HdrHistogram interval log (.hlog)");
 
   DemoFlags demo_flags;
   CLI::App* demo = app.add_subcommand("demo", "Start the test server in-process and load it for a few seconds");
@@ -363,9 +447,9 @@ int run_cli(int argc, char** argv) {
 
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' && first != "load" && first != "serve" && first != "demo" &&
-      first != "report") {
+      first != "report" && first != "run") {
     return usage_error(std::string("unknown command '") + argv[1] +
-                       "' (commands: load, serve, report, demo; see --help)");
+                       "' (commands: load, run, serve, report, demo; see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -384,6 +468,7 @@ int run_cli(int argc, char** argv) {
   if (*serve) return run_serve_command(serve_flags);
   if (*demo) return run_demo_command(demo_flags);
   if (*report) return run_report_command(report_flags);
+  if (*run) return run_test_file_command(run_flags);
   return kExitUsage;
 }
 

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <initializer_list>
 
 #include "common/duration.h"
@@ -74,22 +75,27 @@ class Context {
   const std::string source_;
 };
 
-// SMPS Client.Protocol: http = 0, tcp = 1, udp = 2, grpc = 3 (strings in the camelCase shape).
+// The client's protocol. Integers are accepted but only informational: the enum was
+// renumbered between SMPS versions (http = 0 in the old proto, PROTOCOL_HTTP = 1 in the
+// current one; Meshery's own files pair 1 with https URLs), so the URL's scheme decides.
+// Names ("http", "grpc", "PROTOCOL_HTTP", any case) are checked.
 Result<std::string> protocol_name(const Context& ctx, const YAML::Node& n, const std::string& path) {
   if (!n.IsDefined() || n.IsNull()) return std::string("http");
   if (!n.IsScalar()) return ctx.error(n, path, "must be a protocol name or number");
   const std::string text = n.Scalar();
-  static const char* kByNumber[] = {"http", "tcp", "udp", "grpc"};
-  if (text.size() == 1 && text[0] >= '0' && text[0] <= '3') return std::string(kByNumber[text[0] - '0']);
-  for (const char* name : kByNumber) {
-    if (text == name || text == std::string(name).substr(0, 1) + "" + std::string(name).substr(1)) return text;
+  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (text.size() > 1 || text[0] > '4') return ctx.error(n, path, "unknown protocol number " + text + " (0..4)");
+    return std::string("http");
   }
   std::string lower;
   for (char c : text) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  for (const char* name : kByNumber) {
-    if (lower == name) return lower;
+  if (lower.rfind("protocol_", 0) == 0) lower = lower.substr(9);
+  if (lower == "http" || lower == "https" || lower == "unspecified") return std::string("http");
+  if (lower == "grpc") return std::string("grpc");
+  if (lower == "tcp" || lower == "udp") {
+    return ctx.error(n, path, "protocol '" + text + "' is not supported (nightjar generates HTTP load)");
   }
-  return ctx.error(n, path, "unknown protocol '" + text + "' (http, tcp, udp, grpc or 0..3)");
+  return ctx.error(n, path, "unknown protocol '" + text + "' (http, grpc, tcp, udp or a number)");
 }
 
 Result<TestClient> parse_client(const Context& ctx, const YAML::Node& node, size_t index, int64_t duration_ns,
@@ -195,7 +201,7 @@ Result<TestPlan> parse_document(const Context& ctx, const YAML::Node& root) {
   YAML::Node test = root;
   std::string used;
   if (YAML::Node wrapped = root["test"]; wrapped.IsDefined() && wrapped.IsMap()) {
-    test = wrapped;  // legacy: `test:` beside `mesh:`
+    test.reset(wrapped);  // legacy: `test:` beside `mesh:` (reset: Node's operator= writes through)
     if (YAML::Node mesh = root["mesh"]; mesh.IsDefined() && mesh.IsMap()) {
       for (const auto& kv : mesh) {
         if (kv.second.IsScalar()) plan.labels["mesh." + kv.first.Scalar()] = kv.second.Scalar();

@@ -27,8 +27,10 @@ class CsvWriter {
  public:
   CsvWriter() { out_ = "section,name,value,unit\n"; }
 
-  void row(std::string_view section, std::string_view name, std::string_view value, std::string_view unit) {
-    out_ += fmt::format("{},{},{},{}\n", csv_field(section), csv_field(name), csv_field(value), csv_field(unit));
+  void row(std::string_view section, std::string_view name, std::string_view value,
+           std::string_view unit) {
+    out_ += fmt::format("{},{},{},{}\n", csv_field(section), csv_field(name), csv_field(value),
+                        csv_field(unit));
   }
   void count(std::string_view section, std::string_view name, int64_t n) {
     row(section, name, std::to_string(n), "count");
@@ -44,7 +46,8 @@ class CsvWriter {
   void histogram(std::string_view section, const HdrHistogram& h) {
     count(section, "count", h.total_count());
     nanos(section, "min", h.min());
-    for (double q : model::kReportPercentiles) nanos(section, "p" + percentile_key(q), h.value_at_percentile(q));
+    for (double q : model::kReportPercentiles)
+      nanos(section, "p" + percentile_key(q), h.value_at_percentile(q));
     nanos(section, "max", h.max());
     number(section, "mean", h.mean(), "ns");
     number(section, "stdev", h.stddev(), "ns");

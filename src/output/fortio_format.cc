@@ -6,7 +6,11 @@
 // instead of fortio's fixed ones), docs/output.md says how the value is derived.
 #include <fmt/format.h>
 
+#include <array>
+#include <cstdint>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "output/formatters.h"
 #include "stats/hdr_encoding.h"
@@ -19,7 +23,7 @@ using model::RunResult;
 using stats::HdrHistogram;
 
 constexpr double kNanosPerSecondF = 1e9;
-constexpr std::string_view kVersion = "0.1.0";
+constexpr const char* kVersion = "0.1.0";
 
 // The percentiles Meshery asks fortio for (and its charts look up by exact value).
 constexpr double kFortioPercentiles[] = {50, 75, 90, 99, 99.9};
@@ -27,10 +31,10 @@ constexpr double kFortioPercentiles[] = {50, 75, 90, 99, 99.9};
 // fortio's histogram bucket ends (stats.histogramBucketValues), in units of its resolution.
 // Bucket i holds values in ]ends[i-1], ends[i]]; one more bucket holds values above the last.
 constexpr int64_t kFortioBucketEnds[] = {
-    0,    1,    2,    3,    4,     5,     6,     7,     8,     9,     10,    11,   12,   14,   16,
-    18,   20,   25,   30,   35,    40,    45,    50,    60,    70,    80,    90,   100,  120,  140,
-    160,  180,  200,  250,  300,   350,   400,   450,   500,   600,   700,   800,  900,  1000, 2000,
-    3000, 4000, 5000, 7500, 10000, 20000, 30000, 40000, 50000, 75000, 100000,
+    0,   1,    2,    3,    4,    5,    6,    7,     8,     9,     10,    11,    12,    14,
+    16,  18,   20,   25,   30,   35,   40,   45,    50,    60,    70,    80,    90,    100,
+    120, 140,  160,  180,  200,  250,  300,  350,   400,   450,   500,   600,   700,   800,
+    900, 1000, 2000, 3000, 4000, 5000, 7500, 10000, 20000, 30000, 40000, 50000, 75000, 100000,
 };
 constexpr size_t kFortioBucketCount = std::size(kFortioBucketEnds) + 1;
 
@@ -111,7 +115,9 @@ json duration_histogram(const HdrHistogram& h, int64_t resolution_ns) {
   size_t ladder = 0;
   h.for_each_recorded([&](int64_t lowest, int64_t highest, int64_t n) {
     const int64_t median = lowest + (highest - lowest + 1) / 2;
-    while (ladder < std::size(kFortioBucketEnds) && median > kFortioBucketEnds[ladder] * resolution_ns) ++ladder;
+    while (ladder < std::size(kFortioBucketEnds) &&
+           median > kFortioBucketEnds[ladder] * resolution_ns)
+      ++ladder;
     counts[ladder] += n;
   });
   json data = json::array();
@@ -122,10 +128,11 @@ json duration_histogram(const HdrHistogram& h, int64_t resolution_ns) {
     cumulative += counts[i];
     const bool last = cumulative == count;
     const double end = last ? seconds(h.max()) : seconds(kFortioBucketEnds[i] * resolution_ns);
-    data.push_back({{"Start", start},
-                    {"End", end},
-                    {"Percent", 100.0 * static_cast<double>(cumulative) / static_cast<double>(count)},
-                    {"Count", counts[i]}});
+    data.push_back(
+        {{"Start", start},
+         {"End", end},
+         {"Percent", 100.0 * static_cast<double>(cumulative) / static_cast<double>(count)},
+         {"Count", counts[i]}});
     start = end;
   }
   j["Data"] = data;
@@ -148,7 +155,8 @@ json single_value_histogram(int64_t count, double value) {
   j["Avg"] = count > 0 ? value : 0.0;
   j["StdDev"] = 0.0;
   if (count > 0) {
-    j["Data"] = json::array({{{"Start", value}, {"End", value}, {"Percent", 100.0}, {"Count", count}}});
+    j["Data"] =
+        json::array({{{"Start", value}, {"End", value}, {"Percent", 100.0}, {"Count", count}}});
   } else {
     j["Data"] = nullptr;
   }
@@ -194,7 +202,8 @@ std::string render_fortio(const RunResult& r) {
   // " -_- " into title and URL.
   j["Labels"] = o.test_name + " -_- " + url;
   j["StartTime"] = rfc3339(r.start_unix_ns);
-  j["RequestedQPS"] = o.requested_rps > 0 ? fmt::format("{:.9g}", o.requested_rps) : std::string("max");
+  j["RequestedQPS"] =
+      o.requested_rps > 0 ? fmt::format("{:.9g}", o.requested_rps) : std::string("max");
   j["RequestedDuration"] = requested_duration(r);
   j["ActualQPS"] = r.achieved_rps();
   j["ActualDuration"] = r.measured_ns;
@@ -213,7 +222,8 @@ std::string render_fortio(const RunResult& r) {
   for (const auto& [code, count] : r.status_codes) codes[std::to_string(code)] = count;
   j["RetCodes"] = codes;
   const double bytes_per_response =
-      r.completed > 0 ? static_cast<double>(r.bytes_received) / static_cast<double>(r.completed) : 0.0;
+      r.completed > 0 ? static_cast<double>(r.bytes_received) / static_cast<double>(r.completed)
+                      : 0.0;
   j["Sizes"] = single_value_histogram(r.completed, bytes_per_response);
   j["HeaderSizes"] = single_value_histogram(r.completed, 0.0);
   j["URL"] = url;

@@ -19,7 +19,9 @@ namespace {
 
 using model::RunResult;
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
 
 // n / divisor rounded half up (n >= 0), as "%.3f" rounds.
 int64_t div_half_up(int64_t n, int64_t divisor) { return (n + divisor / 2) / divisor; }
@@ -40,9 +42,10 @@ std::string java_date_utc(int64_t unix_ms) {
   const auto seconds = static_cast<std::time_t>(floor_div(unix_ms, 1000));
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  return fmt::format("{} {} {:02d} {:02d}:{:02d}:{:02d} UTC {}", kDays[static_cast<size_t>(tm.tm_wday)],
-                     kMonths[static_cast<size_t>(tm.tm_mon)], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     tm.tm_year + 1900);
+  return fmt::format("{} {} {:02d} {:02d}:{:02d}:{:02d} UTC {}",
+                     kDays[static_cast<size_t>(tm.tm_wday)],
+                     kMonths[static_cast<size_t>(tm.tm_mon)], tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, tm.tm_year + 1900);
 }
 
 // A comment holds one line; the reader takes "#..." to the end of the line.
@@ -67,10 +70,12 @@ void interval_line(std::string& out, std::string_view tag, const model::Timeline
   }
   // The interval's length comes from nanoseconds (duration_s = ns / 1e9); recover them
   // exactly before rounding to milliseconds.
-  const auto length_ns = static_cast<int64_t>(std::llround(e.duration_s * static_cast<double>(kNanosPerSecond)));
+  const auto length_ns =
+      static_cast<int64_t>(std::llround(e.duration_s * static_cast<double>(kNanosPerSecond)));
   out += fmt::format("Tag={},{},{},{},{}\n", tag, thousandths(e.second * 1000),
                      thousandths(div_half_up(length_ns, kNanosPerMilli)),
-                     thousandths(div_half_up(histogram->max(), kHlogMaxValueUnitRatio / 1000)), encoded);
+                     thousandths(div_half_up(histogram->max(), kHlogMaxValueUnitRatio / 1000)),
+                     encoded);
 }
 
 }  // namespace
@@ -78,11 +83,13 @@ void interval_line(std::string& out, std::string_view tag, const model::Timeline
 std::string render_hlog(const RunResult& r) {
   const int64_t start_ms = floor_div(r.start_unix_ns, kNanosPerMilli);
   std::string out = "#[Logged with nightjar 0.1.0]\n#[Histogram log format version 1.3]\n";
-  out += fmt::format("#[StartTime: {} (seconds since epoch), {}]\n", thousandths(start_ms), java_date_utc(start_ms));
+  out += fmt::format("#[StartTime: {} (seconds since epoch), {}]\n", thousandths(start_ms),
+                     java_date_utc(start_ms));
   // Interval timestamps are offsets from the start; saying so spares readers the guess
   // Java's reader otherwise makes (a timestamp over a year before StartTime is relative).
   out += fmt::format("#[BaseTime: {} (seconds since epoch)]\n", thousandths(start_ms));
-  out += "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";
+  out +=
+      "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";
   for (const model::TimelineEntry& e : r.timeline) {
     interval_line(out, kHlogLatencyTag, e, e.latency_histogram);
     interval_line(out, kHlogServiceTimeTag, e, e.service_time_histogram);

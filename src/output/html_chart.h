@@ -23,7 +23,7 @@ std::string group_digits(int64_t n);
 std::string trim_number(double value, int max_decimals);
 
 struct Tick {
-  double value = 0;   // in axis units (what the points use)
+  double value = 0;  // in axis units (what the points use)
   std::string label;
 };
 
@@ -37,7 +37,8 @@ struct Axis {
 
 // Ticks at 1, 2, 2.5 or 5 times a power of ten; the domain is widened to whole ticks.
 // When include_zero, the domain starts at 0 (for counts, rates and durations).
-Axis nice_linear_axis(double min, double max, int target_ticks, bool include_zero, std::string title);
+Axis nice_linear_axis(double min, double max, int target_ticks, bool include_zero,
+                      std::string title);
 
 // For values already transformed with log10: ticks at every power of ten (and at 2x, 5x
 // when the span is at most two decades), domain widened to whole decades. Labels show

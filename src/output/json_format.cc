@@ -1,6 +1,7 @@
 // nightjar's canonical JSON form: the contract fields of PRODUCT.md plus everything needed
 // to rebuild the RunResult (encoded histograms, per-second histograms, per-shard parts).
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "output/formatters.h"
 #include "stats/hdr_encoding.h"
@@ -46,8 +47,12 @@ class Reader {
       return fallback;
     }
     try {
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        // protobuf's JSON printer writes 64-bit integers as strings.
+        if (v->is_string()) return static_cast<T>(std::stoll(v->get<std::string>()));
+      }
       return v->get<T>();
-    } catch (const nlohmann::json::exception&) {
+    } catch (const std::exception&) {
       fail(path + key + " has the wrong type (" + std::string(v->type_name()) + ")");
       return fallback;
     }
@@ -84,7 +89,7 @@ std::string render_json(const RunResult& r) {
   j["test_name"] = o.test_name;
   j["labels"] = o.labels;
   json headers = json::array();
-  for (const auto& [name, value] : o.headers) headers.push_back({name, value});
+  for (const auto& [name, value] : o.headers) headers.push_back({{"name", name}, {"value", value}});
   j["options"] = {{"urls", o.urls},
                   {"method", o.method},
                   {"protocol", o.protocol},
@@ -189,8 +194,8 @@ Result<RunResult> parse_result_json(std::string_view text) {
   o.connections = in.get<int>(op, "options.", "connections", 0, false);
   o.threads = in.get<int>(op, "options.", "threads", 0, false);
   o.max_pending = in.get<int64_t>(op, "options.", "max_pending", 0, false);
-  for (const auto& h : in.get<std::vector<std::vector<std::string>>>(op, "options.", "headers", {}, false)) {
-    if (h.size() == 2) o.headers.emplace_back(h[0], h[1]);
+  for (const auto& h : in.get<std::vector<std::map<std::string, std::string>>>(op, "options.", "headers", {}, false)) {
+    o.headers.emplace_back(h.count("name") ? h.at("name") : "", h.count("value") ? h.at("value") : "");
   }
   o.body_bytes = in.get<int64_t>(op, "options.", "body_bytes", 0, false);
 
@@ -215,11 +220,13 @@ Result<RunResult> parse_result_json(std::string_view text) {
       r.error_counts[static_cast<size_t>(k)] = in.get<int64_t>(*kinds, "errors_by_kind.", name, 0, false);
     }
   }
-  for (const auto& [code, count] : in.get<std::map<std::string, int64_t>>(root, "", "status_codes", {}, false)) {
-    try {
-      r.status_codes[std::stoi(code)] = count;
-    } catch (const std::exception&) {
-      in.fail("status_codes has a key that is not a number: '" + code + "'");
+  if (const nlohmann::json* codes = in.find(root, "status_codes"); codes != nullptr && codes->is_object()) {
+    for (const auto& [code, count] : codes->items()) {
+      try {
+        r.status_codes[std::stoi(code)] = in.get<int64_t>(*codes, "status_codes.", code, 0, true);
+      } catch (const std::exception&) {
+        in.fail("status_codes has a key that is not a number: '" + code + "'");
+      }
     }
   }
   r.connections_opened = in.get<int64_t>(root, "", "connections_opened", 0, false);

@@ -29,10 +29,17 @@ std::string escape_label_value(std::string_view value) {
   std::string out;
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -63,7 +70,8 @@ std::string sanitize_label_name(std::string_view key) {
   }
   bool own = false;
   for (std::string_view n : kOwnLabelNames) own = own || name == n;
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) != 0 || name.rfind("__", 0) == 0 || own) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) != 0 ||
+      name.rfind("__", 0) == 0 || own) {
     name = "label_" + name;
   }
   return name;
@@ -77,7 +85,8 @@ Labels common_labels(const RunResult& r) {
   if (!r.options.test_name.empty()) labels.emplace_back("test_name", r.options.test_name);
   for (const auto& [key, value] : r.options.labels) {
     std::string name = sanitize_label_name(key);
-    for (int i = 2; used.count(name) != 0; ++i) name = sanitize_label_name(key) + "_" + std::to_string(i);
+    for (int i = 2; used.count(name) != 0; ++i)
+      name = sanitize_label_name(key) + "_" + std::to_string(i);
     used.insert(name);
     labels.emplace_back(name, value);
   }
@@ -111,8 +120,12 @@ class Exposition {
     if (!labels.empty()) out_ += "{" + labels + "}";
     out_ += fmt::format(" {}\n", value);
   }
-  void sample(std::string_view name, const Labels& own, int64_t value) { sample(name, own, std::to_string(value)); }
-  void sample(std::string_view name, const Labels& own, double value) { sample(name, own, float_value(value)); }
+  void sample(std::string_view name, const Labels& own, int64_t value) {
+    sample(name, own, std::to_string(value));
+  }
+  void sample(std::string_view name, const Labels& own, double value) {
+    sample(name, own, float_value(value));
+  }
 
   void summary_seconds(std::string_view name, std::string_view help, const HdrHistogram& h) {
     family(name, "summary", help);
@@ -144,46 +157,58 @@ class Exposition {
 
 std::string render_prometheus(const RunResult& r) {
   Exposition out(common_labels(r));
-  out.summary_seconds("nightjar_latency_seconds",
-                      "Latency from each request's intended start (open loop) or its send (closed loop); "
-                      "quantile 1 is the maximum.",
-                      r.latency);
-  out.summary_seconds("nightjar_service_time_seconds",
-                      "Time from each request's actual send to its complete response; quantile 1 is the maximum.",
-                      r.service_time);
+  out.summary_seconds(
+      "nightjar_latency_seconds",
+      "Latency from each request's intended start (open loop) or its send (closed loop); "
+      "quantile 1 is the maximum.",
+      r.latency);
+  out.summary_seconds(
+      "nightjar_service_time_seconds",
+      "Time from each request's actual send to its complete response; quantile 1 is the maximum.",
+      r.service_time);
   out.summary_seconds("nightjar_schedule_lag_seconds",
                       "How late each request was sent after its intended start (open loop); "
                       "quantile 1 is the maximum.",
                       r.schedule_lag);
 
-  out.family("nightjar_requests_total", "counter",
-             "Arrivals in the measurement window by how they ended: completed (a response, any status), "
-             "errors (no response), dropped (--max-pending full), cancelled (run interrupted).");
+  out.family(
+      "nightjar_requests_total", "counter",
+      "Arrivals in the measurement window by how they ended: completed (a response, any status), "
+      "errors (no response), dropped (--max-pending full), cancelled (run interrupted).");
   out.sample("nightjar_requests_total", {{"outcome", "completed"}}, r.completed);
   out.sample("nightjar_requests_total", {{"outcome", "errors"}}, r.errors);
   out.sample("nightjar_requests_total", {{"outcome", "dropped"}}, r.dropped);
   out.sample("nightjar_requests_total", {{"outcome", "cancelled"}}, r.cancelled);
   out.counter("nightjar_requests_sent_total", "Requests written to a connection.", r.sent);
-  out.counter("nightjar_requests_queued_total", "Arrivals that waited for a free connection.", r.queued);
+  out.counter("nightjar_requests_queued_total", "Arrivals that waited for a free connection.",
+              r.queued);
 
   out.family("nightjar_responses_total", "counter", "Responses by HTTP status code.");
-  for (const auto& [code, n] : r.status_codes) out.sample("nightjar_responses_total", {{"code", std::to_string(code)}}, n);
-  out.family("nightjar_errors_total", "counter", "Requests that got no response, by kind of failure.");
+  for (const auto& [code, n] : r.status_codes)
+    out.sample("nightjar_responses_total", {{"code", std::to_string(code)}}, n);
+  out.family("nightjar_errors_total", "counter",
+             "Requests that got no response, by kind of failure.");
   for (int k = 0; k < model::kErrorKindCount; ++k) {
-    out.sample("nightjar_errors_total", {{"kind", std::string(model::error_kind_name(static_cast<model::ErrorKind>(k)))}},
+    out.sample("nightjar_errors_total",
+               {{"kind", std::string(model::error_kind_name(static_cast<model::ErrorKind>(k)))}},
                r.error_counts[static_cast<size_t>(k)]);
   }
-  out.counter("nightjar_connections_opened_total", "Connections opened during the run.", r.connections_opened);
+  out.counter("nightjar_connections_opened_total", "Connections opened during the run.",
+              r.connections_opened);
   out.counter("nightjar_connect_failures_total", "Failed connection attempts (warm-up included).",
               r.connect_failures);
-  out.counter("nightjar_received_bytes_total", "Response header and body bytes received.", r.bytes_received);
+  out.counter("nightjar_received_bytes_total", "Response header and body bytes received.",
+              r.bytes_received);
 
-  out.gauge("nightjar_requested_rps", "Requested arrival rate in requests per second (0: closed loop, as fast as possible).",
+  out.gauge("nightjar_requested_rps",
+            "Requested arrival rate in requests per second (0: closed loop, as fast as possible).",
             r.options.requested_rps);
-  out.gauge("nightjar_achieved_rps", "Completed responses per second of the measurement window.", r.achieved_rps());
+  out.gauge("nightjar_achieved_rps", "Completed responses per second of the measurement window.",
+            r.achieved_rps());
   out.gauge("nightjar_run_duration_seconds", "Length of the measurement window.",
             seconds(static_cast<double>(r.measured_ns)));
-  out.gauge("nightjar_run_start_timestamp_seconds", "Wall-clock start of the measurement window, in Unix seconds.",
+  out.gauge("nightjar_run_start_timestamp_seconds",
+            "Wall-clock start of the measurement window, in Unix seconds.",
             seconds(static_cast<double>(r.start_unix_ns)));
   return out.take();
 }

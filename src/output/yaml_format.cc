@@ -18,7 +18,8 @@ using json = nlohmann::ordered_json;
 
 // Words YAML 1.1 resolves to bools or null when plain (YAML 1.2 core's are a subset).
 bool is_yaml_keyword(std::string_view s) {
-  static constexpr std::string_view kWords[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"};
+  static constexpr std::string_view kWords[] = {"y",   "n",    "yes",   "no",  "on",
+                                                "off", "true", "false", "null"};
   std::string lower(s);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (std::string_view w : kWords) {
@@ -81,14 +82,26 @@ void emit(YAML::Emitter& out, const json& value) {
       for (const json& item : value) emit(out, item);
       out << YAML::EndSeq;
       break;
-    case json::value_t::string: emit_string(out, value.get_ref<const std::string&>()); break;
-    case json::value_t::boolean: out << value.get<bool>(); break;
-    case json::value_t::number_integer: out << value.get<int64_t>(); break;
-    case json::value_t::number_unsigned: out << value.get<uint64_t>(); break;
-    case json::value_t::number_float: out << yaml_float(value); break;  // plain: a float pattern
+    case json::value_t::string:
+      emit_string(out, value.get_ref<const std::string&>());
+      break;
+    case json::value_t::boolean:
+      out << value.get<bool>();
+      break;
+    case json::value_t::number_integer:
+      out << value.get<int64_t>();
+      break;
+    case json::value_t::number_unsigned:
+      out << value.get<uint64_t>();
+      break;
+    case json::value_t::number_float:
+      out << yaml_float(value);
+      break;  // plain: a float pattern
     case json::value_t::null:
     case json::value_t::discarded:
-    case json::value_t::binary: out << YAML::Null; break;
+    case json::value_t::binary:
+      out << YAML::Null;
+      break;
   }
 }
 

@@ -188,6 +188,30 @@ TEST(Cli, ReportReRendersASavedResult) {
   std::remove(path.c_str());
 }
 
+TEST(Cli, HlogFlagWritesOneIntervalPerSecondAndKind) {
+  ServeProcess server;
+  const std::string hlog = ::testing::TempDir() + "/nightjar_cli.hlog";
+  const Outcome o = run({"load", server.url(), "--rps", "100", "--requests", "150", "--hlog", hlog,
+                         "--output-format", "json"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  const size_t seconds = nlohmann::json::parse(o.out)["timeline"].size();
+  std::ifstream in(hlog);
+  std::string line;
+  size_t latency_lines = 0;
+  size_t service_lines = 0;
+  bool header = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("#[Histogram log format version 1.3]", 0) == 0) header = true;
+    if (line.rfind("Tag=latency,", 0) == 0) ++latency_lines;
+    if (line.rfind("Tag=service_time,", 0) == 0) ++service_lines;
+  }
+  EXPECT_TRUE(header);
+  EXPECT_GE(seconds, 1u);
+  EXPECT_EQ(latency_lines, seconds);
+  EXPECT_EQ(service_lines, seconds);
+  std::remove(hlog.c_str());
+}
+
 TEST(Cli, ReportNamesAnUnreadableOrWrongFile) {
   Outcome o = run({"report", "/nonexistent/result.json"});
   EXPECT_EQ(o.code, 2);
@@ -197,6 +221,52 @@ TEST(Cli, ReportNamesAnUnreadableOrWrongFile) {
   o = run({"report", path});
   EXPECT_EQ(o.code, 2);
   EXPECT_NE(o.err.find("options.urls is missing"), std::string::npos) << o.err;
+  std::remove(path.c_str());
+}
+
+TEST(Cli, RunExecutesAnSmpsTestWithSeveralClientsAndCombinesThem) {
+  ServeProcess server;
+  const std::string base = server.url();
+  const std::string path = ::testing::TempDir() + "/nightjar_cli_test.yaml";
+  std::ofstream(path) << "test:\n"
+                         "  name: two clients\n"
+                         "  duration: 1s\n"
+                         "  clients:\n"
+                         "    - protocol: 0\n"
+                         "      connections: 2\n"
+                         "      rps: 50\n"
+                         "      endpoint_urls: ['" << base << "?status=200']\n"
+                         "    - connections: 1\n"
+                         "      rps: 30\n"
+                         "      endpoint_urls: ['" << base << "?status=202']\n"
+                         "mesh:\n"
+                         "  type: 3\n";
+  const Outcome o = run({"run", "-f", path, "--output-format", "json"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  const nlohmann::json j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["test_name"], "two clients");
+  EXPECT_EQ(j["labels"]["mesh.type"], "3");
+  EXPECT_EQ(j["status_codes"]["200"].get<int64_t>(), 50);
+  EXPECT_EQ(j["status_codes"]["202"].get<int64_t>(), 30);
+  EXPECT_EQ(j["requests"]["completed"].get<int64_t>(), 80);
+  EXPECT_DOUBLE_EQ(j["requested_rps"].get<double>(), 80);
+  ASSERT_EQ(j["shards"].size(), 2u);
+  EXPECT_EQ(j["shards"][1]["completed"].get<int64_t>(), 30);
+
+  const Outcome human = run({"run", "-f", path});
+  ASSERT_EQ(human.code, 0) << human.err;
+  EXPECT_NE(human.out.find("== client-0"), std::string::npos);
+  EXPECT_NE(human.out.find("== client-1"), std::string::npos);
+  EXPECT_NE(human.out.find("== combined: 2 clients"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(Cli, RunNamesTheBadFieldOfATestFile) {
+  const std::string path = ::testing::TempDir() + "/nightjar_cli_bad_test.yaml";
+  std::ofstream(path) << "duration: 1s\nclients:\n  - rps: fast\n    endpoint_urls: ['http://127.0.0.1:1/']\n";
+  const Outcome o = run({"run", "-f", path});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find(path + ":3:10: clients[0].rps"), std::string::npos) << o.err;
   std::remove(path.c_str());
 }
 

@@ -95,8 +95,8 @@ inline void expect_golden(const std::string& name, const std::string& actual) {
     std::ofstream(path) << actual;
     GTEST_SKIP() << "rewrote " << path;
   }
-  EXPECT_EQ(actual, read_text_file(path)) << "golden file " << path
-                                          << " differs; regenerate with NIGHTJAR_UPDATE_GOLDEN=1 if intended";
+  EXPECT_EQ(actual, read_text_file(path))
+      << "golden file " << path << " differs; regenerate with NIGHTJAR_UPDATE_GOLDEN=1 if intended";
 }
 
 }  // namespace nightjar::output
