@@ -284,7 +284,7 @@ def stall(directory):
     rows.append(["truth (S=1 s, D=10 s)", "~base", "~0 (edge)", "~0.5 s", "~0.9 s", "~1.0 s", "5,000", "0", "500.0"])
     print(table(["tool", "p50", "p90", "p95", "p99", "max", "completed", "errors", "req/s"], rows))
     print()
-    print("  '-': not printed by that tool (nightjar JSON: 50 75 90 99 99.9 99.99 100; wrk --latency:")
+    print("  '-': not printed by that tool (nightjar JSON: 50 75 90 95 99 99.9 99.99 100; wrk --latency:")
     print("  50 75 90 99; hey: 10 25 50 75 90 95 99).")
     print("  nightjar times from each request's intended start: the figure to check against the truth.")
     print("  nightjar's service time and hey time from the actual send; a send-timed tool sees at most one")

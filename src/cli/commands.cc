@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -228,8 +229,9 @@ bool write_reports(const model::RunResult& result, const std::string& text, cons
 }
 
 // Runs the load test and writes the report; returns the exit code.
+// `html_file`: also write the HTML report there and say where it is.
 int run_and_report(const load::LoadOptions& options, output::Format format, const std::string& output_file,
-                   bool progress, const std::string& hlog_file = "") {
+                   bool progress, const std::string& hlog_file = "", const std::string& html_file = "") {
   install_interrupt_handler();
   ProgressLine line(progress && isatty(STDERR_FILENO) != 0);
   load::RunControl control;
@@ -242,6 +244,13 @@ int run_and_report(const load::LoadOptions& options, output::Format format, cons
     return result.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   if (!write_reports(*result, output::render(*result, format), output_file, hlog_file)) return kExitFailure;
+  if (!html_file.empty()) {
+    if (Status s = write_output(output::render_html(*result), html_file); !s.ok()) {
+      std::cerr << "nightjar: error: " << s.message() << "\n";
+      return kExitFailure;
+    }
+    std::cout << "\nHTML report: " << std::filesystem::absolute(html_file).string() << "\n";
+  }
   if (result->interrupted) return kExitInterrupted;
   if (result->completed == 0 && result->errors + result->dropped > 0) return kExitFailure;
   return kExitOk;
@@ -376,6 +385,7 @@ struct DemoFlags {
   double rps = 1000;
   std::string duration = "5s";
   int connections = 10;
+  std::string html_file = "nightjar-demo-report.html";
 };
 
 int run_demo_command(const DemoFlags& f) {
@@ -396,7 +406,7 @@ int run_demo_command(const DemoFlags& f) {
   flags.connections = f.connections;
   auto options = build_load_options(flags, true);
   if (!options.ok()) return usage_error(options.status().message());
-  const int code = run_and_report(*options, output::Format::kHuman, "", true);
+  const int code = run_and_report(*options, output::Format::kHuman, "", true, "", f.html_file);
   (*server)->stop();
   return code;
 }
@@ -444,6 +454,7 @@ int run_cli(int argc, char** argv) {
   demo->add_option("--rps", demo_flags.rps, "Request rate")->capture_default_str();
   demo->add_option("-d,--duration", demo_flags.duration, "Duration")->capture_default_str();
   demo->add_option("-c,--connections", demo_flags.connections, "Connections")->capture_default_str();
+  demo->add_option("--html", demo_flags.html_file, "Where to write the HTML report")->capture_default_str();
 
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' && first != "load" && first != "serve" && first != "demo" &&

@@ -277,8 +277,15 @@ TEST(Cli, ServeRejectsABadListenAddress) {
 }
 
 TEST(Cli, DemoRunsAShortTestAgainstItsOwnServer) {
-  const Outcome o = run({"demo", "--duration", "1s", "--rps", "200"});
+  const std::string html = ::testing::TempDir() + "/nightjar_demo.html";
+  const Outcome o = run({"demo", "--duration", "1s", "--rps", "200", "--html", html});
   EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("HTML report: " + html), std::string::npos) << o.out;
+  std::ifstream in(html);
+  std::stringstream page;
+  page << in.rdbuf();
+  EXPECT_NE(page.str().find("<svg"), std::string::npos);
+  std::remove(html.c_str());
   EXPECT_NE(o.out.find("listening on 127.0.0.1:"), std::string::npos);
   EXPECT_NE(o.out.find("200 req/s achieved"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("200: 200"), std::string::npos) << o.out;
