@@ -10,6 +10,7 @@
 
 #include "common/duration.h"
 #include "load/load_worker.h"
+#include "model/merge.h"
 #include "stats/hdr_encoding.h"
 
 namespace nightjar::load {
@@ -63,7 +64,7 @@ class TimelineMerger {
       latest_complete_ = std::max(latest_complete_, snapshot.index);
       // Every worker reported this second: keep its summary and encoded histograms only, so
       // memory does not grow by whole histograms per second.
-      done_[snapshot.index] = entry(snapshot.index, slot);
+      done_[snapshot.index] = slot.summarize(snapshot.index);
       slots_.erase(snapshot.index);
     }
   }
@@ -74,7 +75,7 @@ class TimelineMerger {
   }
 
   std::vector<model::TimelineEntry> finish() {
-    for (auto& [index, slot] : slots_) done_[index] = entry(index, slot);
+    for (auto& [index, slot] : slots_) done_[index] = slot.summarize(index);
     slots_.clear();
     std::vector<model::TimelineEntry> out;
     for (auto& [index, e] : done_) out.push_back(std::move(e));
@@ -82,31 +83,9 @@ class TimelineMerger {
   }
 
  private:
-  struct Slot {
-    stats::HdrHistogram latency;
-    stats::HdrHistogram service_time;
-    int64_t completed = 0;
-    int64_t errors = 0;
-    double duration_s = 0;
+  struct Slot : model::SecondAccumulator {
     int reported = 0;
   };
-
-  static model::TimelineEntry entry(int64_t index, const Slot& slot) {
-    model::TimelineEntry e;
-    e.second = index;
-    e.completed = slot.completed;
-    e.errors = slot.errors;
-    e.duration_s = slot.duration_s;
-    e.latency_p50_ns = slot.latency.value_at_percentile(50);
-    e.latency_p90_ns = slot.latency.value_at_percentile(90);
-    e.latency_p99_ns = slot.latency.value_at_percentile(99);
-    e.latency_max_ns = slot.latency.max();
-    e.service_time_p50_ns = slot.service_time.value_at_percentile(50);
-    e.service_time_p99_ns = slot.service_time.value_at_percentile(99);
-    e.latency_histogram = stats::encode_base64(slot.latency);
-    e.service_time_histogram = stats::encode_base64(slot.service_time);
-    return e;
-  }
 
   const int workers_;
   std::map<int64_t, Slot> slots_;              // seconds some workers have not reported yet

@@ -17,6 +17,23 @@ void add_encoded(stats::HdrHistogram& into, const std::string& encoded) {
 
 }  // namespace
 
+TimelineEntry SecondAccumulator::summarize(int64_t index) const {
+  TimelineEntry e;
+  e.second = index;
+  e.completed = completed;
+  e.errors = errors;
+  e.duration_s = duration_s;
+  e.latency_p50_ns = latency.value_at_percentile(50);
+  e.latency_p90_ns = latency.value_at_percentile(90);
+  e.latency_p99_ns = latency.value_at_percentile(99);
+  e.latency_max_ns = latency.max();
+  e.service_time_p50_ns = service_time.value_at_percentile(50);
+  e.service_time_p99_ns = service_time.value_at_percentile(99);
+  e.latency_histogram = stats::encode_base64(latency);
+  e.service_time_histogram = stats::encode_base64(service_time);
+  return e;
+}
+
 RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<std::string>& names) {
   RunResult out;
   if (parts.empty()) return out;
@@ -30,14 +47,7 @@ RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<s
   out.open_loop = true;
   out.start_unix_ns = parts.front().start_unix_ns;
 
-  struct Second {
-    stats::HdrHistogram latency;
-    stats::HdrHistogram service_time;
-    int64_t completed = 0;
-    int64_t errors = 0;
-    double duration_s = 0;
-  };
-  std::map<int64_t, Second> seconds;
+  std::map<int64_t, SecondAccumulator> seconds;
 
   for (size_t i = 0; i < parts.size(); ++i) {
     const RunResult& p = parts[i];
@@ -72,7 +82,7 @@ RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<s
     out.service_time.add(p.service_time);
     out.schedule_lag.add(p.schedule_lag);
     for (const TimelineEntry& e : p.timeline) {
-      Second& s = seconds[e.second];
+      SecondAccumulator& s = seconds[e.second];
       add_encoded(s.latency, e.latency_histogram);
       add_encoded(s.service_time, e.service_time_histogram);
       s.completed += e.completed;
@@ -91,22 +101,7 @@ RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<s
   }
   if (!out.open_loop) out.options.requested_rps = 0;
   out.measured_ns = out.end_unix_ns - out.start_unix_ns;
-  for (auto& [index, s] : seconds) {
-    TimelineEntry e;
-    e.second = index;
-    e.completed = s.completed;
-    e.errors = s.errors;
-    e.duration_s = s.duration_s;
-    e.latency_p50_ns = s.latency.value_at_percentile(50);
-    e.latency_p90_ns = s.latency.value_at_percentile(90);
-    e.latency_p99_ns = s.latency.value_at_percentile(99);
-    e.latency_max_ns = s.latency.max();
-    e.service_time_p50_ns = s.service_time.value_at_percentile(50);
-    e.service_time_p99_ns = s.service_time.value_at_percentile(99);
-    e.latency_histogram = stats::encode_base64(s.latency);
-    e.service_time_histogram = stats::encode_base64(s.service_time);
-    out.timeline.push_back(std::move(e));
-  }
+  for (const auto& [index, s] : seconds) out.timeline.push_back(s.summarize(index));
   return out;
 }
 

@@ -15,6 +15,19 @@ namespace nightjar::model {
 // each part's start of measurement); options describe the whole: URLs joined, rates,
 // connections and threads summed. Each part becomes one entry of `shards`, named by
 // `names[i]` (its own shards are folded into it).
+// One second of a timeline being put together from several parts (threads, clients,
+// workers): merged histograms and summed counts, summarized once complete.
+struct SecondAccumulator {
+  stats::HdrHistogram latency;
+  stats::HdrHistogram service_time;
+  int64_t completed = 0;
+  int64_t errors = 0;
+  double duration_s = 0;  // the longest part's
+
+  // The timeline entry for second `index`: percentiles and encoded histograms.
+  TimelineEntry summarize(int64_t index) const;
+};
+
 RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<std::string>& names);
 
 }  // namespace nightjar::model

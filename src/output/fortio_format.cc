@@ -13,6 +13,7 @@
 #include <string>
 
 #include "output/formatters.h"
+#include "output/json_summary.h"
 #include "stats/hdr_encoding.h"
 
 namespace nightjar::output {
@@ -164,19 +165,6 @@ json single_value_histogram(int64_t count, double value) {
   return j;
 }
 
-json summary_ns(const HdrHistogram& h) {
-  json j;
-  j["count"] = h.total_count();
-  j["min"] = h.min();
-  j["mean"] = h.mean();
-  j["max"] = h.max();
-  j["stdev"] = h.stddev();
-  json p = json::object();
-  for (double q : model::kReportPercentiles) p[percentile_key(q)] = h.value_at_percentile(q);
-  j["percentiles"] = p;
-  return j;
-}
-
 std::string requested_duration(const RunResult& r) {
   const auto& o = r.options;
   if (o.requests > 0) {
@@ -247,8 +235,8 @@ std::string render_fortio(const RunResult& r) {
                    {"errors_by_kind", kinds},
                    {"bytes_received", r.bytes_received},
                    {"duration_histogram_resolution_s", seconds(resolution_ns)},
-                   {"latency_ns", summary_ns(r.latency)},
-                   {"service_time_ns", summary_ns(r.service_time)},
+                   {"latency_ns", histogram_summary(r.latency)},
+                   {"service_time_ns", histogram_summary(r.service_time)},
                    {"histograms",
                     {{"latency", stats::encode_base64(r.latency)},
                      {"service_time", stats::encode_base64(r.service_time)}}}};

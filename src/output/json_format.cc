@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "output/formatters.h"
+#include "output/json_summary.h"
 #include "stats/hdr_encoding.h"
 
 namespace nightjar::output {
@@ -15,19 +16,6 @@ using stats::HdrHistogram;
 
 constexpr int kJsonFormatVersion = 1;
 
-json histogram_summary(const HdrHistogram& h) {
-  json j;
-  j["count"] = h.total_count();
-  j["min"] = h.min();
-  j["mean"] = h.mean();
-  j["max"] = h.max();
-  j["stdev"] = h.stddev();
-  json p = json::object();
-  for (double q : model::kReportPercentiles) p[percentile_key(q)] = h.value_at_percentile(q);
-  p["100"] = h.max();
-  j["percentiles"] = p;
-  return j;
-}
 
 // Reading: every accessor names the path of the field it could not use.
 class Reader {
@@ -79,6 +67,20 @@ class Reader {
 };
 
 }  // namespace
+
+nlohmann::ordered_json histogram_summary(const HdrHistogram& h) {
+  json j;
+  j["count"] = h.total_count();
+  j["min"] = h.min();
+  j["mean"] = h.mean();
+  j["max"] = h.max();
+  j["stdev"] = h.stddev();
+  json p = json::object();
+  for (double q : model::kReportPercentiles) p[percentile_key(q)] = h.value_at_percentile(q);
+  p["100"] = h.max();
+  j["percentiles"] = p;
+  return j;
+}
 
 std::string render_json(const RunResult& r) {
   json j;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "output/formatters.h"
+#include "output/json_summary.h"
 #include "stats/hdr_encoding.h"
 
 namespace nightjar::output {
@@ -171,19 +172,6 @@ json mesh_config(const model::RunOptions& o, const std::string& id) {
   return j;
 }
 
-json summary_ns(const HdrHistogram& h) {
-  json j;
-  j["count"] = h.total_count();
-  j["min"] = h.min();
-  j["mean"] = h.mean();
-  j["max"] = h.max();
-  j["stdev"] = h.stddev();
-  json p = json::object();
-  for (double q : model::kReportPercentiles) p[percentile_key(q)] = h.value_at_percentile(q);
-  j["percentiles"] = p;
-  return j;
-}
-
 // What identifies a test configuration: the same options give the same test_id.
 std::string test_identity(const model::RunOptions& o) {
   json headers = json::array();
@@ -254,8 +242,8 @@ std::string render_smps(const RunResult& r) {
                      {"non_2xx", r.non_2xx()}}},
                    {"status_codes", codes},
                    {"errors_by_kind", kinds},
-                   {"latency_ns", summary_ns(r.latency)},
-                   {"service_time_ns", summary_ns(r.service_time)},
+                   {"latency_ns", histogram_summary(r.latency)},
+                   {"service_time_ns", histogram_summary(r.service_time)},
                    {"histograms",
                     {{"latency", stats::encode_base64(r.latency)},
                      {"service_time", stats::encode_base64(r.service_time)}}}};
