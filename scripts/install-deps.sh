@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libboost-dev libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
-  libprotobuf-dev protobuf-compiler
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
 )

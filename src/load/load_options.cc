@@ -31,6 +31,10 @@ Status validate(const LoadOptions& options) {
   if (run.warmup_ns < 0) return Status::invalid_argument("--warmup must not be negative");
   if (run.timeout_ns <= 0) return Status::invalid_argument("--timeout must be above 0");
   if (run.max_pending < 0) return Status::invalid_argument("--max-pending must not be negative");
+  if (options.shard_count < 1 || options.shard_index >= options.shard_count) {
+    return Status::invalid_argument("shard " + std::to_string(options.shard_index) + " of " +
+                                    std::to_string(options.shard_count) + " does not exist");
+  }
   return {};
 }
 

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <sys/prctl.h>
+#include <thread>
 
 #include "common/duration.h"
 #include "http/http1_session.h"
@@ -29,9 +30,12 @@ constexpr int64_t kMaxBackoffNs = kNanosPerSecond;
 
 }  // namespace
 
-StartGate::StartGate(int workers) : barrier_(workers, SetStart{this}) {}
+StartGate::StartGate(int workers, int64_t start_at_steady_ns)
+    : start_at_steady_ns_(start_at_steady_ns), barrier_(workers, SetStart{this}) {}
 
-void StartGate::SetStart::operator()() noexcept { gate->start_ns_.store(now_ns()); }
+void StartGate::SetStart::operator()() noexcept {
+  gate->start_ns_.store(std::max(now_ns(), gate->start_at_steady_ns_));
+}
 
 int64_t StartGate::arrive_and_wait() {
   barrier_.arrive_and_wait();
@@ -75,6 +79,8 @@ void LoadWorker::run(StartGate& gate) {
   }
 
   start_ns_ = gate.arrive_and_wait();
+  // A start set for later (a distributed run's common moment): wait for it, connected.
+  if (start_ns_ > now_ns()) std::this_thread::sleep_until(to_time_point(start_ns_));
   const int64_t measure_start = start_ns_ + config_.warmup_ns;
   measure_start_ns_.store(measure_start);
   interval_end_ns_ = measure_start + kNanosPerSecond;

@@ -73,7 +73,8 @@ struct WorkerTotals {
 // the common start time back.
 class StartGate {
  public:
-  explicit StartGate(int workers);
+  // `start_at_steady_ns`: the earliest start (steady clock); 0 for as soon as all arrived.
+  explicit StartGate(int workers, int64_t start_at_steady_ns = 0);
   int64_t arrive_and_wait();  // returns the run's start (steady-clock ns)
 
  private:
@@ -81,6 +82,7 @@ class StartGate {
     StartGate* gate;
     void operator()() noexcept;
   };
+  const int64_t start_at_steady_ns_;
   std::atomic<int64_t> start_ns_{0};
   std::barrier<SetStart> barrier_;
 };

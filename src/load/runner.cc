@@ -66,7 +66,16 @@ class TimelineMerger {
       // memory does not grow by whole histograms per second.
       done_[snapshot.index] = slot.summarize(snapshot.index);
       slots_.erase(snapshot.index);
+      newly_completed_.push_back(snapshot.index);
     }
+  }
+
+  // Seconds completed since the last call, in order.
+  std::vector<const model::TimelineEntry*> take_completed() {
+    std::vector<const model::TimelineEntry*> out;
+    for (int64_t index : newly_completed_) out.push_back(&done_.at(index));
+    newly_completed_.clear();
+    return out;
   }
 
   // The latest second every worker has reported, if any.
@@ -90,6 +99,7 @@ class TimelineMerger {
   const int workers_;
   std::map<int64_t, Slot> slots_;              // seconds some workers have not reported yet
   std::map<int64_t, model::TimelineEntry> done_;
+  std::vector<int64_t> newly_completed_;
   int64_t latest_complete_ = -1;
 };
 
@@ -123,13 +133,19 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   for (int i = 0; i < threads; ++i) {
     WorkerConfig config;
     config.id = i;
-    config.shard = static_cast<uint64_t>(i);
-    config.shards = static_cast<uint64_t>(threads);
+    // Thread i of T in shard k of N takes arrivals k + N*i, k + N*i + N*T, ...: the threads
+    // of every shard together walk the plan exactly once.
+    config.shard = options.shard_index + options.shard_count * static_cast<uint64_t>(i);
+    config.shards = options.shard_count * static_cast<uint64_t>(threads);
     config.connections = static_cast<int>(share(run.connections, threads, i));
     config.plan = plan.get();
     config.plan_end_offset_ns = plan_end;
     config.max_arrivals = max_arrivals;
-    config.closed_loop_budget = run.requests > 0 ? share(run.requests, threads, i) : -1;
+    config.closed_loop_budget =
+        run.requests > 0
+            ? share(share(run.requests, static_cast<int>(options.shard_count), static_cast<int>(options.shard_index)),
+                    threads, i)
+            : -1;
     config.warmup_ns = run.warmup_ns;
     config.timeout_ns = run.timeout_ns;
     config.max_pending = share(run.max_pending, threads, i);
@@ -137,7 +153,9 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     workers.push_back(std::make_unique<LoadWorker>(config, *endpoint, requests, head_request));
   }
 
-  StartGate gate(threads);
+  int64_t start_at_steady = 0;
+  if (control.start_at_unix_ns > 0) start_at_steady = now_ns() + (control.start_at_unix_ns - unix_now_ns());
+  StartGate gate(threads, start_at_steady);
   std::atomic<int> running{threads};
   std::vector<std::thread> pool;
   for (auto& worker : workers) {
@@ -163,6 +181,9 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
         errors_so_far += s.errors;
         timeline.add(std::move(s));
       }
+    }
+    for (const model::TimelineEntry* second : timeline.take_completed()) {
+      if (control.on_interval) control.on_interval(*second);
     }
     if (control.on_progress && workers.front()->measure_start_ns() > 0) {
       Progress p;

@@ -28,6 +28,13 @@ struct RunControl {
   // what was measured so far is still returned.
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const Progress&)> on_progress;
+  // Called on the calling thread with each second every worker thread has finished, in
+  // order (a remote worker streams these to its controller).
+  std::function<void(const model::TimelineEntry&)> on_interval;
+  // Start the plan at this wall-clock time (connections are opened before it) instead of
+  // as soon as the connections are up; 0 or a past time: at once. Distributed runs start
+  // every worker at one moment this way.
+  int64_t start_at_unix_ns = 0;
 };
 
 // Errors: the options are invalid, or the host cannot be resolved. A target that refuses

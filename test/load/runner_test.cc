@@ -99,6 +99,65 @@ TEST_F(RunnerTest, ThreadsSplitTheOpenLoopPlanExactly) {
   EXPECT_EQ(r.sent, 999);
 }
 
+TEST_F(RunnerTest, ShardsOfOnePlanTogetherSendItExactlyOnce) {
+  // Worker k of N takes arrivals k, k+N, ...: three shards of 300 requests send 100 each.
+  int64_t total = 0;
+  for (uint64_t shard = 0; shard < 3; ++shard) {
+    LoadOptions o = options({url()});
+    o.run.requested_rps = 3000;
+    o.run.requests = 300;
+    o.run.threads = 2;
+    o.shard_index = shard;
+    o.shard_count = 3;
+    const model::RunResult r = run(o);
+    EXPECT_EQ(r.completed, 100) << "shard " << shard;
+    total += r.completed;
+  }
+  EXPECT_EQ(total, 300);
+  EXPECT_EQ(server_->stats().requests, 300);
+}
+
+TEST_F(RunnerTest, ClosedLoopShardsSplitTheRequestCount) {
+  LoadOptions o = options({url()});
+  o.run.requests = 10;
+  o.shard_index = 2;
+  o.shard_count = 3;
+  EXPECT_EQ(run(o).completed, 3);  // 10 = 4 + 3 + 3
+}
+
+TEST_F(RunnerTest, AStartTimeInTheFutureIsWaitedFor) {
+  LoadOptions o = options({url()});
+  o.run.requests = 5;
+  RunControl control;
+  const int64_t now_unix = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  control.start_at_unix_ns = now_unix + 300 * kNanosPerMilli;
+  auto r = run_load(o, control);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->completed, 5);
+  EXPECT_GE(r->start_unix_ns, control.start_at_unix_ns - kNanosPerMilli);
+}
+
+TEST_F(RunnerTest, IntervalsAreReportedAsSecondsComplete) {
+  LoadOptions o = options({url()});
+  o.run.requested_rps = 200;
+  o.run.duration_ns = 1500 * kNanosPerMilli;
+  RunControl control;
+  std::vector<int64_t> seconds;
+  int64_t completed = 0;
+  control.on_interval = [&](const model::TimelineEntry& e) {
+    seconds.push_back(e.second);
+    completed += e.completed;
+  };
+  auto r = run_load(o, control);
+  ASSERT_TRUE(r.ok());
+  ASSERT_GE(seconds.size(), 1u);
+  for (size_t i = 0; i < seconds.size(); ++i) EXPECT_EQ(seconds[i], static_cast<int64_t>(i));
+  EXPECT_LE(completed, r->completed);
+  EXPECT_GE(completed, 200);  // the first full second at least
+}
+
 TEST_F(RunnerTest, LatencyIncludesTheServersDelay) {
   LoadOptions o = options({url("/?delay=50ms")});
   o.run.requested_rps = 100;
