@@ -12,9 +12,12 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "common/duration.h"
 #include "config/smps_test.h"
+#include "distributed/controller.h"
+#include "distributed/worker_server.h"
 #include "model/merge.h"
 #include "load/runner.h"
 #include "output/formatters.h"
@@ -118,7 +121,77 @@ struct LoadFlags {
   std::string test_name;
   std::vector<std::string> labels;
   std::string hlog_file;
+  std::vector<std::string> workers;
+  std::string worker_token_file;
+  std::string worker_ca;
+  std::string worker_cert;
+  std::string worker_key;
+  int min_workers = 0;
+  std::string lease = "5s";
 };
+
+// Reads a secret file, without its trailing line break.
+Result<std::string> read_secret(const std::string& flag, const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return Status::invalid_argument(flag + ": " + text.status().message());
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\r' || text->back() == ' ')) text->pop_back();
+  if (text->empty()) return Status::invalid_argument(flag + ": '" + path + "' is empty");
+  return std::move(*text);
+}
+
+// The controller's options, or nullopt-like empty workers for a local run.
+template <typename Flags>
+Result<distributed::ControllerOptions> controller_options(const Flags& f) {
+  distributed::ControllerOptions c;
+  c.workers = f.workers;
+  c.min_workers = f.min_workers;
+  auto lease = parse_duration_ns(f.lease);
+  if (!lease.ok()) return Status::invalid_argument("--lease: " + lease.status().message());
+  if (*lease < 100 * kNanosPerMilli) return Status::invalid_argument("--lease must be at least 100ms");
+  c.lease_ns = *lease;
+  if (!f.worker_token_file.empty()) {
+    auto token = read_secret("--worker-token-file", f.worker_token_file);
+    if (!token.ok()) return token.status();
+    c.token = *token;
+  }
+  if (!f.worker_ca.empty()) {
+    auto ca = read_file(f.worker_ca);
+    if (!ca.ok()) return Status::invalid_argument("--worker-ca: " + ca.status().message());
+    c.ca_pem = *ca;
+    c.tls = true;
+  }
+  if (f.worker_cert.empty() != f.worker_key.empty()) {
+    return Status::invalid_argument("--worker-cert and --worker-key go together");
+  }
+  if (!f.worker_cert.empty()) {
+    auto cert = read_file(f.worker_cert);
+    if (!cert.ok()) return Status::invalid_argument("--worker-cert: " + cert.status().message());
+    auto key = read_file(f.worker_key);
+    if (!key.ok()) return Status::invalid_argument("--worker-key: " + key.status().message());
+    c.cert_pem = *cert;
+    c.key_pem = *key;
+    c.tls = true;
+  }
+  if (c.workers.empty() && (c.tls || !c.token.empty() || c.min_workers > 0)) {
+    return Status::invalid_argument("worker options need --workers");
+  }
+  return c;
+}
+
+// The controller's flags, shared by `load` and `run`.
+template <typename Flags>
+void add_worker_flags(CLI::App& cmd, Flags& f) {
+  cmd.add_option("--workers", f.workers,
+                 "Run on these nightjar workers: HOST:PORT,... or dns:NAME:PORT (every address of NAME)")
+      ->delimiter(',');
+  cmd.add_option("--worker-token-file", f.worker_token_file, "Bearer token the workers require");
+  cmd.add_option("--worker-ca", f.worker_ca, "Talk TLS to the workers, trusting this CA (PEM)");
+  cmd.add_option("--worker-cert", f.worker_cert, "Client certificate for workers that require mutual TLS");
+  cmd.add_option("--worker-key", f.worker_key, "Key of --worker-cert");
+  cmd.add_option("--min-workers", f.min_workers, "Start with at least this many reachable workers (default: all)");
+  cmd.add_option("--lease", f.lease, "Workers stop a run when the controller is silent this long")
+      ->capture_default_str();
+}
 
 void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   auto* urls = cmd.add_option("url", f.urls, "Target URL(s), e.g. http://127.0.0.1:8080/ (several: round robin)");
@@ -147,6 +220,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
   cmd.add_flag("--no-progress", f.no_progress, "No live progress line (it is only shown on a terminal)");
   cmd.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog), one histogram per second");
+  add_worker_flags(cmd, f);
   cmd.add_option("--name", f.test_name, "Test name, kept in the result");
   cmd.add_option("--label", f.labels, "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
 }
@@ -230,14 +304,18 @@ bool write_reports(const model::RunResult& result, const std::string& text, cons
 
 // Runs the load test and writes the report; returns the exit code.
 // `html_file`: also write the HTML report there and say where it is.
+// `controller` with workers: run on them instead of here.
 int run_and_report(const load::LoadOptions& options, output::Format format, const std::string& output_file,
-                   bool progress, const std::string& hlog_file = "", const std::string& html_file = "") {
+                   bool progress, const std::string& hlog_file = "", const std::string& html_file = "",
+                   const distributed::ControllerOptions* controller = nullptr) {
   install_interrupt_handler();
   ProgressLine line(progress && isatty(STDERR_FILENO) != 0);
   load::RunControl control;
   control.stop = &g_stop;
   control.on_progress = [&line](const load::Progress& p) { line.update(p); };
-  auto result = load::run_load(options, control);
+  auto result = controller != nullptr && !controller->workers.empty()
+                    ? distributed::run_distributed(options, *controller, control)
+                    : load::run_load(options, control);
   line.clear();
   if (!result.ok()) {
     std::cerr << "nightjar: error: " << result.status().message() << "\n";
@@ -252,6 +330,7 @@ int run_and_report(const load::LoadOptions& options, output::Format format, cons
     std::cout << "\nHTML report: " << std::filesystem::absolute(html_file).string() << "\n";
   }
   if (result->interrupted) return kExitInterrupted;
+  if (result->partial) return kExitFailure;
   if (result->completed == 0 && result->errors + result->dropped > 0) return kExitFailure;
   return kExitOk;
 }
@@ -261,7 +340,9 @@ int run_load_command(const LoadFlags& f, bool duration_given) {
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
   auto options = build_load_options(f, duration_given);
   if (!options.ok()) return usage_error(options.status().message());
-  return run_and_report(*options, *format, f.output_file, !f.no_progress, f.hlog_file);
+  auto controller = controller_options(f);
+  if (!controller.ok()) return usage_error(controller.status().message());
+  return run_and_report(*options, *format, f.output_file, !f.no_progress, f.hlog_file, "", &*controller);
 }
 
 struct RunFlags {
@@ -270,6 +351,13 @@ struct RunFlags {
   std::string output_file;
   bool no_progress = false;
   std::string hlog_file;
+  std::vector<std::string> workers;
+  std::string worker_token_file;
+  std::string worker_ca;
+  std::string worker_cert;
+  std::string worker_key;
+  int min_workers = 0;
+  std::string lease = "5s";
 };
 
 // Runs every client of an SMPS test at the same time; reports each and the combination.
@@ -280,8 +368,15 @@ int run_test_file_command(const RunFlags& f) {
   if (!text.ok()) return usage_error(text.status().message());
   auto plan = config::parse_smps_test(*text, f.file);
   if (!plan.ok()) return usage_error(plan.status().message());
+  auto controller = controller_options(f);
+  if (!controller.ok()) return usage_error(controller.status().message());
   if (plan->clients.size() == 1) {
-    return run_and_report(plan->clients.front().options, *format, f.output_file, !f.no_progress, f.hlog_file);
+    return run_and_report(plan->clients.front().options, *format, f.output_file, !f.no_progress, f.hlog_file, "",
+                          &*controller);
+  }
+  if (!controller->workers.empty()) {
+    return usage_error("--workers runs a test file with one client; this one has " +
+                       std::to_string(plan->clients.size()));
   }
 
   install_interrupt_handler();
@@ -381,6 +476,49 @@ int run_serve_command(const ServeFlags& f) {
   return kExitOk;
 }
 
+struct WorkerFlags {
+  std::string listen = "127.0.0.1:7070";
+  std::string token_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string client_ca;
+  std::vector<std::string> allow_targets;
+};
+
+int run_worker_command(const WorkerFlags& f) {
+  distributed::WorkerServerOptions options;
+  options.listen = f.listen;
+  options.allow_targets = f.allow_targets;
+  if (!f.token_file.empty()) {
+    auto token = read_secret("--token-file", f.token_file);
+    if (!token.ok()) return usage_error(token.status().message());
+    options.token = *token;
+  }
+  for (const auto& [flag, path, into] : {std::tuple{"--tls-cert", &f.tls_cert, &options.tls_cert_pem},
+                                         std::tuple{"--tls-key", &f.tls_key, &options.tls_key_pem},
+                                         std::tuple{"--client-ca", &f.client_ca, &options.client_ca_pem}}) {
+    if (path->empty()) continue;
+    auto pem = read_file(*path);
+    if (!pem.ok()) return usage_error(std::string(flag) + ": " + pem.status().message());
+    *into = *pem;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto server = distributed::WorkerServer::start(options);
+  if (!server.ok()) {
+    std::cerr << "nightjar: error: " << server.status().message() << "\n";
+    return server.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  std::cout << "listening on " << (*server)->listen_address() << std::endl;
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  (*server)->stop();
+  return kExitOk;
+}
+
 struct DemoFlags {
   double rps = 1000;
   std::string duration = "5s";
@@ -440,6 +578,19 @@ int run_cli(int argc, char** argv) {
   run->add_option("-o,--output", run_flags.output_file, "Write the report to this file instead of standard output");
   run->add_flag("--no-progress", run_flags.no_progress, "No live progress line");
   run->add_option("--hlog", run_flags.hlog_file, "Also write an HdrHistogram interval log (.hlog)");
+  add_worker_flags(*run, run_flags);
+
+  WorkerFlags worker_flags;
+  CLI::App* worker = app.add_subcommand("worker", "Run as a gRPC worker that a controller (--workers) drives");
+  worker->add_option("--listen", worker_flags.listen,
+                     "Address to listen on; beyond loopback only with --token-file or mutual TLS")
+      ->capture_default_str();
+  worker->add_option("--token-file", worker_flags.token_file, "Require this bearer token (file content)");
+  worker->add_option("--tls-cert", worker_flags.tls_cert, "Serve TLS with this certificate (PEM)");
+  worker->add_option("--tls-key", worker_flags.tls_key, "Key of --tls-cert");
+  worker->add_option("--client-ca", worker_flags.client_ca, "Require client certificates signed by this CA");
+  worker->add_option("--allow-target", worker_flags.allow_targets,
+                     "Only send load to these hosts or CIDRs (repeatable; default: any)");
 
   ReportFlags report_flags;
   CLI::App* report = app.add_subcommand("report", "Re-render a saved JSON result in any output format");
@@ -458,9 +609,9 @@ int run_cli(int argc, char** argv) {
 
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' && first != "load" && first != "serve" && first != "demo" &&
-      first != "report" && first != "run") {
+      first != "report" && first != "run" && first != "worker") {
     return usage_error(std::string("unknown command '") + argv[1] +
-                       "' (commands: load, run, serve, report, demo; see --help)");
+                       "' (commands: load, run, serve, worker, report, demo; see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -480,6 +631,7 @@ int run_cli(int argc, char** argv) {
   if (*demo) return run_demo_command(demo_flags);
   if (*report) return run_report_command(report_flags);
   if (*run) return run_test_file_command(run_flags);
+  if (*worker) return run_worker_command(worker_flags);
   return kExitUsage;
 }
 

@@ -63,6 +63,16 @@ struct ShardResult {
   stats::HdrHistogram service_time;
 };
 
+// One remote worker of a distributed run, as the controller saw it.
+struct WorkerStatus {
+  std::string name;               // its address
+  int64_t clock_offset_ns = 0;    // its clock minus the controller's (estimated)
+  int64_t round_trip_ns = 0;      // of the check before the run
+  bool failed = false;            // stopped before sending its final result
+  std::string failure;            // why, when failed
+  int64_t failed_after_ns = 0;    // when it failed, from the start of the run
+};
+
 // The options the run was made with, echoed in every output.
 struct RunOptions {
   std::string test_name;          // free text; "" when not given
@@ -112,6 +122,10 @@ struct RunResult {
 
   std::vector<TimelineEntry> timeline;
   std::vector<ShardResult> shards;  // per-thread (later per-worker) parts; they sum to the whole
+  // Distributed runs: every worker's status; partial when any failed (its statistics up to
+  // its failure are in the whole only as far as its intervals reached the controller).
+  std::vector<WorkerStatus> workers;
+  bool partial = false;
 
   double achieved_rps() const {
     return measured_ns > 0 ? static_cast<double>(completed) * 1e9 / static_cast<double>(measured_ns) : 0;

@@ -70,6 +70,19 @@ std::string rfc3339(int64_t unix_ns) {
 
 std::vector<std::string> warnings(const RunResult& r) {
   std::vector<std::string> out;
+  for (const model::WorkerStatus& w : r.workers) {
+    if (w.failed) {
+      out.push_back(fmt::format("partial result: worker {} failed after {} ({}); the others went on",
+                                w.name, format_duration_ns(w.failed_after_ns), w.failure));
+    }
+  }
+  for (const model::WorkerStatus& w : r.workers) {
+    if (std::llabs(w.clock_offset_ns) > 100 * kNanosPerMilli) {
+      out.push_back(fmt::format("worker {}'s clock is {} off this machine's; its start was adjusted, "
+                                "but synchronise clocks (NTP) for timelines that line up",
+                                w.name, format_duration_ns(std::llabs(w.clock_offset_ns))));
+    }
+  }
   if (r.interrupted) {
     out.push_back(fmt::format("the run was interrupted; {} in flight or queued were cancelled",
                               plural(r.cancelled, "request")));

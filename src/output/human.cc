@@ -53,6 +53,21 @@ std::string render_human(const RunResult& r) {
     s += fmt::format("  {:<12}{}\n", "Errors", kinds);
   }
   if (r.warmup_completed > 0) s += fmt::format("  {:<12}{} responses not counted\n", "Warm-up", r.warmup_completed);
+  if (!r.workers.empty()) {
+    s += fmt::format("  {:<12}{}{}\n", "Workers", plural(static_cast<int64_t>(r.workers.size()), "worker"),
+                     r.partial ? " (PARTIAL: some failed)" : "");
+    for (const model::WorkerStatus& w : r.workers) {
+      const model::ShardResult* part = nullptr;
+      for (const model::ShardResult& shard : r.shards) {
+        if (shard.name == w.name) part = &shard;
+      }
+      s += w.failed ? fmt::format("    {:<24} failed after {}: {}\n", w.name, format_duration_ns(w.failed_after_ns),
+                                  w.failure)
+                    : fmt::format("    {:<24} {} completed, clock offset {}, round trip {}\n", w.name,
+                                  part != nullptr ? part->completed : 0, format_duration_ns(w.clock_offset_ns),
+                                  format_duration_ns(w.round_trip_ns));
+    }
+  }
 
   s += "\n";
   s += fmt::format("  {:<14}", "");

@@ -158,6 +158,17 @@ std::string render_json(const RunResult& r) {
                                       {"service_time", stats::encode_base64(s.service_time)}}}});
   }
   j["shards"] = shards;
+  j["partial"] = r.partial;
+  json workers = json::array();
+  for (const model::WorkerStatus& w : r.workers) {
+    workers.push_back({{"name", w.name},
+                       {"clock_offset_ns", w.clock_offset_ns},
+                       {"round_trip_ns", w.round_trip_ns},
+                       {"failed", w.failed},
+                       {"failure", w.failure},
+                       {"failed_after_ns", w.failed_after_ns}});
+  }
+  j["workers"] = workers;
   j["histograms"] = {{"latency", stats::encode_base64(r.latency)},
                      {"service_time", stats::encode_base64(r.service_time)},
                      {"schedule_lag", stats::encode_base64(r.schedule_lag)}};
@@ -277,6 +288,21 @@ Result<RunResult> parse_result_json(std::string_view text) {
       s.latency = in.histogram(sh, path + "histograms.", "latency");
       s.service_time = in.histogram(sh, path + "histograms.", "service_time");
       r.shards.push_back(std::move(s));
+    }
+  }
+  r.partial = in.get<bool>(root, "", "partial", false, false);
+  if (const nlohmann::json* workers = in.find(root, "workers"); workers != nullptr && workers->is_array()) {
+    for (size_t i = 0; i < workers->size(); ++i) {
+      const nlohmann::json& e = (*workers)[i];
+      const std::string path = "workers[" + std::to_string(i) + "].";
+      model::WorkerStatus w;
+      w.name = in.get<std::string>(e, path, "name", "", false);
+      w.clock_offset_ns = in.get<int64_t>(e, path, "clock_offset_ns", 0, false);
+      w.round_trip_ns = in.get<int64_t>(e, path, "round_trip_ns", 0, false);
+      w.failed = in.get<bool>(e, path, "failed", false, false);
+      w.failure = in.get<std::string>(e, path, "failure", "", false);
+      w.failed_after_ns = in.get<int64_t>(e, path, "failed_after_ns", 0, false);
+      r.workers.push_back(std::move(w));
     }
   }
   if (!in.error().empty()) return Status::invalid_argument(in.error());

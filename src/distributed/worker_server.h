@@ -1,0 +1,53 @@
+// `nightjar worker`: a gRPC agent that runs one shard of a load test on command
+// (proto/nightjar/v1/worker.proto).
+//
+// A worker generates traffic for whoever drives it, so it is not an open relay: it binds to
+// loopback unless given an address, refuses to listen beyond loopback without a bearer token
+// or mutual TLS, compares tokens in constant time, optionally limits targets to an
+// allowlist, runs one test at a time, and stops a run when its controller's stream breaks
+// or its lease lapses.
+//
+// Thread-safety: start/stop/port may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace nightjar::distributed {
+
+struct WorkerServerOptions {
+  std::string listen = "127.0.0.1:7070";  // port 0 picks a free one
+  std::string token;                      // required bearer token; empty: none
+  std::string tls_cert_pem;               // server certificate (PEM); empty: plaintext
+  std::string tls_key_pem;
+  std::string client_ca_pem;              // with TLS: require client certificates signed by it
+  std::vector<std::string> allow_targets; // host names or CIDRs; empty: any target
+};
+
+class WorkerServer {
+ public:
+  virtual ~WorkerServer() = default;
+
+  // Errors: a bad or unbindable address, a non-loopback address without a token or mutual
+  // TLS, a bad --allow-target entry.
+  static Result<std::unique_ptr<WorkerServer>> start(const WorkerServerOptions& options);
+
+  virtual std::string listen_address() const = 0;  // host:port with the real port
+  virtual uint16_t port() const = 0;
+  // Stops serving; a run in progress is stopped and its stream ends. Idempotent.
+  virtual void stop() = 0;
+};
+
+// Constant-time comparison of a presented token with the expected one.
+bool token_matches(const std::string& presented, const std::string& expected);
+
+// Whether `address` (an IP literal) is inside the allowlist entries (IPs, CIDRs) or, for
+// host names, whether `host` equals a host entry. Exposed for tests.
+bool target_allowed(const std::string& host, const std::vector<std::string>& resolved_addresses,
+                    const std::vector<std::string>& allow_targets);
+
+}  // namespace nightjar::distributed
