@@ -51,6 +51,7 @@ struct Remote {
   std::string failure;                    // guarded by mutex
   int64_t failed_at_unix_ns = 0;          // guarded by mutex
   std::vector<v1::Interval> intervals;    // guarded by mutex: not yet taken by the main loop
+  int64_t stream_bytes = 0;               // guarded by mutex
 };
 
 std::shared_ptr<grpc::ChannelCredentials> credentials(const ControllerOptions& o) {
@@ -218,6 +219,7 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
       v1::WorkerMessage incoming;
       while (r.stream->Read(&incoming)) {
         std::lock_guard lock(r.mutex);
+        r.stream_bytes += static_cast<int64_t>(incoming.ByteSizeLong());
         if (incoming.has_interval()) r.intervals.push_back(incoming.interval());
         if (incoming.has_final()) {
           auto result = output::from_proto(incoming.final().result());
@@ -320,6 +322,7 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
     w.name = r->name;
     w.clock_offset_ns = r->offset_ns;
     w.round_trip_ns = r->round_trip_ns;
+    w.stream_bytes = r->stream_bytes;
     if (r->has_final) {
       parts.push_back(std::move(r->final_result));
       names.push_back(r->name);

@@ -71,6 +71,7 @@ struct WorkerStatus {
   bool failed = false;            // stopped before sending its final result
   std::string failure;            // why, when failed
   int64_t failed_after_ns = 0;    // when it failed, from the start of the run
+  int64_t stream_bytes = 0;       // protobuf bytes it streamed back (intervals and final)
 };
 
 // The options the run was made with, echoed in every output.

@@ -63,9 +63,10 @@ std::string render_human(const RunResult& r) {
       }
       s += w.failed ? fmt::format("    {:<24} failed after {}: {}\n", w.name, format_duration_ns(w.failed_after_ns),
                                   w.failure)
-                    : fmt::format("    {:<24} {} completed, clock offset {}, round trip {}\n", w.name,
-                                  part != nullptr ? part->completed : 0, format_duration_ns(w.clock_offset_ns),
-                                  format_duration_ns(w.round_trip_ns));
+                    : fmt::format("    {:<24} {} completed, clock offset {}, round trip {}, streamed {} B\n",
+                                  w.name, part != nullptr ? part->completed : 0,
+                                  format_duration_ns(w.clock_offset_ns), format_duration_ns(w.round_trip_ns),
+                                  w.stream_bytes);
     }
   }
 

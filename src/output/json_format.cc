@@ -166,7 +166,8 @@ std::string render_json(const RunResult& r) {
                        {"round_trip_ns", w.round_trip_ns},
                        {"failed", w.failed},
                        {"failure", w.failure},
-                       {"failed_after_ns", w.failed_after_ns}});
+                       {"failed_after_ns", w.failed_after_ns},
+                       {"stream_bytes", w.stream_bytes}});
   }
   j["workers"] = workers;
   j["histograms"] = {{"latency", stats::encode_base64(r.latency)},
@@ -302,6 +303,7 @@ Result<RunResult> parse_result_json(std::string_view text) {
       w.failed = in.get<bool>(e, path, "failed", false, false);
       w.failure = in.get<std::string>(e, path, "failure", "", false);
       w.failed_after_ns = in.get<int64_t>(e, path, "failed_after_ns", 0, false);
+      w.stream_bytes = in.get<int64_t>(e, path, "stream_bytes", 0, false);
       r.workers.push_back(std::move(w));
     }
   }

@@ -276,3 +276,49 @@ TEST(Controller, ExpandsDnsNamesToEveryAddress) {
 
 }  // namespace
 }  // namespace nightjar::distributed
+
+namespace nightjar::distributed {
+namespace {
+
+TEST(WorkerLease, AControllerThatGoesSilentLosesItsRunWithinTheLease) {
+  auto target = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
+  ASSERT_TRUE(target.ok());
+  auto worker = WorkerServer::start(WorkerServerOptions{});
+  ASSERT_TRUE(worker.ok());
+  auto stub = nightjar::v1::Worker::NewStub(
+      grpc::CreateChannel((*worker)->listen_address(), grpc::InsecureChannelCredentials()));
+  // A controller that starts an hour-long run, keeps the stream open and never heartbeats.
+  grpc::ClientContext context;
+  auto stream = stub->Run(&context);
+  nightjar::v1::ControllerMessage start;
+  start.mutable_start()->set_run_id("silent");
+  start.mutable_start()->set_shard_count(1);
+  start.mutable_start()->set_lease_ns(500 * kNanosPerMilli);
+  nightjar::v1::LoadSpec* spec = start.mutable_start()->mutable_spec();
+  spec->add_urls("http://" + (*target)->listen_address() + "/");
+  spec->set_total_rps(100);
+  spec->set_duration_ns(3600 * kNanosPerSecond);
+  spec->set_connections(1);
+  spec->set_threads(1);
+  spec->set_timeout_ns(kNanosPerSecond);
+  spec->set_max_pending(10);
+  ASSERT_TRUE(stream->Write(start));
+  nightjar::v1::WorkerMessage message;
+  bool final_seen = false;
+  while (stream->Read(&message)) {
+    if (message.has_final()) {
+      final_seen = true;
+      EXPECT_TRUE(message.final().result().interrupted());
+      break;
+    }
+  }
+  EXPECT_TRUE(final_seen) << "the worker should end the run itself when the lease lapses";
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_GT((*target)->stats().requests, 0);
+  (*worker)->stop();
+  (*target)->stop();
+}
+
+}  // namespace
+}  // namespace nightjar::distributed
