@@ -270,6 +270,38 @@ TEST(Cli, RunNamesTheBadFieldOfATestFile) {
   std::remove(path.c_str());
 }
 
+TEST(Cli, WorkerAndControllerRunATestTogether) {
+  ServeProcess server;
+  Subprocess worker({kBinary, "worker", "--listen", "127.0.0.1:0"});
+  const std::string line = worker.read_line();
+  ASSERT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line << worker.err();
+  const Outcome o = run({"load", server.url(), "--rps", "100", "--requests", "20", "-c", "2", "--workers",
+                         line.substr(13), "--no-progress"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("20 completed"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Workers     1 worker"), std::string::npos) << o.out;
+  worker.signal(SIGTERM);
+  EXPECT_EQ(worker.wait(), 0);
+}
+
+TEST(Cli, DistributedOptionsAreChecked) {
+  Outcome o = run({"worker", "--listen", "0.0.0.0:0"});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("beyond loopback without --token-file"), std::string::npos) << o.err;
+  o = run({"load", "http://127.0.0.1:1/", "--workers", "nohostport"});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("'nohostport' needs a port"), std::string::npos) << o.err;
+  o = run({"load", "http://127.0.0.1:1/", "--min-workers", "2"});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("need --workers"), std::string::npos) << o.err;
+  o = run({"load", "http://127.0.0.1:1/", "--workers", "127.0.0.1:1", "--worker-token-file", "/nonexistent/token"});
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("/nonexistent/token"), std::string::npos) << o.err;
+  o = run({"load", "http://127.0.0.1:1/", "--workers", "127.0.0.1:1"});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("127.0.0.1:1: unreachable"), std::string::npos) << o.err;
+}
+
 TEST(Cli, ServeRejectsABadListenAddress) {
   const Outcome o = run({"serve", "--listen", "nonsense"});
   EXPECT_NE(o.code, 0);
