@@ -109,6 +109,24 @@ TEST_F(DistributedTest, ThreeWorkersSplitThePlanAndMergeExactly) {
   }
 }
 
+TEST_F(DistributedTest, StoppingTheControllerCancelsEveryWorkerAndStillReports) {
+  ControllerOptions c;
+  c.workers = {add_worker(), add_worker()};
+  std::atomic<bool> stop{false};
+  load::RunControl control;
+  control.stop = &stop;
+  Result<model::RunResult> result = Status::internal("not run");
+  std::thread controller([&] { result = run_distributed(options(200, 0, 3600 * kNanosPerSecond), c, control); });
+  ASSERT_TRUE(wait_for([&] { return target_->stats().requests >= 50; }));
+  stop.store(true);
+  controller.join();
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_TRUE(result->interrupted);
+  EXPECT_FALSE(result->partial);
+  EXPECT_EQ(result->shards.size(), 2u);
+  EXPECT_GE(result->completed, 40);
+}
+
 TEST_F(DistributedTest, AWrongTokenIsRefused) {
   WorkerServerOptions secured;
   secured.token = "right-token";
