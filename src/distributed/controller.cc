@@ -52,6 +52,10 @@ struct Remote {
   int64_t failed_at_unix_ns = 0;          // guarded by mutex
   std::vector<v1::Interval> intervals;    // guarded by mutex: not yet taken by the main loop
   int64_t stream_bytes = 0;               // guarded by mutex
+
+  // What its intervals said so far (main thread only): the statistics a failed worker
+  // leaves behind.
+  model::RunResult streamed;
 };
 
 std::shared_ptr<grpc::ChannelCredentials> credentials(const ControllerOptions& o) {
@@ -271,7 +275,20 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
       all_done = all_done && r->done;
       for (const v1::Interval& in : r->intervals) {
         model::SecondAccumulator& s = seconds[in.second()];
-        if (auto h = stats::decode_base64(in.latency_histogram()); h.ok()) s.latency.add(*h);
+        model::SecondAccumulator own;
+        if (auto h = stats::decode_base64(in.latency_histogram()); h.ok()) own.latency = std::move(*h);
+        if (auto h = stats::decode_base64(in.service_time_histogram()); h.ok()) own.service_time = std::move(*h);
+        own.completed = in.completed();
+        own.errors = in.errors();
+        own.duration_s = in.duration_s();
+        r->streamed.latency.add(own.latency);
+        r->streamed.service_time.add(own.service_time);
+        r->streamed.completed += own.completed;
+        r->streamed.sent += own.completed + own.errors;
+        r->streamed.errors += own.errors;
+        r->streamed.measured_ns += static_cast<int64_t>(own.duration_s * 1e9);
+        r->streamed.timeline.push_back(own.summarize(in.second()));
+        s.latency.add(own.latency);
         s.completed += in.completed();
         s.errors += in.errors();
         s.duration_s = std::max(s.duration_s, in.duration_s());
@@ -330,6 +347,18 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
       w.failed = true;
       w.failure = r->failure;
       w.failed_after_ns = std::max<int64_t>(0, r->failed_at_unix_ns - start_unix);
+      if (r->streamed.sent > 0) {
+        // Keep what it measured before it failed: the seconds it streamed (errors counted
+        // as a total: their kinds travel only in the final result).
+        model::RunResult& part = r->streamed;
+        part.options = options.run;
+        part.open_loop = options.run.requested_rps > 0;
+        part.start_unix_ns = start_unix + options.run.warmup_ns;
+        part.end_unix_ns = part.start_unix_ns + part.measured_ns;
+        part.error_counts[static_cast<size_t>(model::ErrorKind::kOther)] = part.errors;
+        parts.push_back(std::move(part));
+        names.push_back(r->name + " (until it failed)");
+      }
     }
     statuses.push_back(std::move(w));
   }

@@ -213,8 +213,9 @@ TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
     c.workers.push_back(line.substr(13));
   }
   Result<model::RunResult> result = Status::internal("not run");
-  std::thread controller([&] { result = run_distributed(options(300, 0, 3 * kNanosPerSecond), c); });
-  ASSERT_TRUE(wait_for([&] { return target_->stats().requests >= 100; }));
+  std::thread controller([&] { result = run_distributed(options(300, 0, 4 * kNanosPerSecond), c); });
+  // Kill one after its first full second was streamed (300 req/s: 450 is 1.5 s in).
+  ASSERT_TRUE(wait_for([&] { return target_->stats().requests >= 450; }));
   processes[1]->signal(SIGKILL);
   controller.join();
   ASSERT_TRUE(result.ok()) << result.status().message();
@@ -227,7 +228,13 @@ TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
     }
   }
   EXPECT_EQ(failed, 1);
-  EXPECT_EQ(result->shards.size(), 2u);
+  // The two survivors' results, and what the failed one streamed before it died.
+  ASSERT_EQ(result->shards.size(), 3u);
+  const auto dead = std::find_if(result->shards.begin(), result->shards.end(), [&](const model::ShardResult& s) {
+    return s.name == c.workers[1] + " (until it failed)";
+  });
+  ASSERT_NE(dead, result->shards.end());
+  EXPECT_GT(dead->completed, 0);
   EXPECT_GT(result->completed, 0);
 }
 
