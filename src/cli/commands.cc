@@ -100,6 +100,17 @@ class ProgressLine {
   bool drawn_ = false;
 };
 
+// The controller's flags (`--workers` and friends), shared by `load` and `run`.
+struct ControllerFlags {
+  std::vector<std::string> workers;
+  std::string worker_token_file;
+  std::string worker_ca;
+  std::string worker_cert;
+  std::string worker_key;
+  int min_workers = 0;
+  std::string lease = "5s";
+};
+
 struct LoadFlags {
   std::vector<std::string> urls;
   double rps = 0;
@@ -121,13 +132,7 @@ struct LoadFlags {
   std::string test_name;
   std::vector<std::string> labels;
   std::string hlog_file;
-  std::vector<std::string> workers;
-  std::string worker_token_file;
-  std::string worker_ca;
-  std::string worker_cert;
-  std::string worker_key;
-  int min_workers = 0;
-  std::string lease = "5s";
+  ControllerFlags controller;
 };
 
 // Reads a secret file, without its trailing line break.
@@ -139,9 +144,8 @@ Result<std::string> read_secret(const std::string& flag, const std::string& path
   return std::move(*text);
 }
 
-// The controller's options, or nullopt-like empty workers for a local run.
-template <typename Flags>
-Result<distributed::ControllerOptions> controller_options(const Flags& f) {
+// The controller's options; no workers means a local run.
+Result<distributed::ControllerOptions> controller_options(const ControllerFlags& f) {
   distributed::ControllerOptions c;
   c.workers = f.workers;
   c.min_workers = f.min_workers;
@@ -178,9 +182,7 @@ Result<distributed::ControllerOptions> controller_options(const Flags& f) {
   return c;
 }
 
-// The controller's flags, shared by `load` and `run`.
-template <typename Flags>
-void add_worker_flags(CLI::App& cmd, Flags& f) {
+void add_worker_flags(CLI::App& cmd, ControllerFlags& f) {
   cmd.add_option("--workers", f.workers,
                  "Run on these nightjar workers: HOST:PORT,... or dns:NAME:PORT (every address of NAME)")
       ->delimiter(',');
@@ -220,7 +222,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
   cmd.add_flag("--no-progress", f.no_progress, "No live progress line (it is only shown on a terminal)");
   cmd.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog), one histogram per second");
-  add_worker_flags(cmd, f);
+  add_worker_flags(cmd, f.controller);
   cmd.add_option("--name", f.test_name, "Test name, kept in the result");
   cmd.add_option("--label", f.labels, "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
 }
@@ -340,7 +342,7 @@ int run_load_command(const LoadFlags& f, bool duration_given) {
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
   auto options = build_load_options(f, duration_given);
   if (!options.ok()) return usage_error(options.status().message());
-  auto controller = controller_options(f);
+  auto controller = controller_options(f.controller);
   if (!controller.ok()) return usage_error(controller.status().message());
   return run_and_report(*options, *format, f.output_file, !f.no_progress, f.hlog_file, "", &*controller);
 }
@@ -351,13 +353,7 @@ struct RunFlags {
   std::string output_file;
   bool no_progress = false;
   std::string hlog_file;
-  std::vector<std::string> workers;
-  std::string worker_token_file;
-  std::string worker_ca;
-  std::string worker_cert;
-  std::string worker_key;
-  int min_workers = 0;
-  std::string lease = "5s";
+  ControllerFlags controller;
 };
 
 // Runs every client of an SMPS test at the same time; reports each and the combination.
@@ -368,7 +364,7 @@ int run_test_file_command(const RunFlags& f) {
   if (!text.ok()) return usage_error(text.status().message());
   auto plan = config::parse_smps_test(*text, f.file);
   if (!plan.ok()) return usage_error(plan.status().message());
-  auto controller = controller_options(f);
+  auto controller = controller_options(f.controller);
   if (!controller.ok()) return usage_error(controller.status().message());
   if (plan->clients.size() == 1) {
     return run_and_report(plan->clients.front().options, *format, f.output_file, !f.no_progress, f.hlog_file, "",
@@ -578,7 +574,7 @@ int run_cli(int argc, char** argv) {
   run->add_option("-o,--output", run_flags.output_file, "Write the report to this file instead of standard output");
   run->add_flag("--no-progress", run_flags.no_progress, "No live progress line");
   run->add_option("--hlog", run_flags.hlog_file, "Also write an HdrHistogram interval log (.hlog)");
-  add_worker_flags(*run, run_flags);
+  add_worker_flags(*run, run_flags.controller);
 
   WorkerFlags worker_flags;
   CLI::App* worker = app.add_subcommand("worker", "Run as a gRPC worker that a controller (--workers) drives");
