@@ -11,15 +11,15 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libboost-dev libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
-  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc libnghttp2-dev
   libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(wrk nginx-light hey time util-linux) ;;
+    --bench) packages+=(wrk nginx-light hey time util-linux nghttp2-client) ;;
     --java) packages+=(default-jdk-headless libhdrhistogram-java) ;;
-    --test) packages+=(default-jdk-headless libhdrhistogram-java chromium) ;;
+    --test) packages+=(default-jdk-headless libhdrhistogram-java chromium nginx-light) ;;
     *) echo "install-deps.sh: unknown option '$arg' (use --bench, --test or --java)" >&2; exit 2 ;;
   esac
 done

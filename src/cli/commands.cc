@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -133,6 +134,8 @@ struct LoadFlags {
   std::vector<std::string> labels;
   std::string hlog_file;
   ControllerFlags controller;
+  std::string protocol;
+  int max_concurrent_streams = 1;
 };
 
 // Reads a secret file, without its trailing line break.
@@ -222,6 +225,9 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
   cmd.add_flag("--no-progress", f.no_progress, "No live progress line (it is only shown on a terminal)");
   cmd.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog), one histogram per second");
+  cmd.add_option("--protocol", f.protocol, "http1 (HTTP/1.1) or h2 (HTTP/2 with prior knowledge); h2c:// URLs imply h2");
+  cmd.add_option("--max-concurrent-streams", f.max_concurrent_streams, "HTTP/2: requests in flight per connection")
+      ->capture_default_str();
   add_worker_flags(cmd, f.controller);
   cmd.add_option("--name", f.test_name, "Test name, kept in the result");
   cmd.add_option("--label", f.labels, "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
@@ -276,6 +282,19 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
   if (!f.content_type.empty()) o.request.headers.emplace_back("Content-Type", f.content_type);
   o.run.headers = o.request.headers;
   o.run.body_bytes = static_cast<int64_t>(o.request.body.size());
+  const bool h2c_urls = std::any_of(o.urls.begin(), o.urls.end(), [](const http::Url& u) { return u.scheme == "h2c"; });
+  if (f.protocol == "h2" || f.protocol == "h2c" || (f.protocol.empty() && h2c_urls)) {
+    o.run.protocol = "h2c";
+  } else if (f.protocol.empty() || f.protocol == "http1" || f.protocol == "http/1.1") {
+    if (h2c_urls) return Status::invalid_argument("h2c:// URLs need --protocol h2");
+    o.run.protocol = "http/1.1";
+  } else {
+    return Status::invalid_argument("--protocol '" + f.protocol + "' is not known (http1 or h2)");
+  }
+  if (f.max_concurrent_streams < 1 || f.max_concurrent_streams > 1000) {
+    return Status::invalid_argument("--max-concurrent-streams must be from 1 to 1000");
+  }
+  o.run.max_concurrent_streams = o.run.protocol == "h2c" ? f.max_concurrent_streams : 1;
   o.run.test_name = f.test_name;
   for (const std::string& label : f.labels) {
     const size_t eq = label.find('=');
@@ -354,6 +373,8 @@ struct RunFlags {
   bool no_progress = false;
   std::string hlog_file;
   ControllerFlags controller;
+  std::string protocol;
+  int max_concurrent_streams = 1;
 };
 
 // Runs every client of an SMPS test at the same time; reports each and the combination.

@@ -40,6 +40,9 @@ class SessionObserver {
   // The connection closed while idle (the server ended a keep-alive connection). No
   // request is affected.
   virtual void on_idle_close(Session& session) = 0;
+  // The server refused `request` without processing it (HTTP/2 REFUSED_STREAM, or a stream
+  // above a GOAWAY's last id): it may be sent again elsewhere, keeping its intended start.
+  virtual void on_request_refused(Session& session, const InFlight& request) = 0;
 };
 
 class Session {

@@ -8,6 +8,7 @@
 
 #include "common/duration.h"
 #include "http/http1_session.h"
+#include "http/http2_session.h"
 
 namespace nightjar::load {
 namespace {
@@ -43,7 +44,8 @@ int64_t StartGate::arrive_and_wait() {
 }
 
 LoadWorker::LoadWorker(const WorkerConfig& config, asio::ip::tcp::endpoint endpoint,
-                       const std::vector<std::string>& requests, bool head_request)
+                       const std::vector<std::string>& requests, bool head_request,
+                       const std::vector<http::Http2Request>* http2_requests)
     : config_(config),
       // Timeouts, reconnects and idle seconds are checked on a tick; requests never wait for it.
       tick_ns_(std::clamp<int64_t>(config.timeout_ns / 10, kNanosPerMilli, 100 * kNanosPerMilli)),
@@ -52,7 +54,12 @@ LoadWorker::LoadWorker(const WorkerConfig& config, asio::ip::tcp::endpoint endpo
       tick_(io_),
       pending_(static_cast<size_t>(std::max<int64_t>(config.max_pending, 0))) {
   for (int i = 0; i < config.connections; ++i) {
-    sessions_.push_back(std::make_unique<http::Http1Session>(io_, endpoint, requests, head_request, *this, i));
+    if (http2_requests != nullptr) {
+      sessions_.push_back(std::make_unique<http::Http2Session>(io_, endpoint, *http2_requests,
+                                                               config.max_concurrent_streams, *this, i));
+    } else {
+      sessions_.push_back(std::make_unique<http::Http1Session>(io_, endpoint, requests, head_request, *this, i));
+    }
   }
   retry_at_ns_.assign(sessions_.size(), 0);
   backoff_ns_.assign(sessions_.size(), kFirstBackoffNs);
@@ -159,6 +166,7 @@ void LoadWorker::arrival(int64_t intended_ns, uint64_t index, int64_t now) {
                                intended_ns < measure_start_ns_.load(std::memory_order_relaxed)};
   if (http::Session* session = pop_idle()) {
     send(*session, request, now);
+    if (session->can_send()) push_idle(*session);  // more streams free on it
     return;
   }
   if (!any_session_up()) {
@@ -181,27 +189,29 @@ void LoadWorker::arrival(int64_t intended_ns, uint64_t index, int64_t now) {
 // --- sending -------------------------------------------------------------------------
 
 void LoadWorker::dispatch(http::Session& session, int64_t now) {
-  if (pending_size_ > 0) {
-    const http::InFlight request = pending_[pending_head_];
-    pending_head_ = (pending_head_ + 1) % pending_.size();
-    --pending_size_;
-    send(session, request, now);
-    return;
-  }
-  if (config_.plan == nullptr && !plan_finished_) {
+  // A multiplexing session (HTTP/2) takes requests until its streams are full; an HTTP/1.1
+  // one takes one.
+  while (session.can_send()) {
+    if (pending_size_ > 0) {
+      const http::InFlight request = pending_[pending_head_];
+      pending_head_ = (pending_head_ + 1) % pending_.size();
+      --pending_size_;
+      send(session, request, now);
+      continue;
+    }
+    if (config_.plan != nullptr || plan_finished_) break;
     if (now >= plan_end_ns_ ||
         (config_.closed_loop_budget >= 0 && closed_loop_sent_ >= config_.closed_loop_budget)) {
       plan_finished_ = true;
       plan_finished_ns_ = now;
-    } else {
-      const http::InFlight request{now, 0, next_url_, now < measure_start_ns_.load(std::memory_order_relaxed)};
-      if (!request.warmup) ++closed_loop_sent_;  // the budget counts measured requests only
-      next_url_ = next_url_ + 1 == config_.url_count ? 0 : next_url_ + 1;
-      send(session, request, now);
-      return;
+      break;
     }
+    const http::InFlight request{now, 0, next_url_, now < measure_start_ns_.load(std::memory_order_relaxed)};
+    if (!request.warmup) ++closed_loop_sent_;  // the budget counts measured requests only
+    next_url_ = next_url_ + 1 == config_.url_count ? 0 : next_url_ + 1;
+    send(session, request, now);
   }
-  push_idle(session);
+  if (session.can_send()) push_idle(session);
   maybe_finish();
 }
 
@@ -305,6 +315,26 @@ void LoadWorker::on_request_failed(http::Session& session, const http::InFlight&
 }
 
 void LoadWorker::on_idle_close(http::Session& session) { reconnect_later(session, now_ns(), false); }
+
+void LoadWorker::on_request_refused(http::Session& session, const http::InFlight& request) {
+  // Never processed: it goes out again first, on another connection, timed from its
+  // intended start as before.
+  const int64_t now = now_ns();
+  if (pending_.empty() || pending_size_ == pending_.size()) {
+    count_error(request, ErrorKind::kReset, now);
+  } else {
+    pending_head_ = (pending_head_ + pending_.size() - 1) % pending_.size();
+    pending_[pending_head_] = request;
+    ++pending_size_;
+  }
+  if (!request.warmup) --totals_.sent;  // it will be counted when sent again
+  if (session.state() == http::Session::State::kDisconnected) reconnect_later(session, now, false);
+  while (pending_size_ > 0) {
+    http::Session* idle = pop_idle();
+    if (idle == nullptr) break;
+    dispatch(*idle, now);
+  }
+}
 
 void LoadWorker::count_error(const http::InFlight& request, ErrorKind kind, int64_t now) {
   roll_intervals(now);

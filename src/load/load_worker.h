@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "http/http2_session.h"
 #include "http/session.h"
 #include "load/arrival_plan.h"
 #include "model/run_result.h"
@@ -36,6 +37,7 @@ struct WorkerConfig {
   int64_t timeout_ns = 0;
   int64_t max_pending = 0;          // this worker's share of the client-side queue
   uint32_t url_count = 1;
+  int max_concurrent_streams = 1;   // HTTP/2: requests in flight per connection
 };
 
 // One second of one worker's measurements (see RunResult::timeline).
@@ -89,8 +91,11 @@ class StartGate {
 
 class LoadWorker final : public http::SessionObserver {
  public:
+  // HTTP/1.1 sends `requests` (wire bytes per URL); with `http2_requests` the sessions are
+  // HTTP/2 (h2c) instead.
   LoadWorker(const WorkerConfig& config, boost::asio::ip::tcp::endpoint endpoint,
-             const std::vector<std::string>& requests, bool head_request);
+             const std::vector<std::string>& requests, bool head_request,
+             const std::vector<http::Http2Request>* http2_requests = nullptr);
   ~LoadWorker() override;
 
   // The thread body: connects, waits at the gate, runs its shard, drains, closes.
@@ -113,6 +118,7 @@ class LoadWorker final : public http::SessionObserver {
   void on_request_failed(http::Session& session, const http::InFlight& request,
                          model::ErrorKind kind, int64_t now_ns) override;
   void on_idle_close(http::Session& session) override;
+  void on_request_refused(http::Session& session, const http::InFlight& request) override;
 
  private:
   enum class Phase { kConnecting, kRunning, kDone };

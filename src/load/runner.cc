@@ -113,7 +113,12 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   const model::RunOptions& run = options.run;
   const int threads = std::min(run.threads, run.connections);
   std::vector<std::string> requests;
-  for (const http::Url& url : options.urls) requests.push_back(http::serialize_http1_request(options.request, url));
+  std::vector<http::Http2Request> http2_requests;
+  const bool http2 = run.protocol == "h2c";
+  for (const http::Url& url : options.urls) {
+    requests.push_back(http::serialize_http1_request(options.request, url));
+    if (http2) http2_requests.push_back(http::make_http2_request(options.request, url));
+  }
   const bool head_request = options.request.method == "HEAD";
 
   const bool open_loop = run.requested_rps > 0;
@@ -150,7 +155,9 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     config.timeout_ns = run.timeout_ns;
     config.max_pending = share(run.max_pending, threads, i);
     config.url_count = static_cast<uint32_t>(requests.size());
-    workers.push_back(std::make_unique<LoadWorker>(config, *endpoint, requests, head_request));
+    config.max_concurrent_streams = http2 ? std::max(1, run.max_concurrent_streams) : 1;
+    workers.push_back(std::make_unique<LoadWorker>(config, *endpoint, requests, head_request,
+                                                   http2 ? &http2_requests : nullptr));
   }
 
   int64_t start_at_steady = 0;

@@ -90,7 +90,8 @@ struct RunOptions {
   int64_t max_pending = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // as sent, in order
   int64_t body_bytes = 0;
-  std::string protocol = "http/1.1";
+  std::string protocol = "http/1.1";  // or "h2c" (HTTP/2 with prior knowledge)
+  int max_concurrent_streams = 1;     // HTTP/2: requests in flight per connection
 };
 
 struct RunResult {

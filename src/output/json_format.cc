@@ -104,7 +104,8 @@ std::string render_json(const RunResult& r) {
                   {"threads", o.threads},
                   {"max_pending", o.max_pending},
                   {"headers", headers},
-                  {"body_bytes", o.body_bytes}};
+                  {"body_bytes", o.body_bytes},
+                  {"max_concurrent_streams", o.max_concurrent_streams}};
   j["open_loop"] = r.open_loop;
   j["interrupted"] = r.interrupted;
   j["start_time"] = rfc3339(r.start_unix_ns);
@@ -212,6 +213,7 @@ Result<RunResult> parse_result_json(std::string_view text) {
     o.headers.emplace_back(h.count("name") ? h.at("name") : "", h.count("value") ? h.at("value") : "");
   }
   o.body_bytes = in.get<int64_t>(op, "options.", "body_bytes", 0, false);
+  o.max_concurrent_streams = in.get<int>(op, "options.", "max_concurrent_streams", 1, false);
 
   r.open_loop = in.get<bool>(root, "", "open_loop", false, true);
   r.interrupted = in.get<bool>(root, "", "interrupted", false, false);

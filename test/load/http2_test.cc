@@ -1,0 +1,80 @@
+// HTTP/2 (h2c, prior knowledge) load against nginx, started by the test on a free port.
+#include <gtest/gtest.h>
+
+#include "common/duration.h"
+#include "load/runner.h"
+#include "support/nginx.h"
+
+namespace nightjar::load {
+namespace {
+
+using testing::Nginx;
+
+LoadOptions h2c_options(uint16_t port) {
+  LoadOptions o;
+  const std::string url = "h2c://127.0.0.1:" + std::to_string(port) + "/";
+  o.urls.push_back(*http::parse_url(url));
+  o.run.urls = {url};
+  o.run.protocol = "h2c";
+  o.run.max_concurrent_streams = 10;
+  o.run.connections = 2;
+  o.run.threads = 1;
+  o.run.timeout_ns = 5 * kNanosPerSecond;
+  o.run.max_pending = 10000;
+  return o;
+}
+
+TEST(Http2Load, ClosedLoopMultiplexesStreamsOnFewConnections) {
+  if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
+  Nginx nginx("http2");
+  ASSERT_TRUE(nginx.accepts());
+  LoadOptions o = h2c_options(nginx.port());
+  o.run.requests = 500;
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 500);
+  EXPECT_EQ(r->errors, 0);
+  EXPECT_EQ(r->status_codes.at(200), 500);
+  EXPECT_EQ(r->connections_opened, 2);  // twenty streams in flight on two connections
+}
+
+TEST(Http2Load, OpenLoopTimesEveryStream) {
+  if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
+  Nginx nginx("http2");
+  ASSERT_TRUE(nginx.accepts());
+  LoadOptions o = h2c_options(nginx.port());
+  o.run.requested_rps = 1000;
+  o.run.requests = 200;
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 200);
+  EXPECT_EQ(r->latency.total_count(), 200);
+  EXPECT_GE(r->latency.max(), r->service_time.max());
+}
+
+TEST(Http2Load, GoawayMidRunMovesToANewConnectionWithoutErrors) {
+  if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
+  // nginx ends each connection with GOAWAY after 50 requests.
+  Nginx nginx("http2", "  keepalive_requests 50;");
+  ASSERT_TRUE(nginx.accepts());
+  LoadOptions o = h2c_options(nginx.port());
+  o.run.requests = 400;
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed + r->errors, 400);
+  EXPECT_EQ(r->completed, 400) << "reset: " << r->error_counts[static_cast<size_t>(model::ErrorKind::kReset)];
+  EXPECT_GE(r->connections_opened, 8);
+}
+
+TEST(Http2Load, ARefusedPortIsCountedPerRequest) {
+  LoadOptions o = h2c_options(testing::unused_port());
+  o.run.requested_rps = 1000;
+  o.run.requests = 20;
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->completed, 0);
+  EXPECT_EQ(r->error_counts[static_cast<size_t>(model::ErrorKind::kConnectRefused)], 20);
+}
+
+}  // namespace
+}  // namespace nightjar::load
