@@ -1,5 +1,7 @@
 #include "distributed/spec.h"
 
+#include <algorithm>
+
 namespace nightjar::distributed {
 
 nightjar::v1::LoadSpec to_spec(const load::LoadOptions& options) {
@@ -22,6 +24,8 @@ nightjar::v1::LoadSpec to_spec(const load::LoadOptions& options) {
   spec.set_threads(run.threads);
   spec.set_max_pending(run.max_pending);
   spec.set_test_name(run.test_name);
+  spec.set_protocol(run.protocol);
+  spec.set_max_concurrent_streams(run.max_concurrent_streams);
   for (const auto& [key, value] : run.labels) (*spec.mutable_labels())[key] = value;
   return spec;
 }
@@ -54,6 +58,11 @@ Result<load::LoadOptions> from_start(const nightjar::v1::Start& start) {
   o.run.threads = spec.threads();
   o.run.max_pending = spec.max_pending();
   o.run.test_name = spec.test_name();
+  o.run.protocol = spec.protocol().empty() ? "http/1.1" : spec.protocol();
+  if (o.run.protocol != "http/1.1" && o.run.protocol != "h2c") {
+    return Status::invalid_argument("protocol '" + o.run.protocol + "' is not supported by this worker");
+  }
+  o.run.max_concurrent_streams = std::max(1, spec.max_concurrent_streams());
   for (const auto& [key, value] : spec.labels()) o.run.labels[key] = value;
   o.shard_index = start.shard_index();
   o.shard_count = start.shard_count();

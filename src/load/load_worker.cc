@@ -269,6 +269,14 @@ void LoadWorker::on_connect_failed(http::Session& session, ErrorKind kind) {
     const http::InFlight attempt{now, now, 0, now < measure_start_ns_.load()};
     if (!attempt.warmup) ++closed_loop_sent_;
     count_error(attempt, kind, now);
+    if (config_.closed_loop_budget >= 0 && !attempt.warmup && !any_session_up()) {
+      // Every connection is down: the rest of a counted run fails now, as open-loop arrivals
+      // fail fast, instead of crawling through reconnect backoff one request at a time.
+      while (closed_loop_sent_ < config_.closed_loop_budget) {
+        ++closed_loop_sent_;
+        count_error(attempt, kind, now);
+      }
+    }
     if (now >= plan_end_ns_ ||
         (config_.closed_loop_budget >= 0 && closed_loop_sent_ >= config_.closed_loop_budget)) {
       plan_finished_ = true;

@@ -312,6 +312,21 @@ TEST(RunnerErrors, BytesAfterAResponseCloseTheConnectionAndTheRunGoesOn) {
   server.stop();
 }
 
+TEST(RunnerErrors, AClosedLoopCountAgainstADeadTargetFailsFast) {
+  LoadOptions o;
+  o.urls.push_back(*http::parse_url("http://127.0.0.1:" + std::to_string(testing::unused_port()) + "/"));
+  o.run.urls = {o.urls.front().to_string()};
+  o.run.requests = 50;
+  o.run.connections = 2;
+  o.run.threads = 1;
+  o.run.timeout_ns = kNanosPerSecond;
+  o.run.max_pending = 10;
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->errors, 50);
+  EXPECT_EQ(r->error_counts[static_cast<size_t>(ErrorKind::kConnectRefused)], 50);
+}
+
 struct FaultCase {
   ScriptedServer::Behaviour behaviour;
   ErrorKind expected;
