@@ -1,4 +1,5 @@
 #include "distributed/controller.h"
+#include "common/clock.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -25,12 +26,6 @@ namespace v1 = nightjar::v1;
 constexpr char kVersion[] = "0.1.0";
 constexpr int kClockProbes = 3;
 constexpr auto kCheckDeadline = std::chrono::seconds(5);
-
-int64_t unix_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // One worker as the run goes on. Members written by its reader thread are guarded by mutex.
 struct Remote {

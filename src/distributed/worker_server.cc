@@ -1,4 +1,5 @@
 #include "distributed/worker_server.h"
+#include "common/clock.h"
 
 #include <grpcpp/grpcpp.h>
 #include <openssl/crypto.h>
@@ -27,18 +28,6 @@ namespace v1 = nightjar::v1;
 constexpr char kVersion[] = "0.1.0";
 // After its Final, a worker waits this long for the controller to close its side.
 constexpr auto kCloseGrace = std::chrono::seconds(5);
-
-int64_t unix_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 bool is_loopback_host(const std::string& host) {
   if (host == "localhost") return true;

@@ -1,4 +1,5 @@
 #include "http/http1_session.h"
+#include "common/clock.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
@@ -13,12 +14,6 @@ using boost::system::error_code;
 using model::ErrorKind;
 
 constexpr size_t kBufferSize = 128 * 1024;
-
-int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 ErrorKind classify_connect_error(const error_code& ec) {
   if (ec == asio::error::connection_refused) return ErrorKind::kConnectRefused;

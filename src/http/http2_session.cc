@@ -1,4 +1,5 @@
 #include "http/http2_session.h"
+#include "common/clock.h"
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>
@@ -16,12 +17,6 @@ using model::ErrorKind;
 
 constexpr size_t kReadBufferSize = 128 * 1024;
 constexpr int32_t kWindowBytes = (1 << 30);  // large windows: flow control never throttles a test
-
-int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -1,4 +1,5 @@
 #include "load/load_worker.h"
+#include "common/clock.h"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -16,12 +17,6 @@ namespace {
 namespace asio = boost::asio;
 using model::ErrorKind;
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 std::chrono::steady_clock::time_point to_time_point(int64_t ns) {
   return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
 }
@@ -35,7 +30,7 @@ StartGate::StartGate(int workers, int64_t start_at_steady_ns)
     : start_at_steady_ns_(start_at_steady_ns), barrier_(workers, SetStart{this}) {}
 
 void StartGate::SetStart::operator()() noexcept {
-  gate->start_ns_.store(std::max(now_ns(), gate->start_at_steady_ns_));
+  gate->start_ns_.store(std::max(steady_now_ns(), gate->start_at_steady_ns_));
 }
 
 int64_t StartGate::arrive_and_wait() {
@@ -73,21 +68,21 @@ void LoadWorker::run(StartGate& gate) {
   // Linux lets timers fire up to 50us late by default; pacing wants them on time.
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   // Connect every session first, so the first requests do not pay for connection set-up.
-  const int64_t connect_deadline = now_ns() + config_.timeout_ns;
+  const int64_t connect_deadline = steady_now_ns() + config_.timeout_ns;
   connects_outstanding_ = static_cast<int>(sessions_.size());
-  for (auto& session : sessions_) session->connect(now_ns());
-  while (connects_outstanding_ > 0 && !stop_requested_.load() && now_ns() < connect_deadline) {
+  for (auto& session : sessions_) session->connect(steady_now_ns());
+  while (connects_outstanding_ > 0 && !stop_requested_.load() && steady_now_ns() < connect_deadline) {
     io_.run_one_for(std::chrono::milliseconds(10));
   }
   if (connects_outstanding_ > 0) {
     for (auto& session : sessions_) {
-      if (session->state() == http::Session::State::kConnecting) session->check_timeouts(now_ns(), 1);
+      if (session->state() == http::Session::State::kConnecting) session->check_timeouts(steady_now_ns(), 1);
     }
   }
 
   start_ns_ = gate.arrive_and_wait();
   // A start set for later (a distributed run's common moment): wait for it, connected.
-  if (start_ns_ > now_ns()) std::this_thread::sleep_until(to_time_point(start_ns_));
+  if (start_ns_ > steady_now_ns()) std::this_thread::sleep_until(to_time_point(start_ns_));
   const int64_t measure_start = start_ns_ + config_.warmup_ns;
   measure_start_ns_.store(measure_start);
   interval_end_ns_ = measure_start + kNanosPerSecond;
@@ -97,7 +92,7 @@ void LoadWorker::run(StartGate& gate) {
   if (stop_requested_.load()) {
     finish(true);
   } else {
-    const int64_t now = now_ns();
+    const int64_t now = steady_now_ns();
     if (config_.plan != nullptr) {
       cursor_ = std::make_unique<ShardCursor>(*config_.plan, config_.shard, config_.shards,
                                               config_.plan_end_offset_ns, config_.max_arrivals);
@@ -114,7 +109,7 @@ void LoadWorker::run(StartGate& gate) {
   io_.restart();
   if (phase_ != Phase::kDone) io_.run();
   for (auto& session : sessions_) session->close();
-  const int64_t end = now_ns();
+  const int64_t end = steady_now_ns();
   totals_.finished_ns = end;
   roll_intervals(end);
   if (end > interval_end_ns_ - kNanosPerSecond) publish_interval(end);
@@ -139,7 +134,7 @@ std::vector<IntervalSnapshot> LoadWorker::take_intervals() {
 void LoadWorker::schedule_pacer() {
   if (cursor_->done()) {
     plan_finished_ = true;
-    plan_finished_ns_ = now_ns();
+    plan_finished_ns_ = steady_now_ns();
     maybe_finish();
     return;
   }
@@ -150,13 +145,13 @@ void LoadWorker::schedule_pacer() {
 }
 
 void LoadWorker::on_pacer() {
-  int64_t now = now_ns();
+  int64_t now = steady_now_ns();
   // Every arrival that is due goes out now; latency is still timed from its intended start.
   // Each send reads the clock again, so a burst does not share one send time.
   while (!cursor_->done() && start_ns_ + cursor_->offset_ns() <= now) {
     arrival(start_ns_ + cursor_->offset_ns(), cursor_->index(), now);
     cursor_->advance();
-    now = now_ns();
+    now = steady_now_ns();
   }
   if (phase_ == Phase::kRunning) schedule_pacer();
 }
@@ -251,13 +246,13 @@ void LoadWorker::on_connected(http::Session& session) {
     push_idle(session);
     return;
   }
-  if (phase_ == Phase::kRunning) dispatch(session, now_ns());
+  if (phase_ == Phase::kRunning) dispatch(session, steady_now_ns());
 }
 
 void LoadWorker::on_connect_failed(http::Session& session, ErrorKind kind) {
   ++totals_.connect_failures;
   last_connect_error_ = kind;
-  const int64_t now = now_ns();
+  const int64_t now = steady_now_ns();
   if (phase_ == Phase::kConnecting) {
     --connects_outstanding_;
     reconnect_later(session, now, true);
@@ -322,12 +317,12 @@ void LoadWorker::on_request_failed(http::Session& session, const http::InFlight&
   maybe_finish();
 }
 
-void LoadWorker::on_idle_close(http::Session& session) { reconnect_later(session, now_ns(), false); }
+void LoadWorker::on_idle_close(http::Session& session) { reconnect_later(session, steady_now_ns(), false); }
 
 void LoadWorker::on_request_refused(http::Session& session, const http::InFlight& request) {
   // Never processed: it goes out again first, on another connection, timed from its
   // intended start as before.
-  const int64_t now = now_ns();
+  const int64_t now = steady_now_ns();
   if (pending_.empty() || pending_size_ == pending_.size()) {
     count_error(request, ErrorKind::kReset, now);
   } else {
@@ -399,7 +394,7 @@ void LoadWorker::schedule_tick() {
 }
 
 void LoadWorker::on_tick() {
-  const int64_t now = now_ns();
+  const int64_t now = steady_now_ns();
   for (auto& session : sessions_) session->check_timeouts(now, config_.timeout_ns);
   if (phase_ != Phase::kRunning) return;
   if (config_.plan == nullptr && !plan_finished_ && now >= plan_end_ns_) {

@@ -1,4 +1,5 @@
 #include "load/runner.h"
+#include "common/clock.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,18 +18,6 @@ namespace nightjar::load {
 namespace {
 
 namespace asio = boost::asio;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t unix_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<asio::ip::tcp::endpoint> resolve(const http::Url& url) {
   asio::io_context io;
@@ -161,7 +150,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   }
 
   int64_t start_at_steady = 0;
-  if (control.start_at_unix_ns > 0) start_at_steady = now_ns() + (control.start_at_unix_ns - unix_now_ns());
+  if (control.start_at_unix_ns > 0) start_at_steady = steady_now_ns() + (control.start_at_unix_ns - unix_now_ns());
   StartGate gate(threads, start_at_steady);
   std::atomic<int> running{threads};
   std::vector<std::thread> pool;
@@ -194,7 +183,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     }
     if (control.on_progress && workers.front()->measure_start_ns() > 0) {
       Progress p;
-      p.elapsed_ns = now_ns() - workers.front()->measure_start_ns();
+      p.elapsed_ns = steady_now_ns() - workers.front()->measure_start_ns();
       p.total_ns = run.duration_ns;
       p.completed = completed_so_far;
       p.errors = errors_so_far;
@@ -214,7 +203,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   result.open_loop = open_loop;
   result.interrupted = stop_sent;
   const int64_t measure_start = workers.front()->measure_start_ns();
-  result.start_unix_ns = unix_now_ns() - (now_ns() - measure_start);
+  result.start_unix_ns = unix_now_ns() - (steady_now_ns() - measure_start);
   int64_t last_completion = 0;
   int64_t finished = 0;
   for (auto& worker : workers) {
