@@ -1,5 +1,6 @@
 #include "http/http1_session.h"
 #include "common/clock.h"
+#include "http/socket_errors.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
@@ -15,18 +16,6 @@ using model::ErrorKind;
 
 constexpr size_t kBufferSize = 128 * 1024;
 
-ErrorKind classify_connect_error(const error_code& ec) {
-  if (ec == asio::error::connection_refused) return ErrorKind::kConnectRefused;
-  if (ec == asio::error::timed_out) return ErrorKind::kConnectTimeout;
-  return ErrorKind::kConnectFailed;
-}
-
-ErrorKind classify_io_error(const error_code& ec) {
-  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) return ErrorKind::kReset;
-  if (ec == asio::error::eof) return ErrorKind::kClosedMidResponse;
-  if (ec == asio::error::timed_out) return ErrorKind::kTimeout;
-  return ErrorKind::kOther;
-}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "http/http2_session.h"
 #include "common/clock.h"
+#include "http/socket_errors.h"
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>
@@ -94,11 +95,8 @@ void Http2Session::connect(int64_t now_ns) {
   socket_.async_connect(endpoint_, [this, generation](const error_code& ec) {
     if (generation != generation_ || state_ != State::kConnecting) return;
     if (ec) {
-      const ErrorKind kind = ec == asio::error::connection_refused ? ErrorKind::kConnectRefused
-                             : ec == asio::error::timed_out        ? ErrorKind::kConnectTimeout
-                                                                   : ErrorKind::kConnectFailed;
       close();
-      observer_.on_connect_failed(*this, kind);
+      observer_.on_connect_failed(*this, classify_connect_error(ec));
       return;
     }
     error_code ignored;
@@ -212,8 +210,7 @@ void Http2Session::flush() {
   error_code ec;
   const size_t written = socket_.write_some(asio::buffer(pending_out_), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    fail_all(ec == asio::error::connection_reset || ec == asio::error::broken_pipe ? ErrorKind::kReset
-                                                                                   : ErrorKind::kOther);
+    fail_all(classify_io_error(ec));
     return;
   }
   pending_out_.erase(0, ec ? 0 : written);
@@ -250,9 +247,7 @@ void Http2Session::on_read(const error_code& ec, size_t n, uint64_t generation) 
       observer_.on_idle_close(*this);
       return;
     }
-    fail_all(ec == asio::error::eof ? ErrorKind::kClosedMidResponse
-             : ec == asio::error::connection_reset ? ErrorKind::kReset
-                                                   : ErrorKind::kOther);
+    fail_all(classify_io_error(ec));
     return;
   }
   const ssize_t used = nghttp2_session_mem_recv(session_, buffer_.get(), n);
