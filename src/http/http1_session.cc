@@ -44,9 +44,7 @@ void Http1Session::connect(int64_t now_ns) {
       observer_.on_connect_failed(*this, classify_connect_error(ec));
       return;
     }
-    error_code ignored;
-    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    socket_.non_blocking(true, ignored);
+    prepare_connected_socket(socket_);
     state_ = State::kIdle;
     begin_ = end_ = 0;
     arm_read_wait();

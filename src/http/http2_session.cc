@@ -99,9 +99,7 @@ void Http2Session::connect(int64_t now_ns) {
       observer_.on_connect_failed(*this, classify_connect_error(ec));
       return;
     }
-    error_code ignored;
-    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    socket_.non_blocking(true, ignored);
+    prepare_connected_socket(socket_);
     start_session();
     state_ = State::kIdle;
     arm_read();

@@ -1,7 +1,9 @@
-// How socket errors map to the error kinds a result counts, for every session type.
+// What every session type does with its socket: map errors to the kinds a result counts,
+// and set up a freshly connected socket.
 #pragma once
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
 #include "model/run_result.h"
@@ -23,6 +25,14 @@ inline model::ErrorKind classify_io_error(const boost::system::error_code& ec) {
   if (ec == boost::asio::error::eof) return model::ErrorKind::kClosedMidResponse;
   if (ec == boost::asio::error::timed_out) return model::ErrorKind::kTimeout;
   return model::ErrorKind::kOther;
+}
+
+// A connected socket as the hot path wants it: no Nagle delay, and non-blocking so a
+// request is written with one direct write() instead of through the event loop.
+inline void prepare_connected_socket(boost::asio::ip::tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  socket.non_blocking(true, ignored);
 }
 
 }  // namespace nightjar::http

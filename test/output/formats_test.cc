@@ -24,10 +24,16 @@
 #include <vector>
 
 #include "output/formatters.h"
+#include "support/shell.h"
 #include "output/sample_result.h"
 
 namespace nightjar::output {
 namespace {
+
+using testing::CommandResult;
+using testing::find_executable;
+using testing::run_command;
+using testing::shell_quote;
 
 using json = nlohmann::ordered_json;
 
@@ -44,42 +50,6 @@ model::RunResult hostile_result() {
                       {"under", "1_000"},      {"bool", "True"},      {"dash", "-"}};
   r.options.urls.push_back("http://[::1]:8080/a?b=c,d");
   return r;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::optional<std::string> find_executable(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  size_t begin = 0;
-  while (begin <= dirs.size()) {
-    size_t end = dirs.find(':', begin);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string candidate = dirs.substr(begin, end - begin) + "/" + name;
-    if (end > begin && access(candidate.c_str(), X_OK) == 0) return candidate;
-    begin = end + 1;
-  }
-  return std::nullopt;
-}
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult run(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -254,7 +224,7 @@ TEST(Yaml, NumericKeysAreQuotedAndCountsArePlainIntegers) {
 // PyYAML (YAML 1.1, the reader most scripts use) must load the same tree, same types.
 TEST(Yaml, PyYamlLoadsTheSameTreeAsJson) {
   const auto python = find_executable("python3");
-  if (!python || run(*python + " -c 'import yaml'").exit_code != 0)
+  if (!python || run_command(*python + " -c 'import yaml'").exit_code != 0)
     GTEST_SKIP() << "python3 with PyYAML not installed";
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("nightjar-yaml-" + std::to_string(getpid()));
@@ -279,7 +249,7 @@ with open(sys.argv[1]) as y, open(sys.argv[2]) as j:
   for (const model::RunResult& r : {sample_result(true), hostile_result()}) {
     std::ofstream(dir / "out.yaml") << render_yaml(r);
     std::ofstream(dir / "out.json") << render_json(r);
-    const CommandResult check = run(*python + " " + shell_quote((dir / "check.py").string()) + " " +
+    const CommandResult check = run_command(*python + " " + shell_quote((dir / "check.py").string()) + " " +
                                     shell_quote((dir / "out.yaml").string()) + " " +
                                     shell_quote((dir / "out.json").string()));
     EXPECT_EQ(check.exit_code, 0) << check.output;

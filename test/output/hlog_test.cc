@@ -22,9 +22,15 @@
 
 #include "output/sample_result.h"
 #include "stats/hdr_encoding.h"
+#include "support/shell.h"
 
 namespace nightjar::output {
 namespace {
+
+using testing::CommandResult;
+using testing::find_executable;
+using testing::run_command;
+using testing::shell_quote;
 
 using stats::HdrHistogram;
 
@@ -216,48 +222,12 @@ TEST(Hlog, AnEmptyTimelineIsAHeaderOnly) {
 
 // --- HdrHistogram's Java reader ---------------------------------------------------------
 
-std::optional<std::string> find_executable(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  size_t begin = 0;
-  while (begin <= dirs.size()) {
-    size_t end = dirs.find(':', begin);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string candidate = dirs.substr(begin, end - begin) + "/" + name;
-    if (end > begin && access(candidate.c_str(), X_OK) == 0) return candidate;
-    begin = end + 1;
-  }
-  return std::nullopt;
-}
-
 // Debian installs the jar as hdrhistogram.jar; other layouts use the project's casing.
 std::optional<std::string> find_hdrhistogram_jar() {
   for (const char* jar : {"/usr/share/java/hdrhistogram.jar", "/usr/share/java/HdrHistogram.jar"}) {
     if (access(jar, R_OK) == 0) return std::string(jar);
   }
   return std::nullopt;
-}
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult run(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 // Compiles HlogCheck.java once per test into a temporary directory, removed at the end.
@@ -273,7 +243,7 @@ class JavaHlogReader : public ::testing::Test {
     ASSERT_NE(mkdtemp(dir), nullptr);
     dir_ = dir;
     const CommandResult compiled =
-        run(*javac + " -d " + shell_quote(dir_) + " -cp " + shell_quote(*jar_) + " " +
+        run_command(*javac + " -d " + shell_quote(dir_) + " -cp " + shell_quote(*jar_) + " " +
             shell_quote(std::string(NIGHTJAR_TEST_DATA_DIR) + "/output/HlogCheck.java"));
     ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
   }
@@ -287,7 +257,7 @@ class JavaHlogReader : public ::testing::Test {
     const std::string file = dir_ + "/run.hlog";
     std::ofstream(file) << hlog;
     const CommandResult checked =
-        run(*java_ + " -cp " + shell_quote(*jar_ + ":" + dir_) + " HlogCheck " + shell_quote(file));
+        run_command(*java_ + " -cp " + shell_quote(*jar_ + ":" + dir_) + " HlogCheck " + shell_quote(file));
     EXPECT_EQ(checked.exit_code, 0) << checked.output;
     std::map<std::string, std::map<std::string, std::string>> out;
     for (const std::string& line : lines_of(checked.output)) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "stats/hdr_histogram.h"
+#include "support/shell.h"
 
 namespace nightjar::stats {
 namespace {
@@ -531,21 +532,16 @@ TEST(JavaFixture, ReencodingRoundTrips) {
 // Reverse direction: Java decodes what we encode. Needs a JDK (11+, for running a source
 // file directly) and Debian's libhdrhistogram-java; skipped without them.
 TEST(JavaInterop, JavaDecodesOurEncoding) {
-  if (!std::filesystem::exists(kJavaJar) || std::system("command -v java >/dev/null 2>&1") != 0) {
+  if (!std::filesystem::exists(kJavaJar) || !testing::find_executable("java")) {
     GTEST_SKIP() << "java or " << kJavaJar << " not installed";
   }
   HdrHistogram h = lognormal_histogram(HdrHistogram(), 50'000, 9);
   h.record(0);
   h.record_n(3'000'000'000'000, 3);
-  const std::string command = std::string("java -cp ") + kJavaJar + " " + data_dir() +
-                              "/MakeFixture.java describe " + encode_base64(h) + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  ASSERT_EQ(pclose(pipe), 0) << output;
-  expect_matches_java(h, parse_summary(output));
+  const testing::CommandResult java = testing::run_command(std::string("java -cp ") + kJavaJar + " " + data_dir() +
+                                                           "/MakeFixture.java describe " + encode_base64(h));
+  ASSERT_EQ(java.exit_code, 0) << java.output;
+  expect_matches_java(h, parse_summary(java.output));
 }
 
 }  // namespace
