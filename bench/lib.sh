@@ -148,3 +148,76 @@ environment_header() {
   echo "nightjar:  $("$NIGHTJAR" --version 2>&1 | head -1) (git $(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT_DIR" diff --quiet HEAD 2>/dev/null || echo '+dirty'), binary mtime $(stat -c %y "$NIGHTJAR_BUILT" | cut -d. -f1))"
   echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; above ~0.5 on this machine means others are busy)"
 }
+
+# ---- nginx as the server under load (http2_vs_h2load.sh, tls_vs_wrk.sh)
+
+# nginx_start DIR LIMIT CPU LISTEN_PARAMS [SERVER_DIRECTIVES]: starts nginx with one worker,
+# pinned to CPU, for at most LIMIT seconds, config, logs and temp files all in DIR. Its server
+# listens on 127.0.0.1:$NGINX_PORT with LISTEN_PARAMS (e.g. "http2", "ssl"; may be empty),
+# has SERVER_DIRECTIVES (e.g. ssl_certificate ...;) and answers every request with 200 "ok"
+# (access log off, keepalive_requests 1000000, which in nginx 1.19.7+ also bounds requests
+# per HTTP/2 connection). A second plain HTTP/1.1 server on 127.0.0.1:$NGINX_STATUS_PORT
+# serves stub_status at /nginx_status (see nginx_requests), reachable whatever the main
+# server speaks. Sets NGINX, NGINX_PORT, NGINX_STATUS_PORT, NGINX_PID (stopped by the EXIT
+# trap). The ports are ones the kernel just handed out; another process could take one in
+# between, so it retries with new ports until its own stub_status answers.
+nginx_start() {
+  local dir=$1 limit=$2 cpu=$3 params=$4 directives=${5:-} attempt
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)  # /usr/sbin is not on every PATH
+  [ -x "$NGINX" ] || die "nginx not found (scripts/install-deps.sh --bench installs nginx-light)"
+  mkdir -p "$dir"
+  for attempt in 1 2 3 4 5; do
+    NGINX_PORT=$(free_port)
+    NGINX_STATUS_PORT=$(free_port)
+    [ "$NGINX_PORT" != "$NGINX_STATUS_PORT" ] || continue
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/client_body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+  server {
+    listen 127.0.0.1:$NGINX_PORT $params;
+    $directives
+    location / { return 200 "ok"; }
+  }
+  server {
+    listen 127.0.0.1:$NGINX_STATUS_PORT;
+    location = /nginx_status { stub_status; }  # request count, to cross-check the tools
+  }
+}
+CONF
+    bg_start "$limit" "$dir/stdout.log" \
+      taskset -c "$cpu" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+    NGINX_PID=$BG_PID
+    if wait_port "$NGINX_STATUS_PORT" 10 && kill -0 "$NGINX_PID" 2>/dev/null &&
+      nginx_requests >/dev/null 2>&1; then
+      return 0
+    fi
+    log "nginx did not come up on ports $NGINX_PORT/$NGINX_STATUS_PORT (attempt $attempt)"
+    bench_stop "$NGINX_PID"
+  done
+  cat "$dir/stdout.log" "$dir/error.log" >&2 2>/dev/null || true
+  die "nginx did not start (config: $dir/nginx.conf)"
+}
+
+# nginx_requests: how many requests the nginx of nginx_start has handled so far (its
+# stub_status; each HTTP/2 stream counts as one request; this query counts too).
+nginx_requests() {
+  python3 - "$NGINX_STATUS_PORT" <<'PY'
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/nginx_status", timeout=5).read().decode()
+if not text.startswith("Active connections"):
+    sys.exit("not nginx's stub_status: " + text[:80])
+print(text.splitlines()[2].split()[2])  # "server accepts handled requests" / " A H R"
+PY
+}

@@ -4,6 +4,13 @@
   report.py http1-round DIR ROUND [CONNECTIONS]   one round of http1_vs_wrk.sh
   report.py http1-summary DIR       medians and ratios of all rounds
   report.py stall DIR               the coordinated-omission table; exit 1 if nightjar fails
+  report.py cost-round DIR ROUND PEER IN_FLIGHT [EXPECTED]
+                                    one round of a nightjar-vs-PEER cost script (http2_vs_h2load.sh:
+                                    PEER h2load; tls_vs_wrk.sh: PEER wrk); exit 1 if a run did not
+                                    get every request answered (errors, non-2xx, a count other
+                                    than EXPECTED, or a count nginx disagrees with by more than
+                                    IN_FLIGHT)
+  report.py cost-summary DIR PEER [MIN_ROUNDS]   medians and ratios of all rounds
 
 DIR holds, per run, NAME.out (the tool's output), NAME.time ("USER SYS" CPU seconds from
 /usr/bin/time) and NAME.rc (its exit status). Standard library only.
@@ -121,7 +128,28 @@ def parse_nightjar(text):
     return r
 
 
-PARSERS = {"wrk": parse_wrk, "hey": parse_hey, "nightjar": parse_nightjar}
+def parse_h2load(text):
+    """h2load's summary: "finished in 1.76s, 56677.00 req/s, ...", "requests: N total, N started,
+    N done, N succeeded, N failed, N errored, N timeout", "status codes: N 2xx, N 3xx, ..."."""
+    r = {}
+    m = re.search(r"^finished in ([0-9.]+)(us|ms|s|m|h), ([0-9.]+) req/s", text, re.M)
+    if m:
+        r["elapsed_s"] = float(m.group(1)) * _WRK_UNITS[m.group(2)]
+        r["rps"] = float(m.group(3))
+    m = re.search(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                  r"(\d+) failed, (\d+) errored, (\d+) timeout", text, re.M)
+    if m:
+        total, started, done, succeeded, failed, errored, timeout = (int(x) for x in m.groups())
+        r.update(total=total, started=started, done=done, completed=succeeded)
+        r["errors"] = failed + errored + timeout
+    m = re.search(r"^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text, re.M)
+    if m:
+        r["ok_2xx"] = int(m.group(1))
+        r["non_2xx"] = sum(int(x) for x in m.groups()[1:])
+    return r
+
+
+PARSERS = {"wrk": parse_wrk, "hey": parse_hey, "nightjar": parse_nightjar, "h2load": parse_h2load}
 
 
 def load_run(directory, name, tool):
@@ -315,6 +343,123 @@ def stall(directory):
     return 0 if ok else 1
 
 
+# ---------------------------------------------------------------------------- cost scripts
+# Shared by http2_vs_h2load.sh and tls_vs_wrk.sh: runs named rNN-O-TOOL (round, order in the
+# round, tool), TOOL being nightjar or the peer. Unlike http1-round, a run that did not get
+# every request answered is an error (exit status 1), not a note.
+
+
+def _cost_runs(directory, peer):
+    runs = []
+    for fn in sorted(os.listdir(directory)):
+        m = re.fullmatch(r"r(\d+)-(\d)-(%s|nightjar)\.out" % re.escape(peer), fn)
+        if m:
+            r = load_run(directory, fn[:-4], m.group(3))
+            r["round"], r["order"] = int(m.group(1)), int(m.group(2))
+            runs.append(r)
+    return runs
+
+
+def _non_2xx(r):
+    if "non_2xx" in r:
+        return r["non_2xx"]
+    j = r.get("json")
+    if j is not None:
+        n = j.get("requests", {}).get("non_2xx", 0) or 0
+        n = max(n, sum(v for c, v in r.get("status_codes", {}).items() if not str(c).startswith("2")))
+        return n
+    return 0  # wrk counts non-2xx among its errors
+
+
+def _cost_problems(r, in_flight, expected):
+    """Why this run's figure cannot be trusted, as a list of sentences (empty: all answered)."""
+    p = []
+    if r.get("completed") is None or r["cpu"] is None:
+        return ["no result (exit status %s): %s" % (r["rc"], r["raw_tail"].replace("\n", " | ")[:400])]
+    if r["rc"] not in (0, None):
+        p.append(f"exit status {r['rc']}")
+    if r.get("errors"):
+        p.append(f"{r['errors']:,} errors")
+    if _non_2xx(r):
+        p.append(f"{_non_2xx(r):,} non-2xx responses")
+    if r.get("json", {}).get("interrupted"):
+        p.append("run interrupted")
+    if expected is not None and r["completed"] != expected:
+        p.append(f"completed {r['completed']:,} of {expected:,} requests")
+    if r["tool"] == "h2load" and r.get("ok_2xx") is not None and r["ok_2xx"] != r["completed"]:
+        p.append(f"{r['completed']:,} succeeded but only {r['ok_2xx']:,} with a 2xx status")
+    if r.get("server_count") is not None:
+        # A tool stops with at most IN_FLIGHT requests still on the wire; more is a miscount.
+        gap = r["server_count"] - r["completed"]
+        if gap < 0 or gap > in_flight:
+            p.append(f"reports {r['completed']:,} completed but nginx handled {r['server_count']:,}")
+    return p
+
+
+def cost_round(directory, rnd, peer, in_flight, expected):
+    runs = [r for r in _cost_runs(directory, peer) if r["round"] == rnd]
+    runs.sort(key=lambda r: r["order"])
+    rows = []
+    for r in runs:
+        rows.append([r["tool"], fmt_n(r.get("completed")), fmt_n(r.get("server_count")),
+                     fmt_n((r.get("errors") or 0) + _non_2xx(r)) if r.get("completed") is not None else "-",
+                     fmt_n(r.get("rps")), fmt_n(r["user"], 2), fmt_n(r["sys"], 2), fmt_n(r["cpu"], 2),
+                     fmt_n(r["per_cpu"])])
+    print(f"round {rnd} (load avg {' '.join(open('/proc/loadavg').read().split()[:3])})")
+    print(table(["tool", "completed", "nginx saw", "errors", "req/s", "user s", "sys s", "CPU s", "req/CPU-s"], rows))
+    bad = 0
+    for r in runs:
+        for p in _cost_problems(r, in_flight, expected):
+            print(f"  ! {r['tool']}: {p}")
+            bad += 1
+    print()
+    return 1 if bad or not runs else 0
+
+
+def cost_summary(directory, peer, min_rounds):
+    runs = _cost_runs(directory, peer)
+    tools = (peer, "nightjar")
+    by = {t: [r for r in runs if r["tool"] == t and r["per_cpu"]] for t in tools}
+    med = {}
+    rows = []
+    for t in tools:
+        rs = by[t]
+        if not rs:
+            rows.append([t, "0", "-", "-", "-", "-"])
+            continue
+        pc = [r["per_cpu"] for r in rs]
+        tp = [r["rps"] for r in rs if r.get("rps")]
+        med[t] = (statistics.median(pc), statistics.median(tp) if tp else None)
+        rows.append([t, str(len(rs)), fmt_n(med[t][0]), f"{fmt_n(min(pc))}..{fmt_n(max(pc))}",
+                     fmt_n(med[t][1]), f"{fmt_n(min(tp))}..{fmt_n(max(tp))}" if tp else "-"])
+    print("medians over rounds")
+    print(table(["tool", "runs", "req/CPU-s", "range", "req/s", "range"], rows))
+    print()
+    if peer in med and "nightjar" in med:
+        # Paired ratios (same round, back to back) cancel slow drift of the machine's load.
+        paired_pc, paired_tp = [], []
+        for rnd in sorted({r["round"] for r in runs}):
+            w = [r for r in by[peer] if r["round"] == rnd]
+            n = [r for r in by["nightjar"] if r["round"] == rnd]
+            if w and n:
+                paired_pc.append(n[0]["per_cpu"] / w[0]["per_cpu"])
+                if n[0].get("rps") and w[0].get("rps"):
+                    paired_tp.append(n[0]["rps"] / w[0]["rps"])
+        rows = [["requests per generator CPU-second", f"{med['nightjar'][0] / med[peer][0]:.2f}",
+                 f"{statistics.median(paired_pc):.2f}" if paired_pc else "-",
+                 f"{min(paired_pc):.2f}..{max(paired_pc):.2f}" if paired_pc else "-"]]
+        if med["nightjar"][1] and med[peer][1]:
+            rows.append(["throughput (req/s)", f"{med['nightjar'][1] / med[peer][1]:.2f}",
+                         f"{statistics.median(paired_tp):.2f}" if paired_tp else "-",
+                         f"{min(paired_tp):.2f}..{max(paired_tp):.2f}" if paired_tp else "-"])
+        print(f"nightjar / {peer} (above 1: nightjar better)")
+        print(table(["figure", "ratio of medians", "median of per-round ratios", "per-round range"], rows))
+        if len(paired_pc) < min_rounds:
+            print(f"  only {len(paired_pc)} paired round(s): quote a figure from at least {min_rounds}")
+    else:
+        print(f"no ratio: only {', '.join(t for t in tools if t in med) or 'no tool'} ran")
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "http1-round":
         http1_round(argv[2], int(argv[3]), int(argv[4]) if len(argv) > 4 else 1000)
@@ -324,6 +469,12 @@ def main(argv):
         return 0
     if len(argv) == 3 and argv[1] == "stall":
         return stall(argv[2])
+    if len(argv) in (6, 7) and argv[1] == "cost-round":
+        return cost_round(argv[2], int(argv[3]), argv[4], int(argv[5]),
+                          int(argv[6]) if len(argv) == 7 else None)
+    if len(argv) in (4, 5) and argv[1] == "cost-summary":
+        cost_summary(argv[2], argv[3], int(argv[4]) if len(argv) == 5 else 5)
+        return 0
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -17,7 +17,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(wrk nginx-light hey time util-linux nghttp2-client) ;;
+    --bench) packages+=(wrk nginx-light hey time util-linux nghttp2-client openssl python3) ;;
     --java) packages+=(default-jdk-headless libhdrhistogram-java) ;;
     --test) packages+=(default-jdk-headless libhdrhistogram-java chromium nginx-light) ;;
     *) echo "install-deps.sh: unknown option '$arg' (use --bench, --test or --java)" >&2; exit 2 ;;

@@ -19,6 +19,7 @@
 #include "config/smps_test.h"
 #include "distributed/controller.h"
 #include "distributed/worker_server.h"
+#include "http/grpc.h"
 #include "model/merge.h"
 #include "load/runner.h"
 #include "output/formatters.h"
@@ -136,6 +137,14 @@ struct LoadFlags {
   ControllerFlags controller;
   std::string protocol;
   int max_concurrent_streams = 1;
+  std::string ca_file;
+  bool insecure = false;
+  std::string sni;
+  std::string cert_file;
+  std::string key_file;
+  std::string grpc_method;
+  std::string grpc_data_file;
+  bool grpc_health = false;
 };
 
 // Reads a secret file, without its trailing line break.
@@ -225,12 +234,88 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
   cmd.add_flag("--no-progress", f.no_progress, "No live progress line (it is only shown on a terminal)");
   cmd.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog), one histogram per second");
-  cmd.add_option("--protocol", f.protocol, "http1 (HTTP/1.1) or h2 (HTTP/2 with prior knowledge); h2c:// URLs imply h2");
+  cmd.add_option("--protocol", f.protocol,
+                 "http1 or h2: force HTTP/1.1 or HTTP/2 (http:// with h2: prior knowledge; https://: what ALPN "
+                 "offers; default there: h2 when the server agrees)");
+  cmd.add_option("--ca-file", f.ca_file, "TLS: trust the CA certificates in this PEM file (default: the system store)");
+  cmd.add_flag("--insecure", f.insecure, "TLS: do not verify the server's certificate (the report says so)");
+  cmd.add_option("--sni", f.sni, "TLS: server name to send and verify (default: the URL's host)");
+  cmd.add_option("--cert", f.cert_file, "TLS: client certificate (PEM) for mutual TLS");
+  cmd.add_option("--key", f.key_file, "TLS: the key of --cert (PEM)");
+  cmd.add_option("--grpc-method", f.grpc_method,
+                 "gRPC: /package.Service/Method to call (default: nightjar's test service Ping)");
+  cmd.add_option("--grpc-data-file", f.grpc_data_file, "gRPC: the request message, binary protobuf");
+  cmd.add_flag("--grpc-health", f.grpc_health, "gRPC: check the standard health service answers SERVING first");
   cmd.add_option("--max-concurrent-streams", f.max_concurrent_streams, "HTTP/2: requests in flight per connection")
       ->capture_default_str();
   add_worker_flags(cmd, f.controller);
   cmd.add_option("--name", f.test_name, "Test name, kept in the result");
   cmd.add_option("--label", f.labels, "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
+}
+
+// --ca-file, --insecure, --sni, --cert, --key: only for https:// and grpcs:// targets.
+Status add_tls_options(const LoadFlags& f, load::LoadOptions& o) {
+  o.run.tls = load::uses_tls(o.urls.front());
+  const bool tls_flags = !f.ca_file.empty() || f.insecure || !f.sni.empty() || !f.cert_file.empty() || !f.key_file.empty();
+  if (!o.run.tls) {
+    if (tls_flags) {
+      return Status::invalid_argument("--ca-file, --insecure, --sni, --cert and --key apply to https:// and grpcs:// URLs");
+    }
+    return Status();
+  }
+  if (f.insecure && !f.ca_file.empty()) return Status::invalid_argument("--insecure and --ca-file cannot be used together");
+  o.tls.ca_file = f.ca_file;
+  o.tls.insecure = f.insecure;
+  o.tls.sni = f.sni;
+  o.tls.cert_file = f.cert_file;
+  o.tls.key_file = f.key_file;
+  o.run.tls_insecure = f.insecure;
+  o.run.tls_sni = f.sni;
+  o.run.tls_ca_file = f.ca_file;
+  o.run.tls_client_cert = f.cert_file;
+  // Checked now, so a bad file is a usage error before anything starts.
+  auto context = tls::ClientContext::create(o.tls);
+  return context.ok() ? Status() : context.status();
+}
+
+// --grpc-method, --grpc-data-file, --grpc-health: only for grpc:// and grpcs:// targets.
+Status add_grpc_options(const LoadFlags& f, load::LoadOptions& o) {
+  const bool grpc = o.run.protocol == "grpc";
+  if (!grpc) {
+    if (!f.grpc_method.empty() || !f.grpc_data_file.empty() || f.grpc_health) {
+      return Status::invalid_argument("--grpc-method, --grpc-data-file and --grpc-health apply to grpc:// and grpcs:// URLs");
+    }
+    return Status();
+  }
+  if (!f.body.empty() || !f.body_file.empty()) {
+    return Status::invalid_argument("gRPC requests take their message from --grpc-data-file, not --body");
+  }
+  if (f.method != "GET") return Status::invalid_argument("--method does not apply to gRPC (calls are POSTs)");
+  if (!f.grpc_data_file.empty() && f.grpc_method.empty()) {
+    return Status::invalid_argument("--grpc-data-file needs --grpc-method (the built-in ping sends its own message)");
+  }
+  for (const http::Url& url : o.urls) {
+    if (url.path_and_query != "/") {
+      return Status::invalid_argument("gRPC URLs name no path ('" + url.to_string() + "'); give the call with --grpc-method");
+    }
+  }
+  o.run.method = "POST";
+  o.request.method = "POST";
+  o.grpc_health = f.grpc_health;
+  if (f.grpc_method.empty()) {
+    o.run.grpc_method = std::string(http::kBuiltinPingMethod);
+    o.grpc_message = http::builtin_ping_message();
+  } else {
+    if (Status s = http::validate_grpc_method(f.grpc_method); !s.ok()) return s;
+    o.run.grpc_method = f.grpc_method;
+    if (!f.grpc_data_file.empty()) {
+      auto data = read_file(f.grpc_data_file);
+      if (!data.ok()) return Status::invalid_argument("--grpc-data-file: " + data.status().message());
+      o.grpc_message = std::move(*data);
+    }
+  }
+  o.run.body_bytes = static_cast<int64_t>(o.grpc_message.size());
+  return Status();
 }
 
 Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_given) {
@@ -282,19 +367,15 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
   if (!f.content_type.empty()) o.request.headers.emplace_back("Content-Type", f.content_type);
   o.run.headers = o.request.headers;
   o.run.body_bytes = static_cast<int64_t>(o.request.body.size());
-  const bool h2c_urls = std::any_of(o.urls.begin(), o.urls.end(), [](const http::Url& u) { return u.scheme == "h2c"; });
-  if (f.protocol == "h2" || f.protocol == "h2c" || (f.protocol.empty() && h2c_urls)) {
-    o.run.protocol = "h2c";
-  } else if (f.protocol.empty() || f.protocol == "http1" || f.protocol == "http/1.1") {
-    if (h2c_urls) return Status::invalid_argument("h2c:// URLs need --protocol h2");
-    o.run.protocol = "http/1.1";
-  } else {
-    return Status::invalid_argument("--protocol '" + f.protocol + "' is not known (http1 or h2)");
-  }
+  auto protocol = load::resolve_protocol(o.urls, f.protocol);
+  if (!protocol.ok()) return protocol.status();
+  o.run.protocol = *protocol;
   if (f.max_concurrent_streams < 1 || f.max_concurrent_streams > 1000) {
     return Status::invalid_argument("--max-concurrent-streams must be from 1 to 1000");
   }
-  o.run.max_concurrent_streams = o.run.protocol == "h2c" ? f.max_concurrent_streams : 1;
+  o.run.max_concurrent_streams = o.run.protocol == "http/1.1" ? 1 : f.max_concurrent_streams;
+  if (Status s = add_tls_options(f, o); !s.ok()) return s;
+  if (Status s = add_grpc_options(f, o); !s.ok()) return s;
   o.run.test_name = f.test_name;
   for (const std::string& label : f.labels) {
     const size_t eq = label.find('=');
@@ -457,13 +538,66 @@ struct ServeFlags {
   int threads = 1;
   std::string stall_after;
   std::string stall_for = "1s";
+  int64_t goaway_after = 0;
+  bool tls = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_cert_out;
+  std::string tls_client_ca;
+  std::string alpn;  // empty: h2,http/1.1
 };
+
+// The TLS side of `serve` from its flags; a usage error names the flag.
+Result<server::ServerOptions> serve_tls_options(const ServeFlags& f, server::ServerOptions options) {
+  const bool tls = f.tls || !f.tls_cert.empty() || !f.tls_key.empty();
+  if (f.tls && (!f.tls_cert.empty() || !f.tls_key.empty())) {
+    return Status::invalid_argument("--tls generates a certificate; give either --tls or --tls-cert with --tls-key");
+  }
+  if (f.tls_cert.empty() != f.tls_key.empty()) {
+    return Status::invalid_argument(f.tls_cert.empty() ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
+  }
+  if (!tls) {
+    for (const auto& [flag, value] : {std::pair{"--tls-cert-out", &f.tls_cert_out},
+                                      std::pair{"--tls-client-ca", &f.tls_client_ca}, std::pair{"--alpn", &f.alpn}}) {
+      if (!value->empty()) return Status::invalid_argument(std::string(flag) + " needs --tls or --tls-cert");
+    }
+    return options;
+  }
+  tls::ServerTlsOptions t;
+  t.cert_name = "--tls-cert";
+  t.key_name = "--tls-key";
+  t.client_ca_name = "--tls-client-ca";
+  for (const auto& [flag, path, into] : {std::tuple{"--tls-cert", &f.tls_cert, &t.cert_pem},
+                                         std::tuple{"--tls-key", &f.tls_key, &t.key_pem},
+                                         std::tuple{"--tls-client-ca", &f.tls_client_ca, &t.client_ca_pem}}) {
+    if (path->empty()) continue;
+    auto pem = read_file(*path);
+    if (!pem.ok()) return Status::invalid_argument(std::string(flag) + ": " + pem.status().message());
+    *into = *pem;
+  }
+  if (!f.alpn.empty()) {
+    t.alpn.clear();
+    std::stringstream list(f.alpn);
+    for (std::string protocol; std::getline(list, protocol, ',');) {
+      protocol.erase(0, protocol.find_first_not_of(' '));
+      protocol.erase(protocol.find_last_not_of(' ') + 1);
+      if (protocol != "h2" && protocol != "http/1.1") {
+        return Status::invalid_argument("--alpn: unknown protocol '" + protocol + "' (use h2, http/1.1 or both)");
+      }
+      t.alpn.push_back(protocol);
+    }
+  }
+  options.tls = std::move(t);
+  return options;
+}
 
 int run_serve_command(const ServeFlags& f) {
   server::ServerOptions options;
   options.listen = f.listen;
   options.threads = f.threads;
   if (f.threads < 1) return usage_error("--threads must be at least 1");
+  if (f.goaway_after < 0) return usage_error("--goaway-after must not be negative (0: never)");
+  options.goaway_after_requests = f.goaway_after;
   if (!f.stall_after.empty()) {
     auto after = parse_duration_ns(f.stall_after);
     if (!after.ok()) return usage_error("--stall-after: " + after.status().message());
@@ -472,6 +606,9 @@ int run_serve_command(const ServeFlags& f) {
     options.stall_after_ns = *after;
     options.stall_for_ns = *length;
   }
+  auto with_tls = serve_tls_options(f, options);
+  if (!with_tls.ok()) return usage_error(with_tls.status().message());
+  options = std::move(with_tls).value();
   // Block the stop signals before any thread starts, then wait for one here.
   sigset_t signals;
   sigemptyset(&signals);
@@ -481,15 +618,37 @@ int run_serve_command(const ServeFlags& f) {
   auto server = server::TestServer::start(options);
   if (!server.ok()) {
     std::cerr << "nightjar: error: " << server.status().message() << "\n";
-    return kExitFailure;
+    return server.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  if (!f.tls_cert_out.empty()) {
+    // Written before "listening on", so whoever waits for that line finds the file complete.
+    std::ofstream out(f.tls_cert_out, std::ios::binary | std::ios::trunc);
+    out << (*server)->tls_certificate_pem();
+    out.close();
+    if (!out) {
+      std::cerr << "nightjar: error: --tls-cert-out: cannot write '" << f.tls_cert_out << "': " << std::strerror(errno)
+                << "\n";
+      return kExitFailure;
+    }
   }
   std::cout << "listening on " << (*server)->listen_address() << std::endl;
+  if (options.tls) {
+    std::cout << "tls: " << (f.tls ? "self-signed certificate" : "certificate " + f.tls_cert)
+              << ", SHA-256 fingerprint " << (*server)->tls_certificate_fingerprint() << std::endl;
+  }
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   (*server)->stop();
   const server::ServerStats stats = (*server)->stats();
-  std::cerr << fmt::format("nightjar serve: stopped after {} requests on {} connections\n", stats.requests,
-                           stats.connections_accepted);
+  std::string summary = fmt::format("nightjar serve: stopped after {} requests on {} connections ({} HTTP/2, {} gRPC, "
+                                    "{} bad",
+                                    stats.requests, stats.connections_accepted, stats.http2_requests,
+                                    stats.grpc_requests, stats.bad_requests);
+  if (options.tls) {
+    summary += fmt::format("; {} TLS handshakes, {} resumed, {} failed", stats.tls_handshakes,
+                           stats.tls_resumed_handshakes, stats.tls_handshake_failures);
+  }
+  std::cerr << summary << ")\n";
   return kExitOk;
 }
 
@@ -586,6 +745,19 @@ int run_cli(int argc, char** argv) {
   serve->add_option("--stall-after", serve_flags.stall_after,
                     "Freeze every response this long after the first request (coordinated-omission demo)");
   serve->add_option("--stall-for", serve_flags.stall_for, "How long the freeze lasts")->capture_default_str();
+  serve->add_option("--goaway-after", serve_flags.goaway_after,
+                    "HTTP/2: each connection sends GOAWAY after this many requests (0: never)")
+      ->capture_default_str();
+  serve->add_flag("--tls", serve_flags.tls,
+                  "Serve TLS with a self-signed certificate made at start (its fingerprint is printed)");
+  serve->add_option("--tls-cert", serve_flags.tls_cert, "Serve TLS with this certificate (PEM, chain after it)");
+  serve->add_option("--tls-key", serve_flags.tls_key, "Private key of --tls-cert (PEM)");
+  serve->add_option("--tls-cert-out", serve_flags.tls_cert_out,
+                    "Write the served certificate (PEM) here, for clients to trust as a CA file");
+  serve->add_option("--tls-client-ca", serve_flags.tls_client_ca,
+                    "Require client certificates signed by this CA (PEM)");
+  serve->add_option("--alpn", serve_flags.alpn,
+                    "TLS application protocols accepted, in preference order (default h2,http/1.1)");
 
   RunFlags run_flags;
   CLI::App* run = app.add_subcommand("run", "Run an SMPS test file (YAML or JSON; legacy or camelCase shape)");

@@ -6,6 +6,7 @@
 #include <initializer_list>
 
 #include "common/duration.h"
+#include "http/grpc.h"
 
 namespace nightjar::config {
 namespace {
@@ -131,11 +132,23 @@ Result<TestClient> parse_client(const Context& ctx, const YAML::Node& node, size
   auto protocol = protocol_name(ctx, protocol_node, path + ".protocol");
   if (!protocol.ok()) return protocol.status();
   // The URL's scheme decides how nightjar speaks; the enum is informational where a URL
-  // says http (Meshery's own test files pair protocol 1 with https endpoints).
+  // says http (Meshery's own test files pair protocol 1 with https endpoints). gRPC turns
+  // http:// into grpc:// and https:// into grpcs://, calling the built-in ping.
   if (*protocol == "grpc") {
-    return ctx.error(protocol_node, path + ".protocol", "grpc load is not supported yet (HTTP/1.1 only)");
+    for (size_t i = 0; i < o.urls.size(); ++i) {
+      http::Url& url = o.urls[i];
+      if (url.scheme == "http") url.scheme = "grpc";
+      if (url.scheme == "https") url.scheme = "grpcs";
+      if (url.scheme == "h2c") return ctx.error(url_nodes[i], path + ".endpoint_urls", "an h2c:// URL cannot carry gRPC here; use grpc://");
+      o.run.urls[i] = url.to_string();
+    }
+    o.run.grpc_method = std::string(http::kBuiltinPingMethod);
+    o.grpc_message = http::builtin_ping_message();
   }
-  o.run.protocol = "http/1.1";
+  auto resolved = load::resolve_protocol(o.urls, "");
+  if (!resolved.ok()) return ctx.error(url_nodes.front(), path + ".endpoint_urls", resolved.status().message());
+  o.run.protocol = *resolved;
+  o.run.tls = load::uses_tls(o.urls.front());
 
   if (YAML::Node n = Context::field(node, {"connections"}, used); n.IsDefined()) {
     auto v = ctx.integer(n, path + ".connections", 0, 100000);
@@ -176,15 +189,28 @@ Result<TestClient> parse_client(const Context& ctx, const YAML::Node& node, size
     if (!type->empty()) o.request.headers.emplace_back("Content-Type", *type);
   }
   if (YAML::Node n = Context::field(node, {"ssl_certificate", "sslCertificate"}, used); n.IsDefined()) {
-    if (n.IsScalar() && !n.Scalar().empty()) {
-      return ctx.error(n, path + "." + used, "TLS client certificates are not supported yet");
+    // As Meshery uses it: the CA certificate (PEM file) the target's certificate is checked against.
+    auto file = ctx.string(n, path + "." + used);
+    if (!file.ok()) return file.status();
+    if (!file->empty()) {
+      if (!o.run.tls) return ctx.error(n, path + "." + used, "applies to https:// endpoints only");
+      o.tls.ca_file = *file;
+      o.run.tls_ca_file = *file;
+      if (auto context = tls::ClientContext::create(o.tls); !context.ok()) {
+        return ctx.error(n, path + "." + used, context.status().message());
+      }
     }
   }
 
   o.request.method = o.request.body.empty() ? "GET" : "POST";
+  if (o.run.protocol == "grpc") {
+    if (!o.request.body.empty()) return ctx.error(node, path + ".body", "a gRPC client sends the built-in ping, not a body");
+    o.request.method = "POST";
+    o.run.body_bytes = static_cast<int64_t>(o.grpc_message.size());
+  }
   o.run.method = o.request.method;
   o.run.headers = o.request.headers;
-  o.run.body_bytes = static_cast<int64_t>(o.request.body.size());
+  if (o.run.protocol != "grpc") o.run.body_bytes = static_cast<int64_t>(o.request.body.size());
   o.run.duration_ns = duration_ns;
   o.run.threads = 1;
   o.run.timeout_ns = kDefaultTimeoutNs;

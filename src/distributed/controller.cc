@@ -155,6 +155,11 @@ Result<std::vector<std::string>> expand_workers(const std::vector<std::string>& 
 
 Result<model::RunResult> run_distributed(const load::LoadOptions& options, const ControllerOptions& controller,
                                          const load::RunControl& control) {
+  if (!options.tls.cert_file.empty()) {
+    return Status::invalid_argument(
+        "--cert (a client certificate for the target) cannot be used with --workers: its key would travel to "
+        "every worker; give each worker its own run instead");
+  }
   auto addresses = expand_workers(controller.workers);
   if (!addresses.ok()) return addresses.status();
 

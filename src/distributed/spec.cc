@@ -1,6 +1,8 @@
 #include "distributed/spec.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 namespace nightjar::distributed {
 
@@ -26,6 +28,20 @@ nightjar::v1::LoadSpec to_spec(const load::LoadOptions& options) {
   spec.set_test_name(run.test_name);
   spec.set_protocol(run.protocol);
   spec.set_max_concurrent_streams(run.max_concurrent_streams);
+  spec.set_tls_insecure(options.tls.insecure);
+  spec.set_tls_sni(options.tls.sni);
+  if (!options.tls.ca_file.empty()) {
+    // The workers' file systems are not ours: the CA travels as text.
+    std::ifstream in(options.tls.ca_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    spec.set_tls_ca_pem(text.str());
+  } else {
+    spec.set_tls_ca_pem(options.tls.ca_pem);
+  }
+  spec.set_grpc_method(run.grpc_method);
+  spec.set_grpc_message(options.grpc_message);
+  spec.set_grpc_health(options.grpc_health);
   for (const auto& [key, value] : run.labels) (*spec.mutable_labels())[key] = value;
   return spec;
 }
@@ -59,9 +75,20 @@ Result<load::LoadOptions> from_start(const nightjar::v1::Start& start) {
   o.run.max_pending = spec.max_pending();
   o.run.test_name = spec.test_name();
   o.run.protocol = spec.protocol().empty() ? "http/1.1" : spec.protocol();
-  if (o.run.protocol != "http/1.1" && o.run.protocol != "h2c") {
+  if (o.run.protocol != "http/1.1" && o.run.protocol != "h2c" && o.run.protocol != "h2" && o.run.protocol != "auto" &&
+      o.run.protocol != "grpc") {
     return Status::invalid_argument("protocol '" + o.run.protocol + "' is not supported by this worker");
   }
+  o.run.tls = load::uses_tls(o.urls.front());
+  o.tls.insecure = spec.tls_insecure();
+  o.tls.sni = spec.tls_sni();
+  o.tls.ca_pem = spec.tls_ca_pem();
+  o.run.tls_insecure = spec.tls_insecure();
+  o.run.tls_sni = spec.tls_sni();
+  o.run.grpc_method = spec.grpc_method();
+  o.grpc_message = spec.grpc_message();
+  o.grpc_health = spec.grpc_health();
+  if (o.run.protocol == "grpc") o.run.body_bytes = static_cast<int64_t>(o.grpc_message.size());
   o.run.max_concurrent_streams = std::max(1, spec.max_concurrent_streams());
   for (const auto& [key, value] : spec.labels()) o.run.labels[key] = value;
   o.shard_index = start.shard_index();

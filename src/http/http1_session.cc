@@ -2,8 +2,6 @@
 #include "common/clock.h"
 #include "http/socket_errors.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstring>
 
@@ -21,13 +19,14 @@ constexpr size_t kBufferSize = 128 * 1024;
 
 Http1Session::Http1Session(asio::io_context& io, asio::ip::tcp::endpoint endpoint,
                            const std::vector<std::string>& requests, bool head_request,
-                           SessionObserver& observer, int id)
+                           SessionObserver& observer, int id, const tls::ClientContext* tls,
+                           const std::string& host)
     : endpoint_(endpoint),
       requests_(requests),
       head_request_(head_request),
       observer_(observer),
       id_(id),
-      socket_(io),
+      transport_(io, tls, host, *this),
       buffer_(new char[kBufferSize]) {}
 
 Http1Session::~Http1Session() { close(); }
@@ -36,29 +35,28 @@ void Http1Session::connect(int64_t now_ns) {
   if (state_ != State::kDisconnected) return;
   state_ = State::kConnecting;
   connect_started_ns_ = now_ns;
-  const uint64_t generation = generation_;
-  socket_.async_connect(endpoint_, [this, generation](const error_code& ec) {
-    if (generation != generation_ || state_ != State::kConnecting) return;
-    if (ec) {
-      close();
-      observer_.on_connect_failed(*this, classify_connect_error(ec));
-      return;
-    }
-    prepare_connected_socket(socket_);
-    state_ = State::kIdle;
-    begin_ = end_ = 0;
-    arm_read_wait();
-    observer_.on_connected(*this);
-  });
+  transport_.connect(endpoint_);
+}
+
+void Http1Session::on_transport_connected() {
+  if (state_ != State::kConnecting) return;
+  state_ = State::kIdle;
+  begin_ = end_ = 0;
+  arm_read_wait();
+  observer_.on_connected(*this);
+}
+
+void Http1Session::on_transport_connect_failed(ErrorKind kind) {
+  if (state_ != State::kConnecting) return;
+  close();
+  observer_.on_connect_failed(*this, kind);
 }
 
 void Http1Session::close() {
   if (state_ == State::kDisconnected) return;
   ++generation_;
-  error_code ignored;
-  socket_.close(ignored);
+  transport_.close();
   state_ = State::kDisconnected;
-  read_wait_armed_ = false;
   begin_ = end_ = 0;
 }
 
@@ -80,28 +78,16 @@ void Http1Session::send(const InFlight& request, int64_t now_ns) {
   bytes_received_ = 0;
   parser_.start(head_request_);
   const std::string& bytes = requests_[request.url_index];
-  error_code ec;
-  const size_t written = socket_.write_some(asio::buffer(bytes), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again || (!ec && written < bytes.size())) {
-    // The socket buffer is full (a large body): finish through the event loop.
-    const size_t offset = ec ? 0 : written;
-    const uint64_t generation = generation_;
-    asio::async_write(socket_, asio::buffer(bytes.data() + offset, bytes.size() - offset),
-                      [this, generation](const error_code& wec, size_t) {
-                        on_write_done(wec, generation);
-                      });
-    return;
-  }
-  if (ec) fail(classify_io_error(ec));
+  // One direct write; what the socket does not take (a large body) goes in the background.
+  if (const error_code ec = transport_.write(bytes.data(), bytes.size())) fail(classify_io_error(ec));
 }
 
-void Http1Session::on_write_done(const error_code& ec, uint64_t generation) {
-  if (generation != generation_ || state_ != State::kBusy) return;
-  if (ec) fail(classify_io_error(ec));
+void Http1Session::on_transport_write_failed(const error_code& ec) {
+  if (state_ == State::kBusy) fail(classify_io_error(ec));
 }
 
 void Http1Session::arm_read_wait() {
-  if (read_wait_armed_) return;
+  if (transport_.reading()) return;
   if (end_ == kBufferSize) {
     // The parser holds back an incomplete header; make room or give up on it.
     if (begin_ == 0) {
@@ -112,17 +98,10 @@ void Http1Session::arm_read_wait() {
     end_ -= begin_;
     begin_ = 0;
   }
-  read_wait_armed_ = true;
-  const uint64_t generation = generation_;
-  // A read (not a readiness wait) stays armed: Asio queues it without an epoll_ctl once
-  // the previous read drained the socket, so a response costs one recvmsg.
-  socket_.async_read_some(asio::buffer(buffer_.get() + end_, kBufferSize - end_),
-                          [this, generation](const error_code& ec, size_t n) { on_read(ec, n, generation); });
+  transport_.read(buffer_.get() + end_, kBufferSize - end_);
 }
 
-void Http1Session::on_read(const error_code& ec, size_t n, uint64_t generation) {
-  if (generation != generation_) return;
-  read_wait_armed_ = false;
+void Http1Session::on_transport_read(const error_code& ec, size_t n) {
   if (ec == asio::error::eof) {
     handle_eof();
     return;
@@ -162,7 +141,7 @@ bool Http1Session::process_buffer() {
   state_ = State::kIdle;
   if (!keep_alive) close();
   const uint64_t generation = generation_;
-  observer_.on_response(*this, request, status, response_bytes, steady_now_ns());
+  observer_.on_response(*this, request, status, -1, response_bytes, steady_now_ns());
   // The observer may have closed and reconnected this session: then the socket is a new one
   // and its read is armed by the connect handler, not here.
   return generation == generation_ && state_ != State::kDisconnected;
@@ -178,7 +157,7 @@ void Http1Session::handle_eof() {
     const InFlight request = current_;
     const int status = parser_.status_code();
     close();
-    observer_.on_response(*this, request, status, bytes_received_, steady_now_ns());
+    observer_.on_response(*this, request, status, -1, bytes_received_, steady_now_ns());
     return;
   }
   fail(ErrorKind::kClosedMidResponse);

@@ -18,13 +18,15 @@
 
 namespace nightjar::http {
 
-class Http1Session final : public Session {
+class Http1Session final : public Session, private TransportEvents {
  public:
   // `requests[i]` holds the wire bytes for URL i; it must outlive the session.
-  // `head_request`: the method is HEAD (responses carry no body).
+  // `head_request`: the method is HEAD (responses carry no body). `tls`: null for plain
+  // TCP, else the run's TLS context (it must outlive the session); `host` is verified.
   Http1Session(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint,
                const std::vector<std::string>& requests, bool head_request,
-               SessionObserver& observer, int id);
+               SessionObserver& observer, int id, const tls::ClientContext* tls = nullptr,
+               const std::string& host = "");
   ~Http1Session() override;
 
   void connect(int64_t now_ns) override;
@@ -35,11 +37,15 @@ class Http1Session final : public Session {
   void close() override;
   State state() const override { return state_; }
   int id() const override { return id_; }
+  const Transport& transport() const override { return transport_; }
 
  private:
+  void on_transport_connected() override;
+  void on_transport_connect_failed(model::ErrorKind kind) override;
+  void on_transport_read(const boost::system::error_code& ec, size_t bytes) override;
+  void on_transport_write_failed(const boost::system::error_code& ec) override;
+
   void arm_read_wait();
-  void on_read(const boost::system::error_code& ec, size_t bytes, uint64_t generation);
-  void on_write_done(const boost::system::error_code& ec, uint64_t generation);
   // Parses what is buffered; returns false when the connection was closed.
   bool process_buffer();
   void fail(model::ErrorKind kind);
@@ -52,10 +58,9 @@ class Http1Session final : public Session {
   SessionObserver& observer_;
   const int id_;
 
-  boost::asio::ip::tcp::socket socket_;
+  Transport transport_;
   State state_ = State::kDisconnected;
-  uint64_t generation_ = 0;       // bumped on close, so stale handlers of an old socket are ignored
-  bool read_wait_armed_ = false;   // an async read is outstanding
+  uint64_t generation_ = 0;       // bumped on close: tells a callback the observer reconnected us
   int64_t connect_started_ns_ = 0;
   InFlight current_;              // valid while kBusy
   uint64_t bytes_received_ = 0;   // of the current response

@@ -3,8 +3,6 @@
 #include "http/socket_errors.h"
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -19,6 +17,12 @@ using model::ErrorKind;
 constexpr size_t kReadBufferSize = 128 * 1024;
 constexpr int32_t kWindowBytes = (1 << 30);  // large windows: flow control never throttles a test
 
+int parse_decimal(const uint8_t* text, size_t length) {
+  int n = 0;
+  for (size_t i = 0; i < length && text[i] >= '0' && text[i] <= '9' && n < 100000; ++i) n = n * 10 + (text[i] - '0');
+  return n;
+}
+
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -29,7 +33,7 @@ std::string lower(std::string s) {
 Http2Request make_http2_request(const RequestSpec& spec, const Url& url) {
   Http2Request r;
   std::vector<std::pair<std::string, std::string>> fields = {
-      {":method", spec.method}, {":scheme", "http"}, {":authority", url.authority}, {":path", url.path_and_query}};
+      {":method", spec.method}, {":scheme", url.scheme == "https" || url.scheme == "grpcs" ? "https" : "http"}, {":authority", url.authority}, {":path", url.path_and_query}};
   bool user_agent = false;
   for (const auto& [name, value] : spec.headers) {
     const std::string n = lower(name);
@@ -65,13 +69,14 @@ Http2Request make_http2_request(const RequestSpec& spec, const Url& url) {
 
 Http2Session::Http2Session(asio::io_context& io, asio::ip::tcp::endpoint endpoint,
                            const std::vector<Http2Request>& requests, int max_concurrent_streams,
-                           SessionObserver& observer, int id)
+                           SessionObserver& observer, int id, const tls::ClientContext* tls,
+                           const std::string& host)
     : endpoint_(endpoint),
       requests_(requests),
       max_streams_(std::max(1, max_concurrent_streams)),
       observer_(observer),
       id_(id),
-      socket_(io),
+      transport_(io, tls, host, *this),
       streams_(static_cast<size_t>(std::max(1, max_concurrent_streams))),
       buffer_(new uint8_t[kReadBufferSize]) {
   completions_.reserve(streams_.size());
@@ -91,22 +96,31 @@ void Http2Session::connect(int64_t now_ns) {
   if (state_ != State::kDisconnected) return;
   state_ = State::kConnecting;
   connect_started_ns_ = now_ns;
-  const uint64_t generation = generation_;
-  socket_.async_connect(endpoint_, [this, generation](const error_code& ec) {
-    if (generation != generation_ || state_ != State::kConnecting) return;
-    if (ec) {
-      close();
-      observer_.on_connect_failed(*this, classify_connect_error(ec));
-      return;
-    }
-    prepare_connected_socket(socket_);
-    start_session();
-    state_ = State::kIdle;
-    arm_read();
-    flush();
-    if (state_ == State::kIdle) observer_.on_connected(*this);
-  });
+  transport_.connect(endpoint_);
 }
+
+void Http2Session::on_transport_connected() {
+  if (state_ != State::kConnecting) return;
+  if (transport_.is_tls() && transport_.alpn() != "h2") {
+    // The server did not agree to HTTP/2 on this connection.
+    close();
+    observer_.on_connect_failed(*this, ErrorKind::kTls);
+    return;
+  }
+  start_session();
+  state_ = State::kIdle;
+  arm_read();
+  flush();
+  if (state_ == State::kIdle) observer_.on_connected(*this);
+}
+
+void Http2Session::on_transport_connect_failed(ErrorKind kind) {
+  if (state_ != State::kConnecting) return;
+  close();
+  observer_.on_connect_failed(*this, kind);
+}
+
+void Http2Session::on_transport_write_failed(const error_code& ec) { fail_all(classify_io_error(ec)); }
 
 void Http2Session::start_session() {
   nghttp2_session_callbacks* callbacks = nullptr;
@@ -131,12 +145,10 @@ void Http2Session::start_session() {
 void Http2Session::close() {
   if (state_ == State::kDisconnected) return;
   ++generation_;
-  error_code ignored;
-  socket_.close(ignored);
+  transport_.close();
   if (session_ != nullptr) nghttp2_session_del(session_);
   session_ = nullptr;
   state_ = State::kDisconnected;
-  reading_ = writing_ = false;
   pending_out_.clear();
   active_ = 0;
   for (Stream& s : streams_) s = Stream{};
@@ -193,7 +205,9 @@ void Http2Session::send(const InFlight& request, int64_t now_ns) {
 }
 
 void Http2Session::flush() {
-  if (session_ == nullptr || writing_) return;
+  // While the transport still writes a backlog, nghttp2 keeps its frames (flow control and
+  // stream limits keep that bounded); the drain calls flush again.
+  if (session_ == nullptr || transport_.write_backlog()) return;
   for (;;) {
     const uint8_t* data = nullptr;
     const ssize_t n = nghttp2_session_mem_send(session_, &data);
@@ -205,40 +219,17 @@ void Http2Session::flush() {
     pending_out_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
   }
   if (pending_out_.empty()) return;
-  error_code ec;
-  const size_t written = socket_.write_some(asio::buffer(pending_out_), ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    fail_all(classify_io_error(ec));
-    return;
-  }
-  pending_out_.erase(0, ec ? 0 : written);
-  if (pending_out_.empty()) return;
-  // The socket is full: finish through the event loop, then see what nghttp2 has next.
-  writing_ = true;
-  const uint64_t generation = generation_;
-  asio::async_write(socket_, asio::buffer(pending_out_), [this, generation](const error_code& wec, size_t) {
-    if (generation != generation_) return;
-    writing_ = false;
-    pending_out_.clear();
-    if (wec) {
-      fail_all(ErrorKind::kReset);
-      return;
-    }
-    flush();
-  });
+  const error_code ec = transport_.write(pending_out_.data(), pending_out_.size());
+  pending_out_.clear();
+  if (ec) fail_all(classify_io_error(ec));
 }
 
 void Http2Session::arm_read() {
-  if (reading_ || state_ == State::kDisconnected) return;
-  reading_ = true;
-  const uint64_t generation = generation_;
-  socket_.async_read_some(asio::buffer(buffer_.get(), kReadBufferSize),
-                          [this, generation](const error_code& ec, size_t n) { on_read(ec, n, generation); });
+  if (state_ == State::kDisconnected) return;
+  transport_.read(buffer_.get(), kReadBufferSize);
 }
 
-void Http2Session::on_read(const error_code& ec, size_t n, uint64_t generation) {
-  if (generation != generation_) return;
-  reading_ = false;
+void Http2Session::on_transport_read(const error_code& ec, size_t n) {
   if (ec) {
     if (active_ == 0) {
       close();
@@ -274,9 +265,10 @@ int Http2Session::on_header(nghttp2_session*, const nghttp2_frame* frame, const 
   if (s == nullptr) return 0;
   s->bytes += namelen + valuelen;
   if (namelen == 7 && std::memcmp(name, ":status", 7) == 0) {
-    int status = 0;
-    for (size_t i = 0; i < valuelen && value[i] >= '0' && value[i] <= '9'; ++i) status = status * 10 + (value[i] - '0');
+    const int status = parse_decimal(value, valuelen);
     if (status >= 200 || s->status == 0) s->status = status;
+  } else if (namelen == 11 && std::memcmp(name, "grpc-status", 11) == 0) {
+    s->grpc_status = parse_decimal(value, valuelen);  // in trailers, or a trailers-only response
   }
   return 0;
 }
@@ -287,10 +279,11 @@ int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, vo
   return 0;
 }
 
-int Http2Session::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t*, size_t len,
+int Http2Session::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
                                 void* user_data) {
   auto* self = static_cast<Http2Session*>(user_data);
   if (Stream* s = self->find(stream_id)) s->bytes += len;
+  if (self->body_sink_ != nullptr) self->body_sink_->append(reinterpret_cast<const char*>(data), len);
   return 0;
 }
 
@@ -303,7 +296,7 @@ int Http2Session::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t 
   // never processed: the request goes out again elsewhere. Any other error is a reset.
   const bool refused = error_code == NGHTTP2_REFUSED_STREAM;
   const ErrorKind kind = error_code == NGHTTP2_NO_ERROR ? ErrorKind::kBadResponse : ErrorKind::kReset;
-  self->completions_.push_back(Completion{s->request, s->status, s->bytes, !ok, kind, refused});
+  self->completions_.push_back(Completion{s->request, s->status, s->grpc_status, s->bytes, !ok, kind, refused});
   *s = Stream{};
   --self->active_;
   if (self->active_ == 0) self->state_ = State::kIdle;
@@ -323,7 +316,7 @@ void Http2Session::deliver() {
     } else if (c.failed) {
       observer_.on_request_failed(*this, c.request, c.kind, now);
     } else {
-      observer_.on_response(*this, c.request, c.status, c.bytes, now);
+      observer_.on_response(*this, c.request, c.status, c.grpc_status, c.bytes, now);
     }
   }
 }
@@ -354,7 +347,7 @@ void Http2Session::check_timeouts(int64_t now_ns, int64_t timeout_ns) {
   for (Stream& s : streams_) {
     if (s.stream_id != 0 && now_ns - s.request.sent_ns > timeout_ns) {
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.stream_id, NGHTTP2_CANCEL);
-      completions_.push_back(Completion{s.request, 0, 0, true, ErrorKind::kTimeout, false});
+      completions_.push_back(Completion{s.request, 0, -1, 0, true, ErrorKind::kTimeout, false});
       s = Stream{};
       --active_;
     }

@@ -1,4 +1,5 @@
-// HTTP/2 over one cleartext TCP connection with prior knowledge (h2c), on nghttp2:
+// HTTP/2 over one connection, on nghttp2: cleartext with prior knowledge (h2c) or TLS
+// (after ALPN chose h2); gRPC unary calls are HTTP/2 requests with gRPC framing. Here:
 // several requests in flight at once (--max-concurrent-streams), each timed on its own
 // stream. GOAWAY, RST_STREAM and flow control are handled by nghttp2 and reported per
 // stream; none is fatal to the run.
@@ -28,12 +29,13 @@ struct Http2Request {
 // Host becomes :authority) for `url`.
 Http2Request make_http2_request(const RequestSpec& spec, const Url& url);
 
-class Http2Session final : public Session {
+class Http2Session final : public Session, private TransportEvents {
  public:
-  // `requests[i]` is URL i's request; it must outlive the session.
+  // `requests[i]` is URL i's request; it must outlive the session. `tls`: null for h2c,
+  // else the run's TLS context (offering h2 by ALPN); `host` is verified.
   Http2Session(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint,
                const std::vector<Http2Request>& requests, int max_concurrent_streams, SessionObserver& observer,
-               int id);
+               int id, const tls::ClientContext* tls = nullptr, const std::string& host = "");
   ~Http2Session() override;
 
   void connect(int64_t now_ns) override;
@@ -44,12 +46,22 @@ class Http2Session final : public Session {
   void close() override;
   State state() const override { return state_; }
   int id() const override { return id_; }
+  const Transport& transport() const override { return transport_; }
+  // Appends every response body byte to `sink` (one-off calls such as a health check).
+  void set_body_sink(std::string* sink) { body_sink_ = sink; }
 
  private:
+  void on_transport_connected() override;
+  void on_transport_connect_failed(model::ErrorKind kind) override;
+  void on_transport_read(const boost::system::error_code& ec, size_t bytes) override;
+  void on_transport_write_failed(const boost::system::error_code& ec) override;
+  void on_transport_drained() override { flush(); }
+
   struct Stream {
     int32_t stream_id = 0;  // 0: the slot is free
     InFlight request;
     int status = 0;
+    int grpc_status = -1;  // -1: no grpc-status seen
     uint64_t bytes = 0;
     const Http2Request* source = nullptr;
     size_t body_offset = 0;
@@ -57,6 +69,7 @@ class Http2Session final : public Session {
   struct Completion {
     InFlight request;
     int status;
+    int grpc_status;
     uint64_t bytes;
     bool failed;
     model::ErrorKind kind;
@@ -74,7 +87,6 @@ class Http2Session final : public Session {
   void start_session();
   void flush();
   void arm_read();
-  void on_read(const boost::system::error_code& ec, size_t bytes, uint64_t generation);
   void deliver();  // hands completions gathered during a parse to the observer
   void fail_all(model::ErrorKind kind);
 
@@ -85,7 +97,7 @@ class Http2Session final : public Session {
   SessionObserver& observer_;
   const int id_;
 
-  boost::asio::ip::tcp::socket socket_;
+  Transport transport_;
   State state_ = State::kDisconnected;
   uint64_t generation_ = 0;
   int64_t connect_started_ns_ = 0;
@@ -93,11 +105,10 @@ class Http2Session final : public Session {
   std::vector<Stream> streams_;        // max_streams_ slots, found by stream id
   int active_ = 0;
   bool goaway_ = false;
-  bool reading_ = false;
-  bool writing_ = false;
   std::string pending_out_;            // bytes nghttp2 produced that the socket did not take yet
   std::unique_ptr<uint8_t[]> buffer_;
   std::vector<Completion> completions_;
+  std::string* body_sink_ = nullptr;
 };
 
 }  // namespace nightjar::http

@@ -1,5 +1,5 @@
 // A Session is one connection to the target that carries requests, h2load's shape: one
-// interface, one implementation per protocol (HTTP/1.1 now; HTTP/2 and gRPC next), all
+// interface, one implementation per protocol (HTTP/1.1; HTTP/2, which also carries gRPC), all
 // feeding the same statistics through a SessionObserver.
 //
 // Sessions live on one worker thread's event loop; nothing here is thread-safe.
@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "http/transport.h"
 #include "model/run_result.h"
 
 namespace nightjar::http {
@@ -30,8 +31,9 @@ class SessionObserver {
   virtual void on_connected(Session& session) = 0;
   // A connection attempt failed (refused, timed out, unreachable). The session is closed.
   virtual void on_connect_failed(Session& session, model::ErrorKind kind) = 0;
-  // A complete response arrived for `request` at `done_ns`.
-  virtual void on_response(Session& session, const InFlight& request, int status_code,
+  // A complete response arrived for `request` at `done_ns`. `grpc_status`: the response's
+  // grpc-status, or -1 when it had none (HTTP).
+  virtual void on_response(Session& session, const InFlight& request, int status_code, int grpc_status,
                            uint64_t bytes_received, int64_t done_ns) = 0;
   // `request` will get no response (reset, timeout, bad response, closed). The session
   // has closed its connection; the worker decides when to reconnect.
@@ -69,6 +71,8 @@ class Session {
   virtual State state() const = 0;
   // Index of this session in its worker (for the worker's bookkeeping).
   virtual int id() const = 0;
+  // The connection underneath: TLS facts (ALPN, resumption) and why it last failed.
+  virtual const Transport& transport() const = 0;
 };
 
 }  // namespace nightjar::http

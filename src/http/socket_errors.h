@@ -24,6 +24,7 @@ inline model::ErrorKind classify_io_error(const boost::system::error_code& ec) {
   }
   if (ec == boost::asio::error::eof) return model::ErrorKind::kClosedMidResponse;
   if (ec == boost::asio::error::timed_out) return model::ErrorKind::kTimeout;
+  if (ec == boost::system::errc::protocol_error) return model::ErrorKind::kTls;  // see Transport
   return model::ErrorKind::kOther;
 }
 

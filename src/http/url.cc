@@ -26,12 +26,12 @@ Result<Url> parse_url(std::string_view text) {
   Url url;
   for (char c : text.substr(0, scheme_end)) url.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   uint16_t default_port = 0;
-  if (url.scheme == "http" || url.scheme == "h2c") {
+  if (url.scheme == "http" || url.scheme == "h2c" || url.scheme == "grpc") {
     default_port = 80;
-  } else if (url.scheme == "https" || url.scheme == "grpc") {
-    return bad(text, "scheme '" + url.scheme + "' is not supported yet (http:// and h2c:// are)");
+  } else if (url.scheme == "https" || url.scheme == "grpcs") {
+    default_port = 443;
   } else {
-    return bad(text, "unknown scheme '" + url.scheme + "' (http:// and h2c:// are supported)");
+    return bad(text, "unknown scheme '" + url.scheme + "' (http, https, h2c, grpc and grpcs are supported)");
   }
 
   std::string_view rest = text.substr(scheme_end + 3);

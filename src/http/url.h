@@ -10,7 +10,7 @@
 namespace nightjar::http {
 
 struct Url {
-  std::string scheme;          // "http" (https, h2c and grpc come with the HTTP/2 and TLS engines)
+  std::string scheme;          // "http", "https", "h2c" (HTTP/2 cleartext), "grpc" (h2c), "grpcs" (TLS)
   std::string host;            // host name or address, without IPv6 brackets
   uint16_t port = 0;           // explicit or the scheme's default
   std::string path_and_query;  // starts with '/'; "/" when the URL has no path

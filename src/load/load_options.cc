@@ -38,4 +38,36 @@ Status validate(const LoadOptions& options) {
   return {};
 }
 
+Result<std::string> resolve_protocol(const std::vector<http::Url>& urls, const std::string& flag) {
+  if (urls.empty()) return Status::invalid_argument("at least one URL is needed");
+  const std::string& scheme = urls.front().scheme;
+  for (const http::Url& url : urls) {
+    if (url.scheme != scheme) {
+      return Status::invalid_argument("all URLs of one run must use one scheme ('" + url.to_string() + "' is not " +
+                                      scheme + "://)");
+    }
+  }
+  std::string forced;
+  if (flag == "http1" || flag == "http/1.1") {
+    forced = "http1";
+  } else if (flag == "h2" || flag == "h2c") {
+    forced = "h2";
+  } else if (!flag.empty()) {
+    return Status::invalid_argument("--protocol '" + flag + "' is not known (http1 or h2)");
+  }
+  if (scheme == "grpc" || scheme == "grpcs") {
+    if (forced == "http1") return Status::invalid_argument("gRPC runs over HTTP/2; --protocol http1 does not apply");
+    return std::string("grpc");
+  }
+  if (scheme == "h2c") {
+    if (forced == "http1") return Status::invalid_argument("h2c:// URLs are HTTP/2; --protocol http1 does not apply");
+    return std::string("h2c");
+  }
+  if (scheme == "https") {
+    if (forced.empty()) return std::string("auto");
+    return std::string(forced == "h2" ? "h2" : "http/1.1");
+  }
+  return std::string(forced == "h2" ? "h2c" : "http/1.1");
+}
+
 }  // namespace nightjar::load

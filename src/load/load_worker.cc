@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/duration.h"
+#include "http/grpc.h"
 #include "http/http1_session.h"
 #include "http/http2_session.h"
 
@@ -50,10 +51,11 @@ LoadWorker::LoadWorker(const WorkerConfig& config, asio::ip::tcp::endpoint endpo
       pending_(static_cast<size_t>(std::max<int64_t>(config.max_pending, 0))) {
   for (int i = 0; i < config.connections; ++i) {
     if (http2_requests != nullptr) {
-      sessions_.push_back(std::make_unique<http::Http2Session>(io_, endpoint, *http2_requests,
-                                                               config.max_concurrent_streams, *this, i));
+      sessions_.push_back(std::make_unique<http::Http2Session>(
+          io_, endpoint, *http2_requests, config.max_concurrent_streams, *this, i, config.tls, config.host));
     } else {
-      sessions_.push_back(std::make_unique<http::Http1Session>(io_, endpoint, requests, head_request, *this, i));
+      sessions_.push_back(std::make_unique<http::Http1Session>(io_, endpoint, requests, head_request, *this, i,
+                                                               config.tls, config.host));
     }
   }
   retry_at_ns_.assign(sessions_.size(), 0);
@@ -240,6 +242,10 @@ void LoadWorker::push_idle(http::Session& session) {
 
 void LoadWorker::on_connected(http::Session& session) {
   ++totals_.connections_opened;
+  if (session.transport().is_tls()) {
+    ++totals_.tls_handshakes;
+    if (session.transport().resumed()) ++totals_.tls_resumed;
+  }
   backoff_ns_[static_cast<size_t>(session.id())] = kFirstBackoffNs;
   if (phase_ == Phase::kConnecting) {
     --connects_outstanding_;
@@ -249,8 +255,15 @@ void LoadWorker::on_connected(http::Session& session) {
   if (phase_ == Phase::kRunning) dispatch(session, steady_now_ns());
 }
 
+void LoadWorker::note_error_detail(const http::Session& session, ErrorKind kind) {
+  const std::string& detail = session.transport().error_detail();
+  if (detail.empty()) return;
+  totals_.error_details.emplace(std::string(model::error_kind_name(kind)), detail);  // keeps the first
+}
+
 void LoadWorker::on_connect_failed(http::Session& session, ErrorKind kind) {
   ++totals_.connect_failures;
+  note_error_detail(session, kind);
   last_connect_error_ = kind;
   const int64_t now = steady_now_ns();
   if (phase_ == Phase::kConnecting) {
@@ -284,7 +297,7 @@ void LoadWorker::on_connect_failed(http::Session& session, ErrorKind kind) {
 }
 
 void LoadWorker::on_response(http::Session& session, const http::InFlight& request, int status_code,
-                             uint64_t bytes_received, int64_t done_ns) {
+                             int grpc_status, uint64_t bytes_received, int64_t done_ns) {
   roll_intervals(done_ns);
   if (request.warmup) {
     ++totals_.warmup_completed;
@@ -301,6 +314,7 @@ void LoadWorker::on_response(http::Session& session, const http::InFlight& reque
     interval_service_.record(service);
     const size_t code = status_code >= 0 && status_code < 600 ? static_cast<size_t>(status_code) : 0;
     ++totals_.status_counts[code];
+    if (config_.grpc) ++totals_.grpc_status_counts[http::effective_grpc_status(status_code, grpc_status)];
   }
   if (session.can_send()) {
     dispatch(session, done_ns);
@@ -312,6 +326,7 @@ void LoadWorker::on_response(http::Session& session, const http::InFlight& reque
 
 void LoadWorker::on_request_failed(http::Session& session, const http::InFlight& request,
                                    ErrorKind kind, int64_t now) {
+  if (kind == ErrorKind::kTls) note_error_detail(session, kind);
   count_error(request, kind, now);
   reconnect_later(session, now, false);
   maybe_finish();

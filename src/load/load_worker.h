@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,9 @@ struct WorkerConfig {
   int64_t max_pending = 0;          // this worker's share of the client-side queue
   uint32_t url_count = 1;
   int max_concurrent_streams = 1;   // HTTP/2: requests in flight per connection
+  bool grpc = false;                // count gRPC statuses of responses
+  const tls::ClientContext* tls = nullptr;  // TLS when set (outlives the worker)
+  std::string host;                 // the target's host, for SNI and verification
 };
 
 // One second of one worker's measurements (see RunResult::timeline).
@@ -66,6 +70,10 @@ struct WorkerTotals {
   int64_t finished_ns = 0;           // steady clock: when the worker's run ended
   model::ErrorCounts errors{};
   std::vector<int64_t> status_counts = std::vector<int64_t>(600, 0);  // index: status code
+  std::map<int, int64_t> grpc_status_counts;  // gRPC runs: by status (a handful of keys)
+  std::map<std::string, std::string> error_details;  // first message per error kind
+  int64_t tls_handshakes = 0;
+  int64_t tls_resumed = 0;
   stats::HdrHistogram latency;
   stats::HdrHistogram service_time;
   stats::HdrHistogram schedule_lag;
@@ -113,7 +121,7 @@ class LoadWorker final : public http::SessionObserver {
   // SessionObserver
   void on_connected(http::Session& session) override;
   void on_connect_failed(http::Session& session, model::ErrorKind kind) override;
-  void on_response(http::Session& session, const http::InFlight& request, int status_code,
+  void on_response(http::Session& session, const http::InFlight& request, int status_code, int grpc_status,
                    uint64_t bytes_received, int64_t done_ns) override;
   void on_request_failed(http::Session& session, const http::InFlight& request,
                          model::ErrorKind kind, int64_t now_ns) override;
@@ -136,6 +144,7 @@ class LoadWorker final : public http::SessionObserver {
   http::Session* pop_idle();
   void push_idle(http::Session& session);
   void count_error(const http::InFlight& request, model::ErrorKind kind, int64_t now_ns);
+  void note_error_detail(const http::Session& session, model::ErrorKind kind);
   void fail_pending(model::ErrorKind kind, int64_t now_ns);
   void roll_intervals(int64_t now_ns);
   void publish_interval(int64_t end_ns);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/duration.h"
+#include "http/grpc.h"
 #include "load/load_worker.h"
 #include "model/merge.h"
 #include "stats/hdr_encoding.h"
@@ -99,14 +100,48 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   auto endpoint = resolve(options.urls.front());
   if (!endpoint.ok()) return endpoint.status();
 
-  const model::RunOptions& run = options.run;
+  model::RunOptions run = options.run;
   const int threads = std::min(run.threads, run.connections);
+  const http::Url& target = options.urls.front();
+  const bool grpc = run.protocol == "grpc";
+  std::shared_ptr<const tls::ClientContext> tls;
+  std::map<std::string, std::string> early_errors;  // what the probe learnt, for the result
+  if (run.tls) {
+    tls::ClientOptions tls_options = options.tls;
+    if (run.protocol == "http/1.1") {
+      tls_options.alpn = {"http/1.1"};
+    } else if (run.protocol == "auto") {
+      tls_options.alpn = {"h2", "http/1.1"};
+    } else {
+      tls_options.alpn = {"h2"};
+    }
+    auto context = tls::ClientContext::create(tls_options);
+    if (!context.ok()) return context.status();
+    tls = *context;
+    if (run.protocol == "auto") {
+      // One handshake first: ALPN decides which session every connection runs.
+      const http::ProbeResult probe = http::probe_connection(*endpoint, tls.get(), target.host, run.timeout_ns);
+      run.protocol = probe.ok && probe.alpn == "h2" ? "h2" : "http/1.1";
+      if (!probe.ok && !probe.detail.empty()) early_errors[std::string(model::error_kind_name(probe.kind))] = probe.detail;
+    }
+  }
+  if (grpc && options.grpc_health) {
+    auto health = http::grpc_health_check(*endpoint, target, tls.get(), options.request, "", run.timeout_ns);
+    if (!health.ok()) return health.status();
+    if (*health != "SERVING") {
+      return Status::unavailable("--grpc-health: " + target.authority + " answered " + *health + ", not SERVING");
+    }
+  }
   std::vector<std::string> requests;
   std::vector<http::Http2Request> http2_requests;
-  const bool http2 = run.protocol == "h2c";
+  const bool http2 = run.protocol == "h2c" || run.protocol == "h2" || grpc;
   for (const http::Url& url : options.urls) {
     requests.push_back(http::serialize_http1_request(options.request, url));
-    if (http2) http2_requests.push_back(http::make_http2_request(options.request, url));
+    if (grpc) {
+      http2_requests.push_back(http::make_grpc_request(options.request, url, run.grpc_method, options.grpc_message));
+    } else if (http2) {
+      http2_requests.push_back(http::make_http2_request(options.request, url));
+    }
   }
   const bool head_request = options.request.method == "HEAD";
 
@@ -145,6 +180,9 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     config.max_pending = share(run.max_pending, threads, i);
     config.url_count = static_cast<uint32_t>(requests.size());
     config.max_concurrent_streams = http2 ? std::max(1, run.max_concurrent_streams) : 1;
+    config.grpc = grpc;
+    config.tls = tls.get();
+    config.host = target.host;
     workers.push_back(std::make_unique<LoadWorker>(config, *endpoint, requests, head_request,
                                                    http2 ? &http2_requests : nullptr));
   }
@@ -227,6 +265,10 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     for (size_t code = 0; code < t.status_counts.size(); ++code) {
       if (t.status_counts[code] > 0) result.status_codes[static_cast<int>(code)] += t.status_counts[code];
     }
+    for (const auto& [code, count] : t.grpc_status_counts) result.grpc_status_codes[code] += count;
+    for (const auto& [kind, detail] : t.error_details) result.error_details.emplace(kind, detail);
+    result.tls_handshakes += t.tls_handshakes;
+    result.tls_resumed += t.tls_resumed;
     model::ShardResult shard;
     shard.name = "thread-" + std::to_string(result.shards.size());
     shard.sent = t.sent;
@@ -255,6 +297,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   result.measured_ns = window_end > measure_start ? window_end - measure_start : 0;
   result.end_unix_ns = result.start_unix_ns + result.measured_ns;
   result.timeline = timeline.finish();
+  for (auto& [kind, detail] : early_errors) result.error_details.emplace(kind, detail);
   return result;
 }
 

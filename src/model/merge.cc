@@ -78,6 +78,10 @@ RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<s
     out.bytes_received += p.bytes_received;
     for (size_t k = 0; k < out.error_counts.size(); ++k) out.error_counts[k] += p.error_counts[k];
     for (const auto& [code, count] : p.status_codes) out.status_codes[code] += count;
+    for (const auto& [code, count] : p.grpc_status_codes) out.grpc_status_codes[code] += count;
+    for (const auto& [kind, detail] : p.error_details) out.error_details.emplace(kind, detail);
+    out.tls_handshakes += p.tls_handshakes;
+    out.tls_resumed += p.tls_resumed;
     out.latency.add(p.latency);
     out.service_time.add(p.service_time);
     out.schedule_lag.add(p.schedule_lag);

@@ -26,9 +26,10 @@ enum class ErrorKind : int {
   kTimeout,             // no complete response within --timeout (or before the run's drain ended)
   kBadResponse,         // bytes that are not a valid HTTP response
   kClosedMidResponse,   // the peer closed the connection before the response was complete
+  kTls,                 // the TLS handshake failed (certificate not verified, alert) or a TLS record was bad
   kOther,               // any other socket error
 };
-inline constexpr int kErrorKindCount = 8;
+inline constexpr int kErrorKindCount = 9;
 
 // Stable snake_case names used in every output format.
 std::string_view error_kind_name(ErrorKind kind);
@@ -90,8 +91,17 @@ struct RunOptions {
   int64_t max_pending = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // as sent, in order
   int64_t body_bytes = 0;
-  std::string protocol = "http/1.1";  // or "h2c" (HTTP/2 with prior knowledge)
+  // "http/1.1", "h2c" (HTTP/2 with prior knowledge), "h2" (HTTP/2 over TLS), "grpc"
+  // (gRPC over h2c) or "grpcs" (gRPC over TLS); for https:// what ALPN chose.
+  std::string protocol = "http/1.1";
   int max_concurrent_streams = 1;     // HTTP/2: requests in flight per connection
+  // TLS (https://, grpcs://).
+  bool tls = false;
+  bool tls_insecure = false;          // certificates not verified (--insecure)
+  std::string tls_sni;                // --sni, when given
+  std::string tls_ca_file;            // --ca-file, when given
+  std::string tls_client_cert;        // --cert, when given
+  std::string grpc_method;            // gRPC: /package.Service/Method
 };
 
 struct RunResult {
@@ -115,6 +125,12 @@ struct RunResult {
   int64_t bytes_received = 0;     // response header and body bytes
   ErrorCounts error_counts{};
   std::map<int, int64_t> status_codes;
+  std::map<int, int64_t> grpc_status_codes;  // gRPC runs: responses by grpc-status (0 = OK)
+  // The first message seen for each error kind (e.g. why a TLS handshake failed), by the
+  // kind's name.
+  std::map<std::string, std::string> error_details;
+  int64_t tls_handshakes = 0;     // TLS connections established (warm-up included)
+  int64_t tls_resumed = 0;        // of which resumed an earlier session
 
   // Latency from each request's intended start (open loop) or its send (closed loop);
   // service time from the actual send; schedule lag = actual send - intended start.
@@ -134,6 +150,9 @@ struct RunResult {
   }
   int64_t non_2xx() const;
 };
+
+// gRPC's status code names ("OK", "UNAVAILABLE", ...); "CODE_<n>" outside 0..16.
+std::string grpc_status_name(int code);
 
 // The quantiles every report lists.
 inline constexpr double kReportPercentiles[] = {50, 75, 90, 95, 99, 99.9, 99.99};

@@ -83,6 +83,7 @@ std::string render_csv(const RunResult& r) {
   csv.count("requests", "warmup_completed", r.warmup_completed);
 
   for (const auto& [code, n] : r.status_codes) csv.count("status", std::to_string(code), n);
+  for (const auto& [code, n] : r.grpc_status_codes) csv.count("grpc_status", model::grpc_status_name(code), n);
   for (int k = 0; k < model::kErrorKindCount; ++k) {
     csv.count("errors", model::error_kind_name(static_cast<model::ErrorKind>(k)),
               r.error_counts[static_cast<size_t>(k)]);
@@ -93,6 +94,10 @@ std::string render_csv(const RunResult& r) {
   csv.histogram("schedule_lag", r.schedule_lag);
 
   csv.count("transfer", "connections_opened", r.connections_opened);
+  if (r.options.tls) {
+    csv.count("transfer", "tls_handshakes", r.tls_handshakes);
+    csv.count("transfer", "tls_resumed", r.tls_resumed);
+  }
   csv.count("transfer", "connect_failures", r.connect_failures);
   csv.row("transfer", "bytes_received", std::to_string(r.bytes_received), "bytes");
   return csv.take();

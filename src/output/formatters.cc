@@ -83,6 +83,9 @@ std::vector<std::string> warnings(const RunResult& r) {
                                 w.name, format_duration_ns(std::llabs(w.clock_offset_ns))));
     }
   }
+  if (r.options.tls && r.options.tls_insecure) {
+    out.push_back("TLS certificates were not verified (--insecure): the target's identity is unchecked");
+  }
   if (r.interrupted) {
     out.push_back(fmt::format("the run was interrupted; {} in flight or queued were cancelled",
                               plural(r.cancelled, "request")));

@@ -404,6 +404,11 @@ std::string status_chart(const RunResult& r) {
         {reason.empty() ? std::to_string(code) : fmt::format("{} {}", code, reason), count, css,
          percent_text(static_cast<double>(count), outcomes)});
   }
+  html::BarGroup grpc{"gRPC status", {}};
+  for (const auto& [code, count] : r.grpc_status_codes) {
+    grpc.bars.push_back({model::grpc_status_name(code), count, code == 0 ? "b-2xx" : "b-5xx",
+                         percent_text(static_cast<double>(count), outcomes)});
+  }
   html::BarGroup failures{"Errors (no response)", {}};
   for (int k = 0; k < model::kErrorKindCount; ++k) {
     const int64_t n = r.error_counts[static_cast<size_t>(k)];
@@ -415,7 +420,9 @@ std::string status_chart(const RunResult& r) {
     failures.bars.push_back({"dropped (not sent)", r.dropped, "b-dropped",
                              percent_text(static_cast<double>(r.dropped), outcomes)});
   }
-  chart.groups = {std::move(statuses), std::move(failures)};
+  chart.groups = {std::move(statuses)};
+  if (!grpc.bars.empty()) chart.groups.push_back(std::move(grpc));
+  chart.groups.push_back(std::move(failures));
   return html::render_bar_chart(chart);
 }
 

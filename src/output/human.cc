@@ -19,7 +19,7 @@ std::string render_human(const RunResult& r) {
   const auto& o = r.options;
   std::string targets;
   for (const std::string& url : o.urls) targets += (targets.empty() ? "" : ", ") + url;
-  s += fmt::format("nightjar load {} {}\n", o.method, targets);
+  s += fmt::format("nightjar load {} {}\n", o.grpc_method.empty() ? o.method : "gRPC " + o.grpc_method, targets);
   std::string mode = r.open_loop ? fmt::format("open loop at {} req/s", rate_text(o.requested_rps))
                                  : std::string("closed loop (maximum rate)");
   std::string bound = o.duration_ns > 0 ? format_duration_ns(o.duration_ns) : "";
@@ -27,7 +27,15 @@ std::string render_human(const RunResult& r) {
   s += fmt::format("  {}, {}, {}, {}", mode, bound, plural(o.connections, "connection"),
                    plural(o.threads, "thread"));
   if (o.warmup_ns > 0) s += fmt::format(", warm-up {}", format_duration_ns(o.warmup_ns));
-  s += fmt::format(", timeout {}\n\n", format_duration_ns(o.timeout_ns));
+  s += fmt::format(", timeout {}\n", format_duration_ns(o.timeout_ns));
+  s += fmt::format("  protocol {}", o.protocol);
+  if (o.protocol != "http/1.1") s += fmt::format(", {} per connection", plural(o.max_concurrent_streams, "stream"));
+  if (o.tls) {
+    s += fmt::format(", TLS {}", o.tls_insecure ? "NOT VERIFIED (--insecure)" : "verified");
+    if (!o.tls_sni.empty()) s += fmt::format(" for {}", o.tls_sni);
+    if (!o.tls_client_cert.empty()) s += ", client certificate";
+  }
+  s += "\n\n";
 
   s += fmt::format("  {:<12}{} completed, {} errors", "Requests", r.completed, r.errors);
   if (r.dropped > 0) s += fmt::format(", {} dropped", r.dropped);
@@ -41,6 +49,13 @@ std::string render_human(const RunResult& r) {
     codes += fmt::format("{}{}: {}", codes.empty() ? "" : ", ", code, count);
   }
   s += fmt::format("  {:<12}{}\n", "Status", codes.empty() ? "none" : codes);
+  if (!r.grpc_status_codes.empty()) {
+    std::string grpc;
+    for (const auto& [code, count] : r.grpc_status_codes) {
+      grpc += fmt::format("{}{}: {}", grpc.empty() ? "" : ", ", model::grpc_status_name(code), count);
+    }
+    s += fmt::format("  {:<12}{}\n", "gRPC", grpc);
+  }
   if (r.errors > 0) {
     std::string kinds;
     for (int k = 0; k < model::kErrorKindCount; ++k) {
@@ -51,6 +66,10 @@ std::string render_human(const RunResult& r) {
       }
     }
     s += fmt::format("  {:<12}{}\n", "Errors", kinds);
+    for (const auto& [kind, detail] : r.error_details) s += fmt::format("  {:<12}  {}: {}\n", "", kind, detail);
+  }
+  if (o.tls) {
+    s += fmt::format("  {:<12}{}, {} resumed\n", "TLS", plural(r.tls_handshakes, "handshake"), r.tls_resumed);
   }
   if (r.warmup_completed > 0) s += fmt::format("  {:<12}{} responses not counted\n", "Warm-up", r.warmup_completed);
   if (!r.workers.empty()) {

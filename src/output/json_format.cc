@@ -105,7 +105,13 @@ std::string render_json(const RunResult& r) {
                   {"max_pending", o.max_pending},
                   {"headers", headers},
                   {"body_bytes", o.body_bytes},
-                  {"max_concurrent_streams", o.max_concurrent_streams}};
+                  {"max_concurrent_streams", o.max_concurrent_streams},
+                  {"tls", o.tls},
+                  {"tls_insecure", o.tls_insecure},
+                  {"tls_sni", o.tls_sni},
+                  {"tls_ca_file", o.tls_ca_file},
+                  {"tls_client_cert", o.tls_client_cert},
+                  {"grpc_method", o.grpc_method}};
   j["open_loop"] = r.open_loop;
   j["interrupted"] = r.interrupted;
   j["start_time"] = rfc3339(r.start_unix_ns);
@@ -127,12 +133,18 @@ std::string render_json(const RunResult& r) {
   json codes = json::object();
   for (const auto& [code, count] : r.status_codes) codes[std::to_string(code)] = count;
   j["status_codes"] = codes;
+  json grpc_codes = json::object();
+  for (const auto& [code, count] : r.grpc_status_codes) grpc_codes[model::grpc_status_name(code)] = count;
+  j["grpc_status_codes"] = grpc_codes;
+  j["error_details"] = r.error_details;
   j["latency_ns"] = histogram_summary(r.latency);
   j["service_time_ns"] = histogram_summary(r.service_time);
   j["schedule_lag_ns"] = histogram_summary(r.schedule_lag);
   j["connections_opened"] = r.connections_opened;
   j["connect_failures"] = r.connect_failures;
   j["bytes_received"] = r.bytes_received;
+  j["tls_handshakes"] = r.tls_handshakes;
+  j["tls_resumed"] = r.tls_resumed;
   json timeline = json::array();
   for (const model::TimelineEntry& e : r.timeline) {
     timeline.push_back({{"second", e.second},
@@ -214,6 +226,12 @@ Result<RunResult> parse_result_json(std::string_view text) {
   }
   o.body_bytes = in.get<int64_t>(op, "options.", "body_bytes", 0, false);
   o.max_concurrent_streams = in.get<int>(op, "options.", "max_concurrent_streams", 1, false);
+  o.tls = in.get<bool>(op, "options.", "tls", false, false);
+  o.tls_insecure = in.get<bool>(op, "options.", "tls_insecure", false, false);
+  o.tls_sni = in.get<std::string>(op, "options.", "tls_sni", "", false);
+  o.tls_ca_file = in.get<std::string>(op, "options.", "tls_ca_file", "", false);
+  o.tls_client_cert = in.get<std::string>(op, "options.", "tls_client_cert", "", false);
+  o.grpc_method = in.get<std::string>(op, "options.", "grpc_method", "", false);
 
   r.open_loop = in.get<bool>(root, "", "open_loop", false, true);
   r.interrupted = in.get<bool>(root, "", "interrupted", false, false);
@@ -245,6 +263,24 @@ Result<RunResult> parse_result_json(std::string_view text) {
       }
     }
   }
+  if (const nlohmann::json* grpc = in.find(root, "grpc_status_codes"); grpc != nullptr && grpc->is_object()) {
+    for (const auto& [name, count] : grpc->items()) {
+      int code = -1;
+      for (int c = 0; c <= 16; ++c) {
+        if (model::grpc_status_name(c) == name) code = c;
+      }
+      if (code < 0 && name.rfind("CODE_", 0) == 0) code = std::atoi(name.c_str() + 5);
+      if (code < 0) in.fail("grpc_status_codes has an unknown status name: '" + name + "'");
+      r.grpc_status_codes[code] = in.get<int64_t>(*grpc, "grpc_status_codes.", name, 0, true);
+    }
+  }
+  if (const nlohmann::json* details = in.find(root, "error_details"); details != nullptr && details->is_object()) {
+    for (const auto& [kind, message] : details->items()) {
+      r.error_details[kind] = in.get<std::string>(*details, "error_details.", kind, "", true);
+    }
+  }
+  r.tls_handshakes = in.get<int64_t>(root, "", "tls_handshakes", 0, false);
+  r.tls_resumed = in.get<int64_t>(root, "", "tls_resumed", 0, false);
   r.connections_opened = in.get<int64_t>(root, "", "connections_opened", 0, false);
   r.connect_failures = in.get<int64_t>(root, "", "connect_failures", 0, false);
   r.bytes_received = in.get<int64_t>(root, "", "bytes_received", 0, false);

@@ -186,6 +186,11 @@ std::string render_prometheus(const RunResult& r) {
   out.family("nightjar_responses_total", "counter", "Responses by HTTP status code.");
   for (const auto& [code, n] : r.status_codes)
     out.sample("nightjar_responses_total", {{"code", std::to_string(code)}}, n);
+  if (!r.grpc_status_codes.empty()) {
+    out.family("nightjar_grpc_responses_total", "counter", "gRPC responses by grpc-status.");
+    for (const auto& [code, n] : r.grpc_status_codes)
+      out.sample("nightjar_grpc_responses_total", {{"status", model::grpc_status_name(code)}}, n);
+  }
   out.family("nightjar_errors_total", "counter",
              "Requests that got no response, by kind of failure.");
   for (int k = 0; k < model::kErrorKindCount; ++k) {
@@ -197,6 +202,10 @@ std::string render_prometheus(const RunResult& r) {
               r.connections_opened);
   out.counter("nightjar_connect_failures_total", "Failed connection attempts (warm-up included).",
               r.connect_failures);
+  if (r.options.tls) {
+    out.counter("nightjar_tls_handshakes_total", "TLS handshakes completed (warm-up included).", r.tls_handshakes);
+    out.counter("nightjar_tls_resumed_total", "TLS handshakes that resumed an earlier session.", r.tls_resumed);
+  }
   out.counter("nightjar_received_bytes_total", "Response header and body bytes received.",
               r.bytes_received);
 

@@ -1,165 +1,53 @@
-// One accepted connection of the test server: reads requests, answers each as its
-// controls ask, in order. Internal to the server component.
+// What every connection of the test server has in common, whatever its protocol: the
+// worker's registry (so stop() can close it) and the per-thread context it works in.
+// Internal to the server component.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/http/basic_parser.hpp>
 #include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
+#include <exception>
 #include <unordered_set>
-#include <vector>
 
-#include "server/control.h"
-#include "server/handler_memory.h"
 #include "server/server_state.h"
 
 namespace nightjar::server {
 
-// What the parser saw of the current request's header. Strings keep their capacity from
-// one request to the next.
-struct RequestHead {
-  int version = 11;              // 10 or 11
-  bool head_method = false;      // HEAD: answer without a body
-  bool expect_continue = false;  // Expect: 100-continue
-  std::string target;
-  std::string control;  // X-Nightjar-Control values, joined with '&'
+// A connection, or a TLS handshake not yet a connection. Registers itself in the worker's
+// registry for its lifetime.
+class ServerConnection;
+using ConnectionSet = std::unordered_set<ServerConnection*>;
 
-  void reset();
+// Shared by every connection of one worker thread; outlives them all.
+struct ConnectionContext {
+  SharedState& shared;
+  WorkerCounters& counters;
+  ConnectionSet& registry;
+  int64_t goaway_after_requests = 0;  // HTTP/2: GOAWAY after this many requests; 0 never
+  bool http2_without_alpn = true;     // TLS without ALPN: detect the HTTP/2 preface
 };
 
-// A beast parser that records the head and discards the body. A new one is emplaced for
-// each request (beast parsers are single-use); that does not allocate.
-class RequestParser final : public boost::beast::http::basic_parser<true> {
+class ServerConnection {
  public:
-  explicit RequestParser(RequestHead& head);
-
- private:
-  using string_view = boost::beast::string_view;
-  using error_code = boost::beast::error_code;
-
-  void on_request_impl(boost::beast::http::verb method, string_view method_str, string_view target,
-                       int version, error_code& ec) override;
-  void on_response_impl(int, string_view, int, error_code&) override {}
-  void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
-                     error_code& ec) override;
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<uint64_t>&, error_code&) override {}
-  size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
-  void on_chunk_header_impl(uint64_t, string_view, error_code&) override {}
-  size_t on_chunk_body_impl(uint64_t, string_view body, error_code&) override {
-    return body.size();
-  }
-  void on_finish_impl(error_code&) override {}
-
-  RequestHead& head_;
-};
-
-class Connection;
-using ConnectionSet = std::unordered_set<Connection*>;
-
-// Lives in shared_ptrs held by its pending handlers; all its methods run on the thread of
-// the io_context that owns its socket. Registers itself in `registry` for its lifetime so
-// the server can abort every connection on stop.
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  // `socket` must already be non-blocking. `shared`, `counters` and `registry` must
-  // outlive the connection.
-  Connection(boost::asio::ip::tcp::socket socket, SharedState& shared, WorkerCounters& counters,
-             ConnectionSet& registry);
-  ~Connection();
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  // Starts reading requests.
-  void start();
+  explicit ServerConnection(ConnectionSet& registry) : registry_(registry) { registry_.insert(this); }
+  virtual ~ServerConnection() { registry_.erase(this); }
+  ServerConnection(const ServerConnection&) = delete;
+  ServerConnection& operator=(const ServerConnection&) = delete;
 
   // Closes the socket at once and cancels everything pending (server stop). Idempotent.
-  void abort();
+  virtual void abort() = 0;
 
  private:
-  struct PendingResponse {
-    ResponseControls controls;
-    std::string error_body;  // non-empty: this body replaces the filler (400s)
-    int64_t ready_at_ns = 0;
-    int64_t arrival_gap_ns = 0;
-    int version = 11;
-    bool keep_alive = true;  // what the request's version and Connection header allow
-    bool head_method = false;
-    bool bad_request = false;
-    bool interim_continue = false;  // a "100 Continue", not a response
-  };
-
-  // One serialized response: its header (plus any small inline body) in out_, followed by
-  // filler_bytes bytes of the static filler.
-  struct Segment {
-    size_t offset = 0;
-    size_t length = 0;
-    uint64_t filler_bytes = 0;
-  };
-
-  void pump();
-  void parse_input();
-  void on_request_complete();
-  void queue_bad_request(const boost::beast::error_code& ec);
-  PendingResponse& push_pending();
-  void new_parser();
-
-  void flush();
-  void serialize(const PendingResponse& response);
-  void write_now();
-  void advance_write(size_t bytes);
-  void arm_timer(int64_t deadline_ns);
-
-  void read_more();
-  void on_read(const boost::system::error_code& ec, size_t bytes);
-  void start_linger();
-  void finish_if_done();
-
-  // Constant after construction.
-  SharedState& shared_;
-  WorkerCounters& counters_;
   ConnectionSet& registry_;
-
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;  // delays, the stall window, the lingering close
-  // Operation state of the pending read, write wait and timer wait.
-  HandlerMemory read_memory_;
-  HandlerMemory write_memory_;
-  HandlerMemory timer_memory_;
-
-  // Input: bytes [in_begin_, in_end_) of in_ are received and not yet parsed.
-  std::unique_ptr<char[]> in_;
-  size_t in_begin_ = 0;
-  size_t in_end_ = 0;
-  int64_t last_read_ns_ = 0;  // when the latest bytes arrived: the arrival of their requests
-  RequestHead head_;
-  std::optional<RequestParser> parser_;
-  ControlParser control_parser_;
-  bool continue_queued_ = false;  // a 100 Continue is queued for the current request
-
-  // Requests parsed and not yet serialized: pending_[pending_head_, pending_count_). Slots
-  // are reused (with their string capacity) once the queue drains.
-  std::vector<PendingResponse> pending_;
-  size_t pending_head_ = 0;
-  size_t pending_count_ = 0;
-
-  // Output serialized and not yet written, and how far the writes got.
-  std::string out_;
-  std::vector<Segment> segments_;
-  size_t write_segment_ = 0;
-  uint64_t write_offset_ = 0;  // within segments_[write_segment_]
-
-  bool reading_ = false;        // an async read is pending
-  bool write_waiting_ = false;  // waiting for the socket to become writable
-  bool timer_pending_ = false;  // a delay or stall wait is pending
-  bool stop_parsing_ = false;   // after garbage, a close request, or end of input
-  bool peer_eof_ = false;       // the client shut its side down
-  bool closing_ = false;        // a response saying Connection: close is serialized
-  bool lingering_ = false;      // all written; draining input until the client closes
-  bool closed_ = false;
 };
+
+// Handlers must not let an exception (std::bad_alloc, in practice) escape into the event
+// loop: it would stop every connection of the thread. The failing connection is dropped.
+template <typename F>
+void guarded(ServerConnection& connection, F&& body) {
+  try {
+    body();
+  } catch (const std::exception&) {
+    connection.abort();
+  }
+}
 
 }  // namespace nightjar::server

@@ -70,13 +70,33 @@ bool parse_byte_count(std::string_view text, uint64_t& bytes) {
   return true;
 }
 
+// "1"/"true" or "0"/"false"; false when neither.
+bool parse_flag(std::string_view text, bool& flag) {
+  if (text == "1" || text == "true") {
+    flag = true;
+  } else if (text == "0" || text == "false") {
+    flag = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool is_known_key(std::string_view key, ControlDialect dialect) {
+  if (key == "size" || key == "status" || key == "delay" || key == "reset" || key == "goaway") return true;
+  return dialect == ControlDialect::kHttp && (key == "header" || key == "close");
+}
+
 }  // namespace
 
 void ResponseControls::reset() {
   status = 200;
+  grpc_status = 0;
   size_bytes = 0;
   delay_ns = 0;
   close = false;
+  reset_stream = false;
+  goaway = false;
   has_content_type = false;
   extra_headers.clear();
 }
@@ -89,7 +109,7 @@ std::string_view query_of(std::string_view target) {
   return hash == std::string_view::npos ? query : query.substr(0, hash);
 }
 
-Status ControlParser::apply(std::string_view text, ResponseControls& controls) {
+Status ControlParser::apply(std::string_view text, ResponseControls& controls, ControlDialect dialect) {
   while (!text.empty()) {
     const size_t amp = text.find('&');
     const std::string_view raw = text.substr(0, amp);
@@ -99,17 +119,15 @@ Status ControlParser::apply(std::string_view text, ResponseControls& controls) {
     const std::string_view key = trim_ows(raw.substr(0, eq));
     const std::string_view value =
         eq == std::string_view::npos ? std::string_view{} : trim_ows(raw.substr(eq + 1));
-    Status status = apply_one(key, value, raw, controls);
+    Status status = apply_one(key, value, raw, controls, dialect);
     if (!status.ok()) return status;
   }
   return Status::ok_status();
 }
 
 Status ControlParser::apply_one(std::string_view key, std::string_view value, std::string_view raw,
-                                ResponseControls& controls) {
-  if (key != "size" && key != "status" && key != "delay" && key != "header" && key != "close") {
-    return Status::ok_status();
-  }
+                                ResponseControls& controls, ControlDialect dialect) {
+  if (!is_known_key(key, dialect)) return Status::ok_status();
   if (value.find('%') != std::string_view::npos) {
     decoded_.clear();
     for (size_t i = 0; i < value.size(); ++i) {
@@ -133,6 +151,12 @@ Status ControlParser::apply_one(std::string_view key, std::string_view value, st
     }
     if (bytes > kMaxResponseBodyBytes) return bad_control(raw, "larger than 1 TiB");
     controls.size_bytes = bytes;
+  } else if (key == "status" && dialect == ControlDialect::kGrpc) {
+    int code = -1;
+    if (value.size() == 1 && is_digit(value[0])) code = value[0] - '0';
+    if (value.size() == 2 && value[0] == '1' && is_digit(value[1])) code = 10 + (value[1] - '0');
+    if (code < 0 || code > 16) return bad_control(raw, "expected a gRPC status code from 0 to 16");
+    controls.grpc_status = code;
   } else if (key == "status") {
     int code = 0;
     const bool three_digits =
@@ -168,14 +192,9 @@ Status ControlParser::apply_one(std::string_view key, std::string_view value, st
     }
     if (iequals(name, "content-type")) controls.has_content_type = true;
     controls.extra_headers.append(name).append(": ").append(field_value).append("\r\n");
-  } else {  // close
-    if (value == "1" || value == "true") {
-      controls.close = true;
-    } else if (value == "0" || value == "false") {
-      controls.close = false;
-    } else {
-      return bad_control(raw, "expected 1 or 0");
-    }
+  } else {  // close, reset, goaway
+    bool& flag = key == "close" ? controls.close : key == "reset" ? controls.reset_stream : controls.goaway;
+    if (!parse_flag(value, flag)) return bad_control(raw, "expected 1 or 0");
   }
   return Status::ok_status();
 }

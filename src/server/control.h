@@ -1,5 +1,6 @@
-// Per-request response controls of the test server (size, status, delay, header, close;
-// the syntax is documented in test_server.h). Internal to the server component.
+// Per-request response controls of the test server (size, status, delay, header, close,
+// and HTTP/2's reset and goaway; the syntax is documented in test_server.h). Internal to the
+// server component.
 #pragma once
 
 #include <cstdint>
@@ -13,12 +14,19 @@ namespace nightjar::server {
 // Largest body a size= control may ask for (1 TiB): beyond that it is surely a typo.
 inline constexpr uint64_t kMaxResponseBodyBytes = uint64_t{1} << 40;
 
+// Which meaning the controls have: an HTTP request's, or a gRPC call's (status= is then a
+// gRPC status code 0..16, and header= and close= do not apply).
+enum class ControlDialect { kHttp, kGrpc };
+
 // What one request asked the server to answer.
 struct ResponseControls {
   int status = 200;
+  int grpc_status = 0;
   uint64_t size_bytes = 0;
   int64_t delay_ns = 0;
   bool close = false;
+  bool reset_stream = false;      // HTTP/2: RST_STREAM (INTERNAL_ERROR) instead of a response
+  bool goaway = false;            // HTTP/2: GOAWAY after this response
   bool has_content_type = false;  // a header= control set Content-Type itself
   std::string extra_headers;      // "Name: value\r\n" per header= control, already validated
 
@@ -36,11 +44,12 @@ class ControlParser {
   // query parameters may ride along.
   // Errors: InvalidArgument whose message names the bad control, e.g.
   // "bad control 'size=abc': ...". On error `controls` may be partly updated.
-  Status apply(std::string_view text, ResponseControls& controls);
+  Status apply(std::string_view text, ResponseControls& controls,
+               ControlDialect dialect = ControlDialect::kHttp);
 
  private:
   Status apply_one(std::string_view key, std::string_view value, std::string_view raw,
-                   ResponseControls& controls);
+                   ResponseControls& controls, ControlDialect dialect);
 
   std::string decoded_;  // percent-decoded value, reused
 };

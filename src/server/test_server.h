@@ -1,33 +1,45 @@
-// The test server behind `nightjar serve` and `nightjar demo`: an HTTP/1.1 keep-alive
-// server whose every response is controlled by the request, so load tests and accuracy
-// checks are repeatable.
+// The test server behind `nightjar serve` and `nightjar demo`: a keep-alive server whose
+// every response is controlled by the request, so load tests and accuracy checks are
+// repeatable. It speaks HTTP/1.1 and HTTP/2 with prior knowledge (h2c) on one port (a
+// connection opening with the HTTP/2 preface is HTTP/2), or, with TLS, HTTP/1.1 and HTTP/2
+// chosen by ALPN. Over HTTP/2 it also serves gRPC: nightjar.test.v1.TestService (Ping,
+// Echo) and grpc.health.v1.Health/Check (see grpc_service.h).
 //
 // Per-request controls, as query parameters or, with the same syntax, in the request
 // header `X-Nightjar-Control: size=100&status=503` (the header wins where both set one):
 //   size=N          response body of N bytes (default 0; suffixes k and m: 4k = 4096)
-//   status=N        response status code, 100..599 (default 200)
+//   status=N        response status code, 100..599 (default 200; HTTP/2: 200..599)
 //   delay=D         wait D (a duration: 10ms, 1.5s) before responding
 //   header=K:V      add response header K with value V (repeatable)
 //   close=1         respond with `Connection: close` and close the connection
-// A malformed control gets a 400 response whose body names the bad control.
+//                   (HTTP/2: as goaway=1)
+//   reset=1         HTTP/2: answer with RST_STREAM (INTERNAL_ERROR) instead of a response
+//   goaway=1        HTTP/2: send GOAWAY (NO_ERROR, last stream = this one) with this
+//                   response; later streams are refused, the connection closes once the
+//                   others are answered
+// reset and goaway are accepted and ignored on HTTP/1.1. A malformed control gets a 400
+// response whose body names the bad control.
 //
 // Every response carries `X-Nightjar-Arrival-Gap-Ns`: nanoseconds between this request's
-// arrival and the previous request's arrival at the server (any connection, any thread),
-// so a client can check its own pacing. The first request gets 0.
+// arrival and the previous request's arrival at the server (any connection, any thread,
+// any protocol), so a client can check its own pacing. The first request gets 0.
 //
 // Server-wide stall: with stall_after_ns >= 0, every response that would be sent in
 // [first request + stall_after, first request + stall_after + stall_for) is held until the
 // end of that window (the clock starts at the first request the server receives), so a
-// coordinated-omission demonstration is repeatable.
+// coordinated-omission demonstration is repeatable. It holds HTTP/2 streams and gRPC calls
+// alike.
 //
 // Thread-safety: start/stop/port/stats may be called from any thread.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
+#include "tls/server_context.h"
 
 namespace nightjar::server {
 
@@ -36,12 +48,21 @@ struct ServerOptions {
   int threads = 1;                        // event-loop threads, each accepting on the listener
   int64_t stall_after_ns = -1;            // < 0: no stall
   int64_t stall_for_ns = 0;
+  int64_t goaway_after_requests = 0;      // HTTP/2: GOAWAY after this many requests per connection; 0 never
+  // Set: the listener speaks TLS only (ALPN h2 or http/1.1). Unset: plaintext HTTP/1.1 and h2c.
+  std::optional<tls::ServerTlsOptions> tls = std::nullopt;
 };
 
 struct ServerStats {
-  int64_t connections_accepted = 0;  // connections accepted since start
-  int64_t requests = 0;              // requests answered since start (all statuses)
-  int64_t bad_requests = 0;          // requests answered 400 (unparsable or bad controls)
+  int64_t connections_accepted = 0;    // connections accepted since start
+  int64_t requests = 0;                // requests answered since start (all statuses, resets included)
+  int64_t bad_requests = 0;            // requests answered 400 (unparsable or bad controls), gRPC bad controls
+  int64_t http2_requests = 0;          // of requests, those over HTTP/2 (h2c or TLS), gRPC included
+  int64_t grpc_requests = 0;           // of http2_requests, gRPC calls (any gRPC status)
+  int64_t tls_handshakes = 0;          // TLS handshakes completed
+  int64_t tls_resumed_handshakes = 0;  // of tls_handshakes, those that resumed an earlier session
+  int64_t tls_handshake_failures = 0;  // TLS handshakes refused (no client certificate, no common
+                                       // ALPN protocol, ...) or abandoned by the client
 };
 
 class TestServer {
@@ -56,6 +77,10 @@ class TestServer {
   virtual std::string listen_address() const = 0;
   virtual uint16_t port() const = 0;
   virtual ServerStats stats() const = 0;
+  // With TLS: the certificate served (PEM; the generated one when none was given) and its
+  // SHA-256 fingerprint "AB:CD:...". Empty without TLS.
+  virtual std::string tls_certificate_pem() const = 0;
+  virtual std::string tls_certificate_fingerprint() const = 0;
 
   // Stops accepting, closes every connection, joins the threads. Idempotent; also done
   // by the destructor.

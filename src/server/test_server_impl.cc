@@ -18,6 +18,15 @@ Result<std::unique_ptr<TestServer>> TestServerImpl::start(const ServerOptions& o
   if (options.stall_for_ns < 0) {
     return Status::invalid_argument("the stall duration must not be negative");
   }
+  if (options.goaway_after_requests < 0) {
+    return Status::invalid_argument("goaway-after must not be negative");
+  }
+  std::unique_ptr<tls::ServerContext> tls;
+  if (options.tls) {
+    Result<std::unique_ptr<tls::ServerContext>> context = tls::ServerContext::create(*options.tls);
+    if (!context.ok()) return context.status();
+    tls = std::move(context).value();
+  }
   Result<boost::asio::ip::tcp::endpoint> endpoint = parse_listen_address(options.listen);
   if (!endpoint.ok()) return endpoint.status();
 
@@ -25,8 +34,10 @@ Result<std::unique_ptr<TestServer>> TestServerImpl::start(const ServerOptions& o
   // server is stopped by its destructor.
   try {
     std::unique_ptr<TestServerImpl> server(new TestServerImpl(options));
+    server->tls_ = std::move(tls);
     for (int i = 0; i < options.threads; ++i) {
-      server->workers_.push_back(std::make_unique<Worker>(server->shared_));
+      server->workers_.push_back(
+          std::make_unique<Worker>(server->shared_, options.goaway_after_requests, server->tls_.get()));
     }
     // One listening socket, bound once (so port 0 yields one port), shared by every worker.
     Worker& first = *server->workers_.front();
@@ -58,6 +69,11 @@ ServerStats TestServerImpl::stats() const {
     stats.connections_accepted += counters.connections_accepted.load(std::memory_order_relaxed);
     stats.requests += counters.requests.load(std::memory_order_relaxed);
     stats.bad_requests += counters.bad_requests.load(std::memory_order_relaxed);
+    stats.http2_requests += counters.http2_requests.load(std::memory_order_relaxed);
+    stats.grpc_requests += counters.grpc_requests.load(std::memory_order_relaxed);
+    stats.tls_handshakes += counters.tls_handshakes.load(std::memory_order_relaxed);
+    stats.tls_resumed_handshakes += counters.tls_resumed_handshakes.load(std::memory_order_relaxed);
+    stats.tls_handshake_failures += counters.tls_handshake_failures.load(std::memory_order_relaxed);
   }
   return stats;
 }

@@ -7,7 +7,12 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <string_view>
 #include <utility>
+
+#include "server/http1_connection.h"
+#include "server/tls_handshake.h"
+#include "server/transport.h"
 
 namespace nightjar::server {
 
@@ -27,9 +32,22 @@ bool is_transient(const error_code& ec) {
          ec.value() == EPROTO;
 }
 
+// Without ALPN a TLS client may still open with the HTTP/2 preface, if h2 is allowed at all.
+bool allows_http2(const tls::ServerContext* tls) {
+  if (tls == nullptr) return true;
+  const std::string_view wire = tls->alpn_wire();
+  for (size_t at = 0; at < wire.size(); at += 1 + static_cast<unsigned char>(wire[at])) {
+    if (wire.substr(at + 1, static_cast<unsigned char>(wire[at])) == "h2") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-Worker::Worker(SharedState& shared) : shared_(shared), work_(io_context_.get_executor()) {}
+Worker::Worker(SharedState& shared, int64_t goaway_after_requests, const tls::ServerContext* tls)
+    : tls_(tls),
+      context_{shared, counters_, connections_, goaway_after_requests, allows_http2(tls)},
+      work_(io_context_.get_executor()) {}
 
 Worker::~Worker() {
   request_stop();
@@ -85,7 +103,7 @@ void Worker::request_stop() {
     accept_retry_timer_.cancel();
     // Closing cancels each connection's pending operations; their handlers then release
     // the connections, and run() returns once no work is left.
-    for (Connection* connection : connections_) connection->abort();
+    for (ServerConnection* connection : connections_) connection->abort();
     work_.reset();
   });
 }
@@ -122,16 +140,28 @@ void Worker::accept_next() {
     }
     WorkerCounters::bump(counters_.connections_accepted);
     try {
-      error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      socket.non_blocking(true, ignored);
-      std::make_shared<Connection>(std::move(socket), shared_, counters_, connections_)->start();
+      serve(std::move(socket));
     } catch (const std::exception&) {
       // Out of memory for this one connection: it is dropped (closed with its socket), the
       // server keeps accepting.
     }
     accept_next();
   });
+}
+
+void Worker::serve(tcp::socket socket) {
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  socket.non_blocking(true, ignored);
+  if (tls_ == nullptr) {
+    std::make_shared<Http1Connection<PlainTransport>>(PlainTransport(std::move(socket)), context_,
+                                                      /*detect_http2=*/true)
+        ->start();
+    return;
+  }
+  SslPtr ssl = new_server_ssl(tls_->native(), socket.native_handle());
+  if (!ssl) return;  // out of memory: dropped
+  std::make_shared<TlsHandshake>(TlsTransport(std::move(socket), std::move(ssl)), context_)->start();
 }
 
 }  // namespace nightjar::server

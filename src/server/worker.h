@@ -12,13 +12,14 @@
 #include "common/status.h"
 #include "server/connection.h"
 #include "server/server_state.h"
+#include "tls/server_context.h"
 
 namespace nightjar::server {
 
 class Worker {
  public:
-  // `shared` must outlive the worker.
-  explicit Worker(SharedState& shared);
+  // `shared` and `tls` (null: plaintext) must outlive the worker.
+  Worker(SharedState& shared, int64_t goaway_after_requests, const tls::ServerContext* tls);
   ~Worker();  // stops and joins if still running
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -41,12 +42,14 @@ class Worker {
 
  private:
   void accept_next();
+  void serve(boost::asio::ip::tcp::socket socket);
   void run();
 
-  SharedState& shared_;
+  const tls::ServerContext* const tls_;
   WorkerCounters counters_;
-  // Declared before io_context_ so it outlives connections freed with the context's handlers.
+  // Declared before io_context_ so they outlive connections freed with the context's handlers.
   ConnectionSet connections_;  // loop thread only
+  ConnectionContext context_;
   boost::asio::io_context io_context_{1};
   boost::asio::ip::tcp::acceptor acceptor_{io_context_};
   boost::asio::steady_timer accept_retry_timer_{io_context_};

@@ -112,11 +112,38 @@ TEST(SmpsTest, SyntaxErrorsGiveLineAndColumn) {
   EXPECT_NE(message.find("not valid YAML or JSON"), std::string::npos) << message;
 }
 
-TEST(SmpsTest, AnHttpsEndpointIsRefusedClearlyUntilTlsArrives) {
+TEST(SmpsTest, AnHttpsEndpointRunsOverTlsWithAlpnChoosing) {
+  auto plan = parse_smps_test("duration: 60s\nclients:\n  - protocol: 1\n    endpoint_urls:\n      - 'https://smp-spec.io'\n",
+                              "t.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  const load::LoadOptions& o = plan->clients[0].options;
+  EXPECT_TRUE(o.run.tls);
+  EXPECT_EQ(o.run.protocol, "auto");
+  EXPECT_EQ(o.urls[0].port, 443);
+}
+
+TEST(SmpsTest, TheSslCertificateIsTheCaToTrust) {
+  const std::string ca = std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/ca.pem";
+  auto plan = parse_smps_test("duration: 1s\nclients:\n  - endpoint_urls: ['https://127.0.0.1:1/']\n    ssl_certificate: '" +
+                                  ca + "'\n",
+                              "t.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->clients[0].options.tls.ca_file, ca);
   const std::string message =
-      error_of("duration: 60s\nclients:\n  - protocol: 1\n    endpoint_urls:\n      - 'https://smp-spec.io'\n");
-  EXPECT_NE(message.find("t.yaml:5:9: clients[0].endpoint_urls[0]"), std::string::npos) << message;
-  EXPECT_NE(message.find("not supported yet"), std::string::npos) << message;
+      error_of("duration: 1s\nclients:\n  - endpoint_urls: ['https://127.0.0.1:1/']\n    ssl_certificate: /nonexistent.pem\n");
+  EXPECT_NE(message.find("t.yaml:4:22: clients[0].ssl_certificate"), std::string::npos) << message;
+  EXPECT_NE(message.find("cannot read '/nonexistent.pem'"), std::string::npos) << message;
+}
+
+TEST(SmpsTest, AGrpcClientCallsTheBuiltInPing) {
+  auto plan = parse_smps_test("duration: 1s\nclients:\n  - protocol: grpc\n    endpoint_urls: ['http://127.0.0.1:9000']\n",
+                              "t.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  const load::LoadOptions& o = plan->clients[0].options;
+  EXPECT_EQ(o.run.protocol, "grpc");
+  EXPECT_EQ(o.urls[0].scheme, "grpc");
+  EXPECT_EQ(o.run.grpc_method, "/nightjar.test.v1.TestService/Ping");
+  EXPECT_EQ(o.request.method, "POST");
 }
 
 }  // namespace

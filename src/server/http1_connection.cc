@@ -1,17 +1,16 @@
-#include "server/connection.h"
+#include "server/http1_connection.h"
 
 #include <algorithm>
-#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
-#include <charconv>
 #include <cstring>
-#include <exception>
 #include <limits>
-#include <span>
 #include <utility>
+
+#include "server/http2_connection.h"
+#include "server/transport.h"
 
 namespace nightjar::server {
 namespace {
@@ -26,42 +25,9 @@ constexpr uint32_t kHeaderLimitBytes = 8 * 1024;
 // Requests parsed ahead of their responses; beyond this the connection stops reading, so a
 // client pipelining delayed requests cannot grow the queue without bound.
 constexpr size_t kMaxPendingResponses = 64;
-// Buffers per write_some (asio gathers at most 64 into one sendmsg).
-constexpr size_t kMaxWriteBuffers = 64;
 // After `Connection: close` the server stops sending and drains input this long so that
 // unread request bytes do not turn the close into a reset that loses the response.
 constexpr auto kLingerTime = std::chrono::seconds(1);
-
-constexpr size_t kFillerBytes = size_t{64} * 1024;
-
-// Response bodies are slices of this, so no body is ever allocated or copied.
-const char* filler() {
-  static const std::array<char, kFillerBytes> bytes = [] {
-    constexpr std::string_view kPattern = "nightjar test server filler.\n";
-    std::array<char, kFillerBytes> pattern{};
-    for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = kPattern[i % kPattern.size()];
-    return pattern;
-  }();
-  return bytes.data();
-}
-
-// Handlers must not let an exception (std::bad_alloc, in practice) escape into the event
-// loop: it would stop every connection of the thread. The failing connection is dropped.
-template <typename F>
-void guarded(Connection& connection, F&& body) {
-  try {
-    body();
-  } catch (const std::exception&) {
-    connection.abort();
-  }
-}
-
-template <typename Integer>
-void append_number(std::string& out, Integer value) {
-  char digits[24];
-  const auto result = std::to_chars(digits, digits + sizeof digits, value);
-  out.append(digits, result.ptr);
-}
 
 std::string_view reason_phrase(int status) {
   const auto reason = http::obsolete_reason(static_cast<http::status>(status));
@@ -105,39 +71,60 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
   }
 }
 
-Connection::Connection(asio::ip::tcp::socket socket, SharedState& shared, WorkerCounters& counters,
-                       ConnectionSet& registry)
-    : shared_(shared),
-      counters_(counters),
-      registry_(registry),
-      socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
-      in_(new char[kReadBufferBytes]) {
-  registry_.insert(this);
-  out_.reserve(512);
+template <typename Transport>
+Http1Connection<Transport>::Http1Connection(Transport transport, ConnectionContext& context,
+                                            bool detect_http2)
+    : ServerConnection(context.registry),
+      context_(context),
+      shared_(context.shared),
+      counters_(context.counters),
+      transport_(std::move(transport)),
+      timer_(transport_.get_executor()),
+      in_(new char[kReadBufferBytes]),
+      detecting_http2_(detect_http2) {
   new_parser();
 }
 
-Connection::~Connection() { registry_.erase(this); }
+template <typename Transport>
+void Http1Connection<Transport>::start() {
+  read_more();
+}
 
-void Connection::start() { read_more(); }
-
-void Connection::abort() {
+template <typename Transport>
+void Http1Connection<Transport>::abort() {
   if (closed_) return;
   closed_ = true;
-  error_code ignored;
-  socket_.close(ignored);
+  transport_.close();
   timer_.cancel();
 }
 
-void Connection::new_parser() {
+template <typename Transport>
+void Http1Connection<Transport>::new_parser() {
   head_.reset();
   continue_queued_ = false;
   parser_.emplace(head_);
 }
 
+template <typename Transport>
+bool Http1Connection<Transport>::protocol_is_http1() {
+  if (!detecting_http2_) return true;
+  const size_t compared = std::min(in_end_, kHttp2Preface.size());
+  if (std::memcmp(in_.get(), kHttp2Preface.data(), compared) != 0) {
+    detecting_http2_ = false;
+    return true;
+  }
+  if (compared < kHttp2Preface.size()) return false;  // a prefix of the preface so far
+  // HTTP/2: the new connection takes the socket and the bytes read; this one just ends.
+  closed_ = true;
+  auto http2 = std::make_shared<Http2Connection<Transport>>(std::move(transport_), context_,
+                                                            std::string_view(in_.get(), in_end_));
+  http2->start();
+  return false;
+}
+
 // Parses what arrived, answers what is ready, then reads again. Every event ends here.
-void Connection::pump() {
+template <typename Transport>
+void Http1Connection<Transport>::pump() {
   if (closed_ || lingering_) return;
   parse_input();
   flush();
@@ -146,7 +133,8 @@ void Connection::pump() {
   finish_if_done();
 }
 
-void Connection::read_more() {
+template <typename Transport>
+void Http1Connection<Transport>::read_more() {
   if (closed_ || reading_) return;
   if (!lingering_) {
     if (stop_parsing_ || write_waiting_ || pending_count_ - pending_head_ >= kMaxPendingResponses ||
@@ -158,14 +146,15 @@ void Connection::read_more() {
   // Lingering input is discarded, so it may overwrite the whole buffer.
   char* data = lingering_ ? in_.get() : in_.get() + in_end_;
   const size_t size = lingering_ ? kReadBufferBytes : kReadBufferBytes - in_end_;
-  socket_.async_read_some(
-      asio::buffer(data, size),
-      bind_memory(read_memory_, [self = shared_from_this()](const error_code& ec, size_t bytes) {
+  transport_.async_read_some(
+      data, size,
+      bind_memory(read_memory_, [self = this->shared_from_this()](const error_code& ec, size_t bytes) {
         self->on_read(ec, bytes);
       }));
 }
 
-void Connection::on_read(const error_code& ec, size_t bytes) {
+template <typename Transport>
+void Http1Connection<Transport>::on_read(const error_code& ec, size_t bytes) {
   reading_ = false;
   if (closed_) return;
   guarded(*this, [&] {
@@ -181,18 +170,24 @@ void Connection::on_read(const error_code& ec, size_t bytes) {
       // Answer what is complete; an unfinished request is dropped.
       peer_eof_ = true;
       stop_parsing_ = true;
+      detecting_http2_ = false;
     } else if (ec) {
       abort();
       return;
     } else {
       in_end_ += bytes;
       last_read_ns_ = steady_now_ns();
+      if (!protocol_is_http1()) {
+        read_more();  // no-op once handed over (closed_)
+        return;
+      }
     }
     pump();
   });
 }
 
-void Connection::parse_input() {
+template <typename Transport>
+void Http1Connection<Transport>::parse_input() {
   while (!stop_parsing_ && in_begin_ < in_end_ &&
          pending_count_ - pending_head_ < kMaxPendingResponses) {
     error_code ec;
@@ -227,7 +222,8 @@ void Connection::parse_input() {
   }
 }
 
-Connection::PendingResponse& Connection::push_pending() {
+template <typename Transport>
+typename Http1Connection<Transport>::PendingResponse& Http1Connection<Transport>::push_pending() {
   if (pending_head_ == pending_count_) pending_head_ = pending_count_ = 0;
   if (pending_count_ == pending_.size() && pending_head_ > 0) {
     // Reuse the answered slots (rotation swaps strings, so capacities travel along).
@@ -250,7 +246,8 @@ Connection::PendingResponse& Connection::push_pending() {
   return response;
 }
 
-void Connection::on_request_complete() {
+template <typename Transport>
+void Http1Connection<Transport>::on_request_complete() {
   PendingResponse& response = push_pending();
   response.arrival_gap_ns = shared_.record_arrival(last_read_ns_);
   response.version = head_.version;
@@ -275,7 +272,8 @@ void Connection::on_request_complete() {
   if (response.controls.close || !response.keep_alive) stop_parsing_ = true;
 }
 
-void Connection::queue_bad_request(const error_code& ec) {
+template <typename Transport>
+void Http1Connection<Transport>::queue_bad_request(const error_code& ec) {
   PendingResponse& response = push_pending();
   response.arrival_gap_ns = shared_.record_arrival(last_read_ns_);
   response.controls.status = 400;
@@ -285,7 +283,8 @@ void Connection::queue_bad_request(const error_code& ec) {
   stop_parsing_ = true;
 }
 
-void Connection::flush() {
+template <typename Transport>
+void Http1Connection<Transport>::flush() {
   if (closed_ || lingering_) return;
   if (!closing_) {
     int64_t now_ns = 0;  // read lazily: a response without delay or stall needs no clock
@@ -315,14 +314,14 @@ void Connection::flush() {
     }
     if (pending_head_ == pending_count_) pending_head_ = pending_count_ = 0;
   }
-  if (!write_waiting_ && write_segment_ < segments_.size()) write_now();
+  if (!write_waiting_ && !out_.empty()) write_now();
 }
 
-void Connection::serialize(const PendingResponse& response) {
-  const size_t start = out_.size();
+template <typename Transport>
+void Http1Connection<Transport>::serialize(const PendingResponse& response) {
+  std::string& out = out_.bytes();
   if (response.interim_continue) {
-    out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-    segments_.push_back({start, out_.size() - start, 0});
+    out.append("HTTP/1.1 100 Continue\r\n\r\n");
     return;
   }
   const ResponseControls& controls = response.controls;
@@ -333,37 +332,35 @@ void Connection::serialize(const PendingResponse& response) {
   const uint64_t body_bytes =
       response.error_body.empty() ? controls.size_bytes : response.error_body.size();
 
-  out_.append("HTTP/1.1 ");
-  append_number(out_, status);
-  out_.push_back(' ');
-  out_.append(reason_phrase(status));
-  out_.append("\r\n");
+  out.append("HTTP/1.1 ");
+  append_number(out, status);
+  out.push_back(' ');
+  out.append(reason_phrase(status));
+  out.append("\r\n");
   if (!bodiless_status) {
-    out_.append("Content-Length: ");
-    append_number(out_, body_bytes);
-    out_.append("\r\n");
+    out.append("Content-Length: ");
+    append_number(out, body_bytes);
+    out.append("\r\n");
   }
-  if (!controls.has_content_type) out_.append("Content-Type: text/plain\r\n");
-  out_.append("X-Nightjar-Arrival-Gap-Ns: ");
-  append_number(out_, response.arrival_gap_ns);
-  out_.append("\r\n");
-  out_.append(controls.extra_headers);
+  if (!controls.has_content_type) out.append("Content-Type: text/plain\r\n");
+  out.append("X-Nightjar-Arrival-Gap-Ns: ");
+  append_number(out, response.arrival_gap_ns);
+  out.append("\r\n");
+  out.append(controls.extra_headers);
   if (closes) {
-    out_.append("Connection: close\r\n");
+    out.append("Connection: close\r\n");
   } else if (response.version < 11) {
-    out_.append("Connection: keep-alive\r\n");
+    out.append("Connection: keep-alive\r\n");
   }
-  out_.append("\r\n");
+  out.append("\r\n");
 
-  uint64_t filler_bytes = 0;
   if (!bodiless_status && !response.head_method) {
     if (response.error_body.empty()) {
-      filler_bytes = controls.size_bytes;
+      out_.append_filler_bytes(controls.size_bytes);
     } else {
-      out_.append(response.error_body);
+      out.append(response.error_body);
     }
   }
-  segments_.push_back({start, out_.size() - start, filler_bytes});
   WorkerCounters::bump(counters_.requests);
   if (response.bad_request) WorkerCounters::bump(counters_.bad_requests);
   if (closes) closing_ = true;
@@ -371,112 +368,71 @@ void Connection::serialize(const PendingResponse& response) {
 
 // Writes directly while the socket takes it; only when it is full does the connection
 // wait for writability. Waiting (rather than async_write) keeps one gather list built from
-// the segments, so responses queued meanwhile join the same write.
-void Connection::write_now() {
-  std::array<asio::const_buffer, kMaxWriteBuffers> buffers;
-  const char* const filler_bytes = filler();
-  for (;;) {
-    size_t count = 0;
-    size_t segment = write_segment_;
-    uint64_t offset = write_offset_;
-    while (segment < segments_.size() && count < kMaxWriteBuffers) {
-      const Segment& s = segments_[segment];
-      if (offset < s.length) {
-        buffers[count++] = asio::const_buffer(out_.data() + s.offset + offset, s.length - offset);
-        offset = s.length;
-      }
-      uint64_t filler_left = s.length + s.filler_bytes - offset;
-      while (filler_left > 0 && count < kMaxWriteBuffers) {
-        const size_t chunk = static_cast<size_t>(std::min<uint64_t>(filler_left, kFillerBytes));
-        buffers[count++] = asio::const_buffer(filler_bytes, chunk);
-        filler_left -= chunk;
-      }
-      if (filler_left > 0) break;
-      ++segment;
-      offset = 0;
-    }
-    if (count == 0) break;
-
-    error_code ec;
-    const size_t written = socket_.write_some(std::span(buffers.data(), count), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      write_waiting_ = true;
-      socket_.async_wait(
-          asio::ip::tcp::socket::wait_write,
-          bind_memory(write_memory_, [self = shared_from_this()](const error_code& wait_ec) {
-            self->write_waiting_ = false;
-            if (self->closed_) return;
-            guarded(*self, [&] {
-              if (wait_ec) {
-                self->abort();
-              } else {
-                self->pump();
-              }
-            });
-          }));
-      return;
-    }
-    if (ec) {
-      abort();
-      return;
-    }
-    advance_write(written);
+// the queue, so responses queued meanwhile join the same write.
+template <typename Transport>
+void Http1Connection<Transport>::write_now() {
+  const error_code ec = out_.write(transport_);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    write_waiting_ = true;
+    transport_.async_wait_writable(
+        bind_memory(write_memory_, [self = this->shared_from_this()](const error_code& wait_ec) {
+          self->write_waiting_ = false;
+          if (self->closed_) return;
+          guarded(*self, [&] {
+            if (wait_ec) {
+              self->abort();
+            } else {
+              self->pump();
+            }
+          });
+        }));
+    return;
   }
-  segments_.clear();
-  out_.clear();
-  write_segment_ = 0;
-  write_offset_ = 0;
+  if (ec) {
+    abort();
+    return;
+  }
   if (closing_) start_linger();
 }
 
-void Connection::advance_write(size_t bytes) {
-  uint64_t left = bytes;
-  while (left > 0) {
-    const Segment& s = segments_[write_segment_];
-    const uint64_t total = s.length + s.filler_bytes;
-    const uint64_t take = std::min(left, total - write_offset_);
-    write_offset_ += take;
-    left -= take;
-    if (write_offset_ == total) {
-      ++write_segment_;
-      write_offset_ = 0;
-    }
-  }
-}
-
-void Connection::arm_timer(int64_t deadline_ns) {
+template <typename Transport>
+void Http1Connection<Transport>::arm_timer(int64_t deadline_ns) {
   // A pending wait ends no later than the deadline wanted now (it is for the same head
   // response), and on expiry everything is re-evaluated.
   if (timer_pending_) return;
   timer_pending_ = true;
   timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
-  timer_.async_wait(bind_memory(timer_memory_, [self = shared_from_this()](const error_code& ec) {
-    self->timer_pending_ = false;
-    if (ec || self->closed_ || self->lingering_) return;
-    guarded(*self, [&] { self->pump(); });
-  }));
+  timer_.async_wait(
+      bind_memory(timer_memory_, [self = this->shared_from_this()](const error_code& ec) {
+        self->timer_pending_ = false;
+        if (ec || self->closed_ || self->lingering_) return;
+        guarded(*self, [&] { self->pump(); });
+      }));
 }
 
-void Connection::start_linger() {
+template <typename Transport>
+void Http1Connection<Transport>::start_linger() {
   if (peer_eof_) {
     abort();  // the client already finished sending: nothing to drain
     return;
   }
   lingering_ = true;
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  transport_.shutdown_send();
   timer_.expires_after(kLingerTime);  // also cancels a delay wait, no longer needed
-  timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+  timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
     if (!ec) self->abort();
   });
   read_more();
 }
 
-void Connection::finish_if_done() {
-  if (!peer_eof_ || closing_ || pending_head_ != pending_count_ || !segments_.empty()) return;
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+template <typename Transport>
+void Http1Connection<Transport>::finish_if_done() {
+  if (!peer_eof_ || closing_ || pending_head_ != pending_count_ || !out_.empty()) return;
+  transport_.shutdown_both();
   abort();
 }
+
+template class Http1Connection<PlainTransport>;
+template class Http1Connection<TlsTransport>;
 
 }  // namespace nightjar::server

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# HTTP/1.1 over TLS, closed-loop cost per request: nightjar against wrk, both loading the same
+# nginx over keep-alive TLS connections.
+#
+#   bench/tls_vs_wrk.sh
+#   ROUNDS=7 DURATION=10s CONNECTIONS=50 bench/tls_vs_wrk.sh
+#   TOOLS=wrk bench/tls_vs_wrk.sh        only wrk (e.g. while nightjar cannot do https:// yet)
+#
+# nginx (one worker, `listen ... ssl` with the test certificate test/data/tls/worker.pem,
+# valid for 127.0.0.1 and signed by test/data/tls/ca.pem; TLS 1.3 with one cipher suite,
+# $TLS_CIPHERSUITE, so both tools pay for the same cipher; fixed 2-byte response, access log
+# off, keep-alive) runs pinned to CPU $SERVER_CPU. Each generator runs pinned to CPU
+# $CLIENT_CPU under /usr/bin/time, with the same connections for the same time:
+#   wrk -t1 -cC -dD https://127.0.0.1:PORT/                 (does not verify the certificate)
+#   nightjar load https://127.0.0.1:PORT/ --ca-file test/data/tls/ca.pem --protocol http1
+#     -c C -t 1 -d D --rps 0 --output-format json --no-progress   (verifies it)
+# The tools alternate (the one that goes first alternates too). For each run: requests
+# completed, requests per second, and requests per generator CPU-second (completed / (user +
+# system)); the TLS handshakes of the C connections are part of each run's cost. At the end:
+# the median of each figure per tool and the ratio nightjar / wrk. Above 1 favours nightjar.
+# A run with errors, non-2xx responses, or a count nginx disagrees with stops the script with
+# exit status 1. The report is also written to bench/results/tls_vs_wrk-<date>.txt.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-5s}
+CONNECTIONS=${CONNECTIONS:-50}
+SERVER_CPU=${SERVER_CPU:-1}
+CLIENT_CPU=${CLIENT_CPU:-0}
+TOOLS=${TOOLS:-wrk nightjar}
+TLS_CIPHERSUITE=${TLS_CIPHERSUITE:-TLS_AES_128_GCM_SHA256}
+MIN_ROUNDS=5  # fewer rounds still run, but the summary says the figure is not one to quote
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+"$here/../scripts/install-deps.sh" --bench
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not '$ROUNDS'"
+[[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer, not '$CONNECTIONS'"
+[[ $TLS_CIPHERSUITE =~ ^TLS_[A-Z0-9_]+$ ]] || die "TLS_CIPHERSUITE must be a TLS 1.3 suite name, not '$TLS_CIPHERSUITE'"
+read -r -a tools <<<"$TOOLS"
+case "${tools[*]}" in
+  "wrk nightjar" | "nightjar wrk") tools=(wrk nightjar) ;;
+  wrk | nightjar) ;;
+  *) die "TOOLS must be 'wrk nightjar' (default), 'wrk' or 'nightjar', not '$TOOLS'" ;;
+esac
+run_s=$(duration_seconds "$DURATION")
+run_limit=$((run_s * 3 + 30))  # a generator that overruns this much is stopped
+
+CERT=$ROOT_DIR/test/data/tls/worker.pem
+KEY=$ROOT_DIR/test/data/tls/worker.key
+CA=$ROOT_DIR/test/data/tls/ca.pem
+for f in "$CERT" "$KEY" "$CA"; do [ -r "$f" ] || die "missing test certificate file $f"; done
+
+bench_init
+NIGHTJAR=$BENCH_TMP/nightjar
+snapshot_nightjar "$NIGHTJAR"
+raw=$BENCH_TMP/runs
+mkdir -p "$raw"
+
+# ---- nginx, one worker, TLS 1.3 only on the measured port (plain stub_status on another)
+server_limit=$(((run_limit + 10) * 2 * (ROUNDS + 1) + 120))
+nginx_start "$BENCH_TMP/nginx" "$server_limit" "$SERVER_CPU" ssl \
+  "ssl_certificate $CERT; ssl_certificate_key $KEY; ssl_protocols TLSv1.3; ssl_conf_command Ciphersuites $TLS_CIPHERSUITE;"
+ngx=$BENCH_TMP/nginx
+URL=https://127.0.0.1:$NGINX_PORT/
+
+# The server side works and the certificate verifies for 127.0.0.1 against the test CA.
+tls_check=$(timeout 10 openssl s_client -connect "127.0.0.1:$NGINX_PORT" -CAfile "$CA" -verify_ip 127.0.0.1 \
+  -verify_return_error -brief </dev/null 2>&1) ||
+  { echo "$tls_check" >&2; die "TLS handshake with nginx on 127.0.0.1:$NGINX_PORT failed (see above)"; }
+tls_line=$(echo "$tls_check" | sed -n 's/^Protocol version: //p;s/^Ciphersuite: //p;s/^Verification: //p' | paste -sd, | sed 's/,/, /g')
+
+# command_for TOOL DURATION: the command line of one run of TOOL, in $cmd.
+command_for() {
+  case "$1" in
+    wrk) cmd=(wrk -t1 "-c$CONNECTIONS" "-d$2" "$URL") ;;
+    nightjar) cmd=("$NIGHTJAR" load "$URL" --ca-file "$CA" --protocol http1 -c "$CONNECTIONS" -t 1 -d "$2"
+      --rps 0 --output-format json --no-progress) ;;
+  esac
+}
+
+# run_tool DIR NAME TOOL DURATION LIMIT: one run, stopped after LIMIT seconds; raw output in
+# DIR/NAME.{out,time,rc}, nginx's request count before and after in DIR/NAME.server.
+run_tool() {
+  local dir=$1 name=$2 tool=$3 duration=$4 limit=$5 rc=0 before
+  command_for "$tool" "$duration"
+  before=$(nginx_requests)
+  bg_start "$limit" "$dir/$name.out" \
+    /usr/bin/time -f '%U %S' -o "$dir/$name.time" taskset -c "$CLIENT_CPU" "${cmd[@]}"
+  bg_wait "$BG_PID" || rc=$?
+  echo "$rc" >"$dir/$name.rc"
+  echo "$before $(nginx_requests)" >"$dir/$name.server"
+  kill -0 "$NGINX_PID" 2>/dev/null || { cat "$ngx/error.log" >&2 2>/dev/null; die "nginx died during $name"; }
+}
+
+# Check before measuring that each tool gets its requests answered over TLS by this nginx
+# (a 1 s run each, not recorded; it also warms nginx up).
+check=$BENCH_TMP/check
+mkdir -p "$check"
+for tool in "${tools[@]}"; do
+  run_tool "$check" "r00-1-$tool" "$tool" 1s 40
+  if ! python3 "$here/report.py" cost-round "$check" 0 wrk "$CONNECTIONS" >"$check/$tool.report"; then
+    cat "$check/$tool.report" >&2
+    if [ "$tool" = nightjar ]; then
+      die "nightjar could not load $URL over TLS (its output is above). If its https:// client is not" \
+        "there yet, 'TOOLS=wrk bench/tls_vs_wrk.sh' measures only the wrk half."
+    fi
+    die "$tool could not load $URL over TLS; see above"
+  fi
+  rm -f "$check/r00-1-$tool".*
+done
+
+stamp=$(date +%Y%m%d-%H%M%S)
+bench_tee "$RESULTS_DIR/tls_vs_wrk-$stamp.txt"
+
+echo "# nightjar vs wrk, HTTP/1.1 over TLS, closed loop against nginx (keep-alive)"
+environment_header
+echo "wrk:       $(wrk -v 2>&1 | head -1)"
+echo "openssl:   $(openssl version)"
+echo "nginx:     $("$NGINX" -v 2>&1 | sed 's/.*: //'), 1 worker, 'listen ... ssl', pinned to CPU $SERVER_CPU"
+echo "TLS:       ${tls_line:-?} (openssl s_client with the test CA; the only suite nginx accepts)"
+echo "setup:     $ROUNDS rounds x $DURATION, $CONNECTIONS connections, 1 thread, generators pinned to CPU $CLIENT_CPU"
+echo "tools:     ${tools[*]}"
+label="commands:"
+for tool in "${tools[@]}"; do
+  command_for "$tool" "$DURATION"
+  cmd=("${cmd[@]/#"$NIGHTJAR"/nightjar}")
+  echo "$label  taskset -c $CLIENT_CPU ${cmd[*]/#"$CA"/${CA#"$ROOT_DIR"/}}"
+  label="         "
+done
+echo
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  order=("${tools[@]}")
+  if ((${#tools[@]} == 2 && round % 2 == 0)); then order=("${tools[1]}" "${tools[0]}"); fi
+  for i in "${!order[@]}"; do
+    run_tool "$raw" "r$(printf %02d "$round")-$((i + 1))-${order[i]}" "${order[i]}" "$DURATION" "$run_limit"
+  done
+  # Duration-bounded runs may stop with one request in flight per connection.
+  python3 "$here/report.py" cost-round "$raw" "$round" wrk "$CONNECTIONS" ||
+    die "round $round: a tool did not get every request answered (see '!' above); no figure"
+done
+
+python3 "$here/report.py" cost-summary "$raw" wrk "$MIN_ROUNDS"
+echo
+echo "load avg at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -s "$ngx/error.log" ]; then
+  echo "nginx error log:"
+  sed 's/^/  /' "$ngx/error.log" | tail -20
+fi
+BENCH_DONE=1
+echo "saved to ${RESULTS_DIR#"$ROOT_DIR"/}/tls_vs_wrk-$stamp.txt"

@@ -1,0 +1,151 @@
+// One HTTP/1.1 connection of the test server: reads requests, answers each as its controls
+// ask, in order. A connection whose first bytes are the HTTP/2 client preface is handed to
+// an Http2Connection instead (h2c with prior knowledge on the same port). Internal to the
+// server component.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/connection.h"
+#include "server/control.h"
+#include "server/handler_memory.h"
+#include "server/output_queue.h"
+#include "server/server_state.h"
+
+namespace nightjar::server {
+
+// What the parser saw of the current request's header. Strings keep their capacity from
+// one request to the next.
+struct RequestHead {
+  int version = 11;              // 10 or 11
+  bool head_method = false;      // HEAD: answer without a body
+  bool expect_continue = false;  // Expect: 100-continue
+  std::string target;
+  std::string control;  // X-Nightjar-Control values, joined with '&'
+
+  void reset();
+};
+
+// A beast parser that records the head and discards the body. A new one is emplaced for
+// each request (beast parsers are single-use); that does not allocate.
+class RequestParser final : public boost::beast::http::basic_parser<true> {
+ public:
+  explicit RequestParser(RequestHead& head);
+
+ private:
+  using string_view = boost::beast::string_view;
+  using error_code = boost::beast::error_code;
+
+  void on_request_impl(boost::beast::http::verb method, string_view method_str, string_view target,
+                       int version, error_code& ec) override;
+  void on_response_impl(int, string_view, int, error_code&) override {}
+  void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
+                     error_code& ec) override;
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<uint64_t>&, error_code&) override {}
+  size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
+  void on_chunk_header_impl(uint64_t, string_view, error_code&) override {}
+  size_t on_chunk_body_impl(uint64_t, string_view body, error_code&) override {
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  RequestHead& head_;
+};
+
+// Lives in shared_ptrs held by its pending handlers; all its methods run on the thread of
+// the io_context that owns its socket. `Transport` is PlainTransport or TlsTransport.
+template <typename Transport>
+class Http1Connection final : public ServerConnection,
+                              public std::enable_shared_from_this<Http1Connection<Transport>> {
+ public:
+  // `context` must outlive the connection. With `detect_http2`, a connection that opens with
+  // the HTTP/2 preface becomes an Http2Connection.
+  Http1Connection(Transport transport, ConnectionContext& context, bool detect_http2);
+
+  // Starts reading requests.
+  void start();
+
+  void abort() override;
+
+ private:
+  struct PendingResponse {
+    ResponseControls controls;
+    std::string error_body;  // non-empty: this body replaces the filler (400s)
+    int64_t ready_at_ns = 0;
+    int64_t arrival_gap_ns = 0;
+    int version = 11;
+    bool keep_alive = true;  // what the request's version and Connection header allow
+    bool head_method = false;
+    bool bad_request = false;
+    bool interim_continue = false;  // a "100 Continue", not a response
+  };
+
+  void pump();
+  void parse_input();
+  void on_request_complete();
+  void queue_bad_request(const boost::beast::error_code& ec);
+  PendingResponse& push_pending();
+  void new_parser();
+  // False while the first bytes may still be the HTTP/2 preface; hands the connection over
+  // when they are.
+  bool protocol_is_http1();
+
+  void flush();
+  void serialize(const PendingResponse& response);
+  void write_now();
+  void arm_timer(int64_t deadline_ns);
+
+  void read_more();
+  void on_read(const boost::system::error_code& ec, size_t bytes);
+  void start_linger();
+  void finish_if_done();
+
+  // Constant after construction.
+  ConnectionContext& context_;
+  SharedState& shared_;
+  WorkerCounters& counters_;
+
+  Transport transport_;
+  boost::asio::steady_timer timer_;  // delays, the stall window, the lingering close
+  // Operation state of the pending read, write wait and timer wait.
+  HandlerMemory read_memory_;
+  HandlerMemory write_memory_;
+  HandlerMemory timer_memory_;
+
+  // Input: bytes [in_begin_, in_end_) of in_ are received and not yet parsed.
+  std::unique_ptr<char[]> in_;
+  size_t in_begin_ = 0;
+  size_t in_end_ = 0;
+  int64_t last_read_ns_ = 0;  // when the latest bytes arrived: the arrival of their requests
+  RequestHead head_;
+  std::optional<RequestParser> parser_;
+  ControlParser control_parser_;
+  bool continue_queued_ = false;  // a 100 Continue is queued for the current request
+
+  // Requests parsed and not yet serialized: pending_[pending_head_, pending_count_). Slots
+  // are reused (with their string capacity) once the queue drains.
+  std::vector<PendingResponse> pending_;
+  size_t pending_head_ = 0;
+  size_t pending_count_ = 0;
+
+  OutputQueue out_;  // serialized and not yet written
+
+  bool detecting_http2_;        // the first bytes have not ruled the HTTP/2 preface out yet
+  bool reading_ = false;        // an async read is pending
+  bool write_waiting_ = false;  // waiting for the socket to become writable
+  bool timer_pending_ = false;  // a delay or stall wait is pending
+  bool stop_parsing_ = false;   // after garbage, a close request, or end of input
+  bool peer_eof_ = false;       // the client shut its side down
+  bool closing_ = false;        // a response saying Connection: close is serialized
+  bool lingering_ = false;      // all written; draining input until the client closes
+  bool closed_ = false;
+};
+
+}  // namespace nightjar::server
