@@ -433,7 +433,15 @@ int run_and_report(const load::LoadOptions& options, output::Format format, cons
   }
   if (result->interrupted) return kExitInterrupted;
   if (result->partial) return kExitFailure;
-  if (result->completed == 0 && result->errors + result->dropped > 0) return kExitFailure;
+  if (result->completed == 0 && result->errors + result->dropped > 0) {
+    // A report that is not on the terminal: say on stderr why nothing got through.
+    if (format != output::Format::kHuman || (!output_file.empty() && output_file != "-")) {
+      for (const auto& [kind, detail] : result->error_details) {
+        std::cerr << "nightjar: error: no request succeeded; " << kind << ": " << detail << "\n";
+      }
+    }
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

@@ -127,8 +127,8 @@ Result<std::string> grpc_health_check(const asio::ip::tcp::endpoint& endpoint, c
                                       const std::string& service, int64_t timeout_ns) {
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
-  const std::vector<Http2Request> calls = {
-      make_grpc_request(metadata, url, "/grpc.health.v1.Health/Check", request.SerializeAsString())};
+  std::vector<Http2Request> calls;
+  calls.push_back(make_grpc_request(metadata, url, "/grpc.health.v1.Health/Check", request.SerializeAsString()));
   asio::io_context io;
   OneCall call;
   Http2Session session(io, endpoint, calls, 1, call, 0, tls, url.host);

@@ -80,6 +80,7 @@ Http2Session::Http2Session(asio::io_context& io, asio::ip::tcp::endpoint endpoin
       streams_(static_cast<size_t>(std::max(1, max_concurrent_streams))),
       buffer_(new uint8_t[kReadBufferSize]) {
   completions_.reserve(streams_.size());
+  delivering_list_.reserve(streams_.size());
   pending_out_.reserve(64 * 1024);
 }
 
@@ -149,6 +150,7 @@ void Http2Session::close() {
   if (session_ != nullptr) nghttp2_session_del(session_);
   session_ = nullptr;
   state_ = State::kDisconnected;
+  delivering_ = false;
   pending_out_.clear();
   active_ = 0;
   for (Stream& s : streams_) s = Stream{};
@@ -201,7 +203,7 @@ void Http2Session::send(const InFlight& request, int64_t now_ns) {
   slot->stream_id = stream_id;
   ++active_;
   state_ = State::kBusy;
-  flush();
+  if (!delivering_) flush();  // while delivering, the read handler writes once at the end
 }
 
 void Http2Session::flush() {
@@ -244,11 +246,13 @@ void Http2Session::on_transport_read(const error_code& ec, size_t n) {
     fail_all(ErrorKind::kBadResponse);
     return;
   }
-  flush();
-  if (state_ == State::kDisconnected) return;
   const uint64_t current = generation_;
+  // Responses first, then one write: what nghttp2 has to say (window updates, SETTINGS
+  // acknowledgements) and the requests the observer sent in reply go out together.
   deliver();
   if (current != generation_) return;  // the observer closed and reconnected us
+  flush();
+  if (current != generation_) return;
   if (goaway_ && active_ == 0) {
     close();
     observer_.on_idle_close(*this);
@@ -304,13 +308,17 @@ int Http2Session::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t 
 }
 
 void Http2Session::deliver() {
-  if (completions_.empty()) return;
+  if (completions_.empty() || delivering_) return;
   const int64_t now = steady_now_ns();
-  // Swap out first: the observer may send, and sends may complete nothing re-entrantly.
-  std::vector<Completion> done;
+  // Swap out first (both lists keep their capacity: no allocation): the observer may send,
+  // and what completes meanwhile waits for the next delivery.
+  std::vector<Completion>& done = delivering_list_;
   done.swap(completions_);
-  completions_.reserve(streams_.size());
+  delivering_ = true;
+  const uint64_t generation = generation_;
+  undelivered_ = static_cast<int>(done.size());
   for (const Completion& c : done) {
+    --undelivered_;
     if (c.refused) {
       observer_.on_request_refused(*this, c.request);
     } else if (c.failed) {
@@ -319,6 +327,9 @@ void Http2Session::deliver() {
       observer_.on_response(*this, c.request, c.status, c.grpc_status, c.bytes, now);
     }
   }
+  undelivered_ = 0;
+  done.clear();
+  if (generation == generation_) delivering_ = false;  // else close() has reset it
 }
 
 void Http2Session::fail_all(ErrorKind kind) {
@@ -353,8 +364,9 @@ void Http2Session::check_timeouts(int64_t now_ns, int64_t timeout_ns) {
     }
   }
   if (active_ == 0 && state_ == State::kBusy) state_ = State::kIdle;
-  flush();
+  const uint64_t generation = generation_;
   deliver();
+  if (generation == generation_) flush();  // the resets and whatever the observer sent
 }
 
 }  // namespace nightjar::http

@@ -20,6 +20,14 @@ namespace nightjar::http {
 
 // The HTTP/2 form of one URL's request, built once before the run.
 struct Http2Request {
+  Http2Request() = default;
+  // Moves keep the header entries valid (the storage vector's elements do not move); a copy
+  // would leave them pointing into the original, so there is none.
+  Http2Request(Http2Request&&) = default;
+  Http2Request& operator=(Http2Request&&) = default;
+  Http2Request(const Http2Request&) = delete;
+  Http2Request& operator=(const Http2Request&) = delete;
+
   std::vector<std::string> storage;  // names and values the header entries point into
   std::vector<nghttp2_nv> headers;   // :method, :scheme, :authority, :path, then the rest
   std::string body;
@@ -41,7 +49,9 @@ class Http2Session final : public Session, private TransportEvents {
   void connect(int64_t now_ns) override;
   void send(const InFlight& request, int64_t now_ns) override;
   bool can_send() const override;
-  int in_flight() const override { return active_; }
+  // Streams open, plus those that ended and are not yet reported (a refused one may still
+  // have to be sent again, so the run is not over while any is left).
+  int in_flight() const override { return active_ + static_cast<int>(completions_.size()) + undelivered_; }
   void check_timeouts(int64_t now_ns, int64_t timeout_ns) override;
   void close() override;
   State state() const override { return state_; }
@@ -108,7 +118,10 @@ class Http2Session final : public Session, private TransportEvents {
   std::string pending_out_;            // bytes nghttp2 produced that the socket did not take yet
   std::unique_ptr<uint8_t[]> buffer_;
   std::vector<Completion> completions_;
+  std::vector<Completion> delivering_list_;  // what deliver() is reporting
   std::string* body_sink_ = nullptr;
+  bool delivering_ = false;  // in deliver(): sends wait for the one write after it
+  int undelivered_ = 0;      // completions deliver() has taken and not yet reported
 };
 
 }  // namespace nightjar::http

@@ -112,7 +112,11 @@ std::vector<std::string> warnings(const RunResult& r) {
                               plural(r.latency.out_of_range_count(), "latency value")));
   }
   if (r.completed == 0 && r.errors > 0) {
-    out.push_back("no request succeeded: check that the target is up and the URL is right");
+    if (r.error_details.count("tls") != 0) {
+      out.push_back("no request succeeded: TLS: " + r.error_details.at("tls"));
+    } else {
+      out.push_back("no request succeeded: check that the target is up and the URL is right");
+    }
   }
   return out;
 }

@@ -131,7 +131,7 @@ Http2Connection<Transport>::Http2Connection(Transport transport, ConnectionConte
       received_bytes_(std::min(received.size(), kReadBufferBytes)),
       last_read_ns_(steady_now_ns()) {
   assert(received.size() <= kReadBufferBytes);
-  std::memcpy(in_.get(), received.data(), received_bytes_);
+  if (received_bytes_ > 0) std::memcpy(in_.get(), received.data(), received_bytes_);
 }
 
 template <typename Transport>

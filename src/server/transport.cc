@@ -95,9 +95,11 @@ TlsTransport::Want TlsTransport::classify(int ssl_error, error_code& ec) {
     case SSL_ERROR_SYSCALL:
       ec = errno != 0 ? error_code(errno, boost::system::system_category())
                       : error_code(asio::error::connection_reset);
+      failed_ = true;
       break;
     default:
       ec = boost::system::errc::make_error_code(boost::system::errc::protocol_error);
+      failed_ = true;
       break;
   }
   ERR_clear_error();
@@ -155,7 +157,7 @@ size_t TlsTransport::write_some(std::span<const asio::const_buffer> buffers, err
 }
 
 void TlsTransport::shutdown_send() {
-  if (!shutdown_sent_ && SSL_is_init_finished(ssl_.get())) {
+  if (ssl_ && !shutdown_sent_ && !failed_ && SSL_is_init_finished(ssl_.get())) {
     ERR_clear_error();
     SSL_shutdown(ssl_.get());  // close_notify; if the socket is full the client just sees EOF
     ERR_clear_error();
@@ -172,6 +174,12 @@ void TlsTransport::shutdown_both() {
 }
 
 void TlsTransport::close() {
+  if (ssl_ && !shutdown_sent_ && !failed_ && SSL_is_init_finished(ssl_.get())) {
+    ERR_clear_error();
+    SSL_shutdown(ssl_.get());
+    ERR_clear_error();
+    shutdown_sent_ = true;
+  }
   error_code ignored;
   socket_.close(ignored);
 }

@@ -125,6 +125,8 @@ class TlsTransport {
   // Sends close_notify (best effort), then shuts the socket's sending side.
   void shutdown_send();
   void shutdown_both();
+  // Sends close_notify unless the connection failed (OpenSSL does not let a session that
+  // ended without one be resumed), then closes the socket.
   void close();
 
  private:
@@ -166,6 +168,7 @@ class TlsTransport {
   size_t staged_ = 0;              // > 0: an SSL_write of stage_[0, staged_) must be retried
   Want write_wants_ = Want::kWrite;
   bool shutdown_sent_ = false;
+  bool failed_ = false;  // a fatal TLS or socket error: no more TLS calls but SSL_free
 };
 
 }  // namespace nightjar::server

@@ -119,8 +119,12 @@ Result<std::shared_ptr<const ClientContext>> ClientContext::create(const ClientO
                                       "' is not a PEM certificate: " + take_openssl_errors());
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, options.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-      return Status::invalid_argument("--key: '" + options.key_file + "' is not a PEM private key: " +
-                                      take_openssl_errors());
+      const std::string why = take_openssl_errors();
+      if (why.find("key values mismatch") != std::string::npos) {
+        return Status::invalid_argument("--key '" + options.key_file + "' does not match --cert '" +
+                                        options.cert_file + "'");
+      }
+      return Status::invalid_argument("--key: '" + options.key_file + "' is not a PEM private key: " + why);
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
       take_openssl_errors();

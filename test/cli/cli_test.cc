@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "server/test_server.h"
+#include "support/nginx.h"
 #include "support/scripted_server.h"
 #include "support/subprocess.h"
 
@@ -17,6 +18,8 @@ namespace {
 using testing::Subprocess;
 
 const std::string kBinary = NIGHTJAR_BINARY;
+
+std::string tls_file(const std::string& name) { return std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/" + name; }
 
 struct Outcome {
   int code;
@@ -87,6 +90,22 @@ TEST(Cli, BadInputGetsAClearMessageAndExitCodeTwo) {
       {{"load", "http://127.0.0.1:1/", "-H", "no colon"}, "Name: value"},
       {{"load"}, "url"},
       {{"frobnicate"}, "frobnicate"},
+      {{"load", "http://127.0.0.1:1/", "--insecure"}, "apply to https:// and grpcs:// URLs"},
+      {{"load", "https://127.0.0.1:1/", "--ca-file", "/nonexistent/ca.pem"}, "--ca-file: cannot read '/nonexistent/ca.pem'"},
+      {{"load", "https://127.0.0.1:1/", "--ca-file", tls_file("ca.key")}, "--ca-file: '"},
+      {{"load", "https://127.0.0.1:1/", "--insecure", "--ca-file", tls_file("ca.pem")}, "cannot be used together"},
+      {{"load", "https://127.0.0.1:1/", "--cert", tls_file("client.pem")}, "--cert needs --key"},
+      {{"load", "https://127.0.0.1:1/", "--cert", tls_file("client.pem"), "--key", tls_file("worker.key")},
+       "does not match --cert"},
+      {{"load", "https://127.0.0.1:1/", "--protocol", "h3"}, "--protocol 'h3' is not known"},
+      {{"load", "grpc://127.0.0.1:1", "--protocol", "http1"}, "gRPC runs over HTTP/2"},
+      {{"load", "grpc://127.0.0.1:1", "--grpc-method", "Ping"}, "must look like /package.Service/Method"},
+      {{"load", "http://127.0.0.1:1/", "--grpc-method", "/a.B/C"}, "apply to grpc:// and grpcs:// URLs"},
+      {{"load", "grpc://127.0.0.1:1", "--grpc-data-file", "/nonexistent"}, "--grpc-data-file needs --grpc-method"},
+      {{"load", "grpc://127.0.0.1:1", "--grpc-method", "/a.B/C", "--grpc-data-file", "/nonexistent/m.bin"},
+       "--grpc-data-file: "},
+      {{"load", "grpc://127.0.0.1:1/a.B/C"}, "give the call with --grpc-method"},
+      {{"load", "grpc://127.0.0.1:1", "--body", "x"}, "--grpc-data-file, not --body"},
   };
   for (const Case& c : cases) {
     const Outcome o = run(c.args);
@@ -102,6 +121,30 @@ TEST(Cli, UnreachablePortPrintsTheReportWithConnectionErrorsAndFails) {
   EXPECT_EQ(o.code, 1);
   EXPECT_NE(o.out.find("connect_refused: 10"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("no request succeeded"), std::string::npos) << o.out;
+}
+
+TEST(Cli, ATlsVerificationFailureIsNamedAndFailsTheRun) {
+  if (!testing::Nginx::available()) GTEST_SKIP() << "nginx is not installed";
+  testing::Nginx nginx("ssl", "  ssl_certificate " + tls_file("expired.pem") + ";\n  ssl_certificate_key " +
+                                  tls_file("expired.key") + ";\n");
+  ASSERT_TRUE(nginx.accepts());
+  const std::string url = "https://127.0.0.1:" + std::to_string(nginx.port()) + "/";
+  const Outcome human = run({"load", url, "--ca-file", tls_file("ca.pem"), "-n", "5", "--no-progress"});
+  EXPECT_EQ(human.code, 1);
+  EXPECT_NE(human.out.find("tls: 5"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("no request succeeded: TLS: certificate verify failed: certificate has expired"),
+            std::string::npos)
+      << human.out;
+  const Outcome json = run({"load", url, "--ca-file", tls_file("ca.pem"), "-n", "5", "--output-format", "json"});
+  EXPECT_EQ(json.code, 1);
+  EXPECT_NE(json.err.find("no request succeeded; tls: certificate verify failed: certificate has expired"),
+            std::string::npos)
+      << json.err;
+  // --insecure gets through, and the report says verification was off.
+  const Outcome insecure = run({"load", url, "--insecure", "-n", "5", "--no-progress"});
+  EXPECT_EQ(insecure.code, 0) << insecure.out;
+  EXPECT_NE(insecure.out.find("TLS NOT VERIFIED (--insecure)"), std::string::npos) << insecure.out;
+  EXPECT_NE(insecure.out.find("warning: TLS certificates were not verified"), std::string::npos) << insecure.out;
 }
 
 TEST(Cli, JsonOutputMeetsTheContract) {

@@ -47,7 +47,10 @@ class TestConnection {
   // all went well, error() why not.
   explicit TestConnection(uint16_t port, const TlsClientConfig* tls = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return fail("socket");
+    if (fd_ < 0) {
+      fail("socket");
+      return;
+    }
     timeval timeout{kTimeoutSeconds, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
@@ -57,11 +60,19 @@ class TestConnection {
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return fail("connect");
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      fail("connect");
+      return;
+    }
     if (tls != nullptr) handshake(*tls);
   }
   ~TestConnection() {
-    if (ssl_ != nullptr) SSL_free(ssl_);
+    if (ssl_ != nullptr) {
+      // A session is resumable only from a connection that ended with close_notify.
+      if (SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
+      ERR_clear_error();
+      SSL_free(ssl_);
+    }
     if (ctx_ != nullptr) SSL_CTX_free(ctx_);
     if (fd_ >= 0) ::close(fd_);
   }
@@ -122,6 +133,16 @@ class TestConnection {
     }
   }
 
+  // Reads the socket itself (beneath TLS, which may have failed) until the server closes it;
+  // true when it did, false on an error or the timeout.
+  bool wait_for_close() {
+    char chunk[4096];
+    for (;;) {
+      const ssize_t got = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (got <= 0) return got == 0 || errno == ECONNRESET;
+    }
+  }
+
   // HTTP/1.1: sends GET `target` and reads one Content-Length-framed response (whole text).
   std::string http1_get(const std::string& target) {
     if (!write_all("GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n")) return {};
@@ -154,6 +175,7 @@ class TestConnection {
   void handshake(const TlsClientConfig& tls) {
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (ctx_ == nullptr) return fail_tls("SSL_CTX_new");
+    SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a close without close_notify reads as the end
     if (!tls.ca_pem.empty()) {
       BIO* bio = BIO_new_mem_buf(tls.ca_pem.data(), static_cast<int>(tls.ca_pem.size()));
       while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
@@ -185,7 +207,8 @@ class TestConnection {
     }
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, fd_);
-    SSL_set_tlsext_host_name(ssl_, "localhost");
+    static char server_name[] = "localhost";  // SSL_set_tlsext_host_name, without its C cast
+    SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, server_name);
     if (!tls.ca_pem.empty()) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1");
     if (tls.resume != nullptr) SSL_set_session(ssl_, tls.resume);
     if (SSL_connect(ssl_) != 1) fail_tls("handshake");
