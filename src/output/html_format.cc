@@ -148,7 +148,7 @@ std::string header_html(const RunResult& r) {
                        escape(duration_text(r.measured_ns)) + ")</span>");
   fact("Connections", group_digits(o.connections));
   fact("Threads", group_digits(o.threads));
-  fact("Protocol", escape(o.protocol));
+  fact("Protocol", escape(o.protocol + (o.tls ? (o.tls_insecure ? ", TLS not verified" : ", TLS") : "")));
   s += "</dl>\n</header>\n";
   return s;
 }
@@ -522,6 +522,16 @@ std::string options_table(const RunResult& r) {
       {"Headers", or_none(headers)},
       {"Body", escape(bytes_text(o.body_bytes))},
   };
+  if (o.protocol != "http/1.1") rows.emplace_back("Streams per connection", group_digits(o.max_concurrent_streams));
+  if (!o.grpc_method.empty()) rows.emplace_back("gRPC method", "<code>" + escape(o.grpc_method) + "</code>");
+  if (o.tls) {
+    std::string tls = o.tls_insecure ? "certificates NOT verified (--insecure)"
+                                     : "verified against " + (o.tls_ca_file.empty() ? "the system store" : o.tls_ca_file);
+    if (!o.tls_sni.empty()) tls += "; SNI " + o.tls_sni;
+    if (!o.tls_client_cert.empty()) tls += "; client certificate " + o.tls_client_cert;
+    tls += fmt::format("; {} handshakes, {} resumed", r.tls_handshakes, r.tls_resumed);
+    rows.emplace_back("TLS", escape(tls));
+  }
   // Two tables side by side: the list is long and the values are short.
   const size_t half = (rows.size() + 1) / 2;
   return "<div class=\"grid2 inner\">\n" +

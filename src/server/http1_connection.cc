@@ -321,7 +321,7 @@ template <typename Transport>
 void Http1Connection<Transport>::serialize(const PendingResponse& response) {
   std::string& out = out_.bytes();
   if (response.interim_continue) {
-    out.append("HTTP/1.1 100 Continue\r\n\r\n");
+    append_literal(out, "HTTP/1.1 100 Continue\r\n\r\n");
     return;
   }
   const ResponseControls& controls = response.controls;
@@ -332,27 +332,27 @@ void Http1Connection<Transport>::serialize(const PendingResponse& response) {
   const uint64_t body_bytes =
       response.error_body.empty() ? controls.size_bytes : response.error_body.size();
 
-  out.append("HTTP/1.1 ");
+  append_literal(out, "HTTP/1.1 ");
   append_number(out, status);
   out.push_back(' ');
   out.append(reason_phrase(status));
-  out.append("\r\n");
+  append_literal(out, "\r\n");
   if (!bodiless_status) {
-    out.append("Content-Length: ");
+    append_literal(out, "Content-Length: ");
     append_number(out, body_bytes);
-    out.append("\r\n");
+    append_literal(out, "\r\n");
   }
-  if (!controls.has_content_type) out.append("Content-Type: text/plain\r\n");
-  out.append("X-Nightjar-Arrival-Gap-Ns: ");
+  if (!controls.has_content_type) append_literal(out, "Content-Type: text/plain\r\n");
+  append_literal(out, "X-Nightjar-Arrival-Gap-Ns: ");
   append_number(out, response.arrival_gap_ns);
-  out.append("\r\n");
+  append_literal(out, "\r\n");
   out.append(controls.extra_headers);
   if (closes) {
-    out.append("Connection: close\r\n");
+    append_literal(out, "Connection: close\r\n");
   } else if (response.version < 11) {
-    out.append("Connection: keep-alive\r\n");
+    append_literal(out, "Connection: keep-alive\r\n");
   }
-  out.append("\r\n");
+  append_literal(out, "\r\n");
 
   if (!bodiless_status && !response.head_method) {
     if (response.error_body.empty()) {

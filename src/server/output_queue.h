@@ -23,9 +23,16 @@ const char* filler();
 // Appends `bytes` bytes of filler text to `out`.
 void append_filler(std::string& out, size_t bytes);
 
-// Appends the decimal digits of `value` to `out`, without allocating beyond `out`.
+// Appends a string literal, its length known at compile time (no strlen).
+template <size_t N>
+[[gnu::always_inline]] inline void append_literal(std::string& out, const char (&text)[N]) {
+  out.append(text, N - 1);
+}
+
+// Appends the decimal digits of `value` to `out`, without allocating beyond `out`. Inlined:
+// it is on every response's path.
 template <typename Integer>
-void append_number(std::string& out, Integer value) {
+[[gnu::always_inline]] inline void append_number(std::string& out, Integer value) {
   char digits[24];
   const auto result = std::to_chars(digits, digits + sizeof digits, value);
   out.append(digits, result.ptr);
@@ -111,5 +118,48 @@ class OutputQueue {
   size_t written_bytes_ = 0;    // bytes of bytes_ written
   uint64_t filler_queued_ = 0;  // filler bytes not yet written
 };
+
+inline size_t OutputQueue::gather(std::array<boost::asio::const_buffer, kMaxWriteBuffers>& buffers) const {
+  const char* const filler_bytes = filler();
+  size_t count = 0;
+  size_t segment = write_segment_;
+  uint64_t offset = write_offset_;
+  while (segment < segments_.size() && count < kMaxWriteBuffers) {
+    const Segment& s = segments_[segment];
+    if (offset < s.length) {
+      buffers[count++] = boost::asio::const_buffer(bytes_.data() + s.offset + offset, s.length - offset);
+      offset = s.length;
+    }
+    uint64_t filler_left = s.length + s.filler_bytes - offset;
+    while (filler_left > 0 && count < kMaxWriteBuffers) {
+      const size_t chunk = static_cast<size_t>(std::min<uint64_t>(filler_left, kFillerBytes));
+      buffers[count++] = boost::asio::const_buffer(filler_bytes, chunk);
+      filler_left -= chunk;
+    }
+    if (filler_left > 0) break;
+    ++segment;
+    offset = 0;
+  }
+  return count;
+}
+
+inline void OutputQueue::advance(size_t bytes) {
+  uint64_t left = bytes;
+  while (left > 0) {
+    const Segment& s = segments_[write_segment_];
+    const uint64_t total = s.length + s.filler_bytes;
+    const uint64_t take = std::min(left, total - write_offset_);
+    // Split what this write took between the segment's bytes and its filler.
+    const uint64_t bytes_part = write_offset_ < s.length ? std::min<uint64_t>(take, s.length - write_offset_) : 0;
+    written_bytes_ += static_cast<size_t>(bytes_part);
+    filler_queued_ -= take - bytes_part;
+    write_offset_ += take;
+    left -= take;
+    if (write_offset_ == total) {
+      ++write_segment_;
+      write_offset_ = 0;
+    }
+  }
+}
 
 }  // namespace nightjar::server

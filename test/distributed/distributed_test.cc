@@ -109,6 +109,53 @@ TEST_F(DistributedTest, ThreeWorkersSplitThePlanAndMergeExactly) {
   }
 }
 
+TEST_F(DistributedTest, HttpsAndGrpcRunsCarryTheirTlsAndGrpcSettingsToEveryWorker) {
+  server::ServerOptions tls_server{"127.0.0.1:0", 1, -1, 0};
+  tls_server.tls = tls::ServerTlsOptions{};  // self-signed
+  auto target = server::TestServer::start(tls_server);
+  ASSERT_TRUE(target.ok()) << target.status().message();
+  // The CA travels as text: the workers never see the controller's file.
+  const std::string ca_file = ::testing::TempDir() + "/distributed-ca.pem";
+  std::ofstream(ca_file) << (*target)->tls_certificate_pem();
+  ControllerOptions c;
+  for (int i = 0; i < 2; ++i) c.workers.push_back(add_worker());
+
+  load::LoadOptions https = options(0, 100);
+  const std::string url = "https://" + (*target)->listen_address() + "/";
+  https.urls = {*http::parse_url(url)};
+  https.run.urls = {url};
+  https.run.protocol = "auto";
+  https.run.tls = true;
+  https.tls.ca_file = ca_file;
+  https.run.tls_ca_file = ca_file;
+  auto r = run_distributed(https, c);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 100);
+  EXPECT_EQ(r->tls_handshakes, 6);  // 3 connections on each worker
+  EXPECT_EQ(r->options.protocol, "h2");  // what ALPN chose on the workers
+  EXPECT_EQ((*target)->stats().http2_requests, 100);
+
+  load::LoadOptions grpc = options(0, 100);
+  const std::string grpc_url = "grpcs://" + (*target)->listen_address();
+  grpc.urls = {*http::parse_url(grpc_url)};
+  grpc.run.urls = {grpc_url};
+  grpc.run.protocol = "grpc";
+  grpc.run.tls = true;
+  grpc.run.grpc_method = "/nightjar.test.v1.TestService/Ping";
+  grpc.tls.ca_file = ca_file;
+  grpc.request.headers = {{"x-nightjar-control", "status=14"}};
+  auto g = run_distributed(grpc, c);
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  EXPECT_EQ(g->completed, 100);
+  EXPECT_EQ(g->grpc_status_codes.at(14), 100);
+
+  https.tls.cert_file = tls_file("client.pem");
+  https.tls.key_file = tls_file("client.key");
+  auto refused = run_distributed(https, c);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--cert"), std::string::npos) << refused.status().message();
+}
+
 TEST_F(DistributedTest, StoppingTheControllerCancelsEveryWorkerAndStillReports) {
   ControllerOptions c;
   c.workers = {add_worker(), add_worker()};

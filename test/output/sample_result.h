@@ -80,6 +80,26 @@ inline model::RunResult sample_count_bound_result() {
   return r;
 }
 
+// A gRPC run over TLS without verification, some answers UNAVAILABLE, some handshakes
+// failed: every protocol field of the model set.
+inline model::RunResult sample_grpc_tls_result() {
+  model::RunResult r = sample_result(true);
+  r.options.urls = {"grpcs://127.0.0.1:8443/"};
+  r.options.method = "POST";
+  r.options.protocol = "grpc";
+  r.options.max_concurrent_streams = 8;
+  r.options.tls = true;
+  r.options.tls_insecure = true;
+  r.options.tls_sni = "api.internal";
+  r.options.grpc_method = "/nightjar.test.v1.TestService/Ping";
+  r.grpc_status_codes = {{0, 990}, {14, 10}};
+  r.error_details = {{"tls", "certificate verify failed: certificate has expired"}};
+  r.error_counts[static_cast<size_t>(model::ErrorKind::kTls)] = 3;
+  r.tls_handshakes = 12;
+  r.tls_resumed = 8;
+  return r;
+}
+
 inline std::string read_text_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
