@@ -104,7 +104,10 @@ void Http2Session::on_transport_connected() {
   if (state_ != State::kConnecting) return;
   if (transport_.is_tls() && transport_.alpn() != "h2") {
     // The server did not agree to HTTP/2 on this connection.
+    const std::string chosen = transport_.alpn().empty() ? "no protocol" : "'" + transport_.alpn() + "'";
     close();
+    transport_.set_error_detail("the server does not speak HTTP/2 over TLS (ALPN chose " + chosen +
+                                "); try --protocol http1");
     observer_.on_connect_failed(*this, ErrorKind::kTls);
     return;
   }

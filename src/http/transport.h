@@ -69,6 +69,8 @@ class Transport {
   bool resumed() const { return resumed_; }
   // Why the last connect, handshake or TLS read failed, in words ("" when not known).
   const std::string& error_detail() const { return error_detail_; }
+  // For the session above: why it gave up on this connection (e.g. ALPN chose another protocol).
+  void set_error_detail(std::string detail) { error_detail_ = std::move(detail); }
 
  private:
   enum class ReadOutcome { kData, kNeedMore, kClosed, kFailed };

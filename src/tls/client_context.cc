@@ -182,7 +182,13 @@ std::string take_openssl_errors() {
 std::string describe_handshake_failure(SSL* ssl, const std::string& host) {
   const long verify = ssl != nullptr ? SSL_get_verify_result(ssl) : X509_V_OK;
   std::string queue = take_openssl_errors();
-  if (verify == X509_V_OK) return queue.empty() ? "handshake failed" : "handshake failed: " + queue;
+  if (verify == X509_V_OK) {
+    if (queue.find("no application protocol") != std::string::npos) {
+      return "handshake failed: the server agrees to none of the protocols offered by ALPN (" + queue +
+             "); --protocol http1 or h2 changes the offer";
+    }
+    return queue.empty() ? "handshake failed" : "handshake failed: " + queue;
+  }
   X509* cert = SSL_get0_peer_certificate(ssl);
   std::string why = "certificate verify failed: ";
   switch (verify) {

@@ -79,6 +79,43 @@ TEST(Protocols, HttpsAgainstASelfSignedTestServerPicksH2) {
   EXPECT_EQ(server->stats().http2_requests, 200);
 }
 
+TEST(Protocols, LargeResponsesOverTlsArriveWhole) {
+  server::ServerOptions so;
+  so.tls = tls::ServerTlsOptions{};
+  auto server = start_server(so);
+  ASSERT_NE(server, nullptr);
+  for (const char* protocol : {"http/1.1", "h2"}) {
+    // 300 KiB bodies: many TLS records per response, more than one read buffer.
+    LoadOptions o = options_for({base("https", *server) + "/?size=300k"}, 20);
+    o.run.protocol = protocol;
+    o.tls.ca_pem = server->tls_certificate_pem();
+    auto r = run_load(o);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->completed, 20) << protocol;
+    EXPECT_EQ(r->errors, 0) << protocol;
+    EXPECT_GE(r->bytes_received, 20 * 300 * 1024) << protocol;
+  }
+}
+
+TEST(Protocols, LargeRequestBodiesOverTlsAreSentWhole) {
+  server::ServerOptions so;
+  so.tls = tls::ServerTlsOptions{};
+  auto server = start_server(so);
+  ASSERT_NE(server, nullptr);
+  for (const char* protocol : {"http/1.1", "h2"}) {
+    // 2 MiB bodies: more than the socket takes at once, so the rest is written in the background.
+    LoadOptions o = options_for({base("https", *server) + "/"}, 10);
+    o.run.protocol = protocol;
+    o.request.method = "POST";
+    o.request.body.assign(2 << 20, 'x');
+    o.tls.ca_pem = server->tls_certificate_pem();
+    auto r = run_load(o);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->completed, 10) << protocol;
+    EXPECT_EQ(r->status_codes.at(200), 10) << protocol;
+  }
+}
+
 TEST(Protocols, HttpsFallsBackToHttp1WhenTheServerRefusesH2) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};

@@ -73,6 +73,21 @@ TEST(TlsLoad, ProtocolHttp1IsForcedEvenWhenTheServerOffersHttp2) {
   EXPECT_EQ(r->completed, 100);
 }
 
+TEST(TlsLoad, ForcingH2AgainstAServerWithoutItNamesTheReason) {
+  if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
+  Nginx nginx("ssl", tls_config("worker"));
+  ASSERT_TRUE(nginx.accepts());
+  auto r = run_load(https_options(nginx.port(), 10, "h2"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 0);
+  EXPECT_EQ(r->error_counts[static_cast<size_t>(model::ErrorKind::kTls)], 10);
+  ASSERT_TRUE(r->error_details.count("tls"));
+  // nginx refuses the handshake (no_application_protocol); a server that completes it
+  // without ALPN gets "does not speak HTTP/2 over TLS".
+  EXPECT_NE(r->error_details.at("tls").find("ALPN"), std::string::npos)
+      << r->error_details.at("tls");
+}
+
 TEST(TlsLoad, SessionsAreResumedOnReconnect) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   // nginx closes each connection after 10 requests: 100 requests need about 10 handshakes.
