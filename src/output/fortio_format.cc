@@ -207,7 +207,12 @@ std::string render_fortio(const RunResult& r) {
   json codes = json::object();
   // fortio counts a call that got no HTTP response (socket error) under code -1.
   if (r.errors > 0) codes["-1"] = r.errors;
-  for (const auto& [code, count] : r.status_codes) codes[std::to_string(code)] = count;
+  if (r.options.grpc_method.empty()) {
+    for (const auto& [code, count] : r.status_codes) codes[std::to_string(code)] = count;
+  } else {
+    // gRPC runs: fortio's gRPC results key RetCodes by status name, not HTTP status.
+    for (const auto& [code, count] : r.grpc_status_codes) codes[model::grpc_status_name(code)] = count;
+  }
   j["RetCodes"] = codes;
   const double bytes_per_response =
       r.completed > 0 ? static_cast<double>(r.bytes_received) / static_cast<double>(r.completed)
