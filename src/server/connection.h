@@ -27,7 +27,9 @@ struct ConnectionContext {
 
 class ServerConnection {
  public:
-  explicit ServerConnection(ConnectionSet& registry) : registry_(registry) { registry_.insert(this); }
+  explicit ServerConnection(ConnectionSet& registry) : registry_(registry) {
+    registry_.insert(this);
+  }
   virtual ~ServerConnection() { registry_.erase(this); }
   ServerConnection(const ServerConnection&) = delete;
   ServerConnection& operator=(const ServerConnection&) = delete;

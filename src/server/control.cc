@@ -83,7 +83,8 @@ bool parse_flag(std::string_view text, bool& flag) {
 }
 
 bool is_known_key(std::string_view key, ControlDialect dialect) {
-  if (key == "size" || key == "status" || key == "delay" || key == "reset" || key == "goaway") return true;
+  if (key == "size" || key == "status" || key == "delay" || key == "reset" || key == "goaway")
+    return true;
   return dialect == ControlDialect::kHttp && (key == "header" || key == "close");
 }
 
@@ -109,7 +110,8 @@ std::string_view query_of(std::string_view target) {
   return hash == std::string_view::npos ? query : query.substr(0, hash);
 }
 
-Status ControlParser::apply(std::string_view text, ResponseControls& controls, ControlDialect dialect) {
+Status ControlParser::apply(std::string_view text, ResponseControls& controls,
+                            ControlDialect dialect) {
   while (!text.empty()) {
     const size_t amp = text.find('&');
     const std::string_view raw = text.substr(0, amp);
@@ -193,7 +195,9 @@ Status ControlParser::apply_one(std::string_view key, std::string_view value, st
     if (iequals(name, "content-type")) controls.has_content_type = true;
     controls.extra_headers.append(name).append(": ").append(field_value).append("\r\n");
   } else {  // close, reset, goaway
-    bool& flag = key == "close" ? controls.close : key == "reset" ? controls.reset_stream : controls.goaway;
+    bool& flag = key == "close"   ? controls.close
+                 : key == "reset" ? controls.reset_stream
+                                  : controls.goaway;
     if (!parse_flag(value, flag)) return bad_control(raw, "expected 1 or 0");
   }
   return Status::ok_status();

@@ -55,15 +55,16 @@ GrpcService::GrpcService() : messages_(new Messages()) {}
 GrpcService::~GrpcService() = default;
 
 void GrpcService::handle(std::string_view path, std::string_view request, bool too_large,
-                         std::string_view metadata_control, int64_t arrival_gap_ns, ResponseControls& controls,
-                         GrpcReply& reply) {
+                         std::string_view metadata_control, int64_t arrival_gap_ns,
+                         ResponseControls& controls, GrpcReply& reply) {
   controls.reset();
   reply.reset();
   const bool is_ping = path == kPingPath;
   const bool is_echo = path == kEchoPath;
   if (!is_ping && !is_echo && path != kHealthCheckPath) {
     std::string message = "unknown method '";
-    message.append(path).append("' (served: Ping and Echo of nightjar.test.v1.TestService, grpc.health.v1.Health/Check)");
+    message.append(path).append(
+        "' (served: Ping and Echo of nightjar.test.v1.TestService, grpc.health.v1.Health/Check)");
     fail(reply, kGrpcUnimplemented, std::move(message));
     return;
   }
@@ -88,10 +89,12 @@ bool GrpcService::unframe(std::string_view request, bool too_large, std::string_
   }
   const auto* data = reinterpret_cast<const uint8_t*>(request.data());
   if (data[0] != 0) {
-    fail(reply, kGrpcUnimplemented, "compressed messages are not supported (no grpc-encoding is accepted)");
+    fail(reply, kGrpcUnimplemented,
+         "compressed messages are not supported (no grpc-encoding is accepted)");
     return false;
   }
-  const size_t length = (size_t{data[1]} << 24) | (size_t{data[2]} << 16) | (size_t{data[3]} << 8) | data[4];
+  const size_t length =
+      (size_t{data[1]} << 24) | (size_t{data[2]} << 16) | (size_t{data[3]} << 8) | data[4];
   if (length != request.size() - kPrefixBytes) {
     fail(reply, kGrpcInternal, "expected exactly one length-prefixed request message");
     return false;
@@ -100,12 +103,15 @@ bool GrpcService::unframe(std::string_view request, bool too_large, std::string_
   return true;
 }
 
-bool GrpcService::apply_controls(std::string_view message_control, std::string_view metadata_control,
-                                 ResponseControls& controls, GrpcReply& reply) {
+bool GrpcService::apply_controls(std::string_view message_control,
+                                 std::string_view metadata_control, ResponseControls& controls,
+                                 GrpcReply& reply) {
   Status status = control_parser_.apply(message_control, controls, ControlDialect::kGrpc);
-  if (status.ok()) status = control_parser_.apply(metadata_control, controls, ControlDialect::kGrpc);
+  if (status.ok())
+    status = control_parser_.apply(metadata_control, controls, ControlDialect::kGrpc);
   if (status.ok() && controls.size_bytes > kMaxPingPayloadBytes) {
-    status = Status::invalid_argument("bad control 'size': larger than 64 MiB, too large for a gRPC message");
+    status = Status::invalid_argument(
+        "bad control 'size': larger than 64 MiB, too large for a gRPC message");
   }
   if (!status.ok()) {
     controls.reset();
@@ -114,7 +120,8 @@ bool GrpcService::apply_controls(std::string_view message_control, std::string_v
     return false;
   }
   if (controls.grpc_status != kGrpcOk) {
-    fail(reply, controls.grpc_status, "status " + std::to_string(controls.grpc_status) + " requested by the status control");
+    fail(reply, controls.grpc_status,
+         "status " + std::to_string(controls.grpc_status) + " requested by the status control");
   }
   return true;
 }
@@ -126,7 +133,9 @@ void GrpcService::ping(std::string_view message, bool echo, std::string_view met
     fail(reply, kGrpcInternal, "cannot decode the request as nightjar.test.v1.PingRequest");
     return;
   }
-  if (!apply_controls(request.control(), metadata_control, controls, reply) || reply.status != kGrpcOk) return;
+  if (!apply_controls(request.control(), metadata_control, controls, reply) ||
+      reply.status != kGrpcOk)
+    return;
   nightjar::test::v1::PingResponse& response = messages_->ping_response;
   response.Clear();
   if (echo) {

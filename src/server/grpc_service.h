@@ -53,20 +53,22 @@ class GrpcService {
   // (length-prefixed messages; `too_large` when more arrived than kMaxGrpcRequestBytes),
   // `metadata_control` the x-nightjar-control metadata. Sets `controls` (delay, reset,
   // goaway for the HTTP/2 side) and `reply`.
-  void handle(std::string_view path, std::string_view request, bool too_large, std::string_view metadata_control,
-              int64_t arrival_gap_ns, ResponseControls& controls, GrpcReply& reply);
+  void handle(std::string_view path, std::string_view request, bool too_large,
+              std::string_view metadata_control, int64_t arrival_gap_ns, ResponseControls& controls,
+              GrpcReply& reply);
 
  private:
   struct Messages;
 
   // The single message of a unary request, or false with `reply` set to the error.
-  bool unframe(std::string_view request, bool too_large, std::string_view& message, GrpcReply& reply);
+  bool unframe(std::string_view request, bool too_large, std::string_view& message,
+               GrpcReply& reply);
   bool apply_controls(std::string_view message_control, std::string_view metadata_control,
                       ResponseControls& controls, GrpcReply& reply);
-  void ping(std::string_view message, bool echo, std::string_view metadata_control, int64_t arrival_gap_ns,
-            ResponseControls& controls, GrpcReply& reply);
-  void health_check(std::string_view message, std::string_view metadata_control, ResponseControls& controls,
-                    GrpcReply& reply);
+  void ping(std::string_view message, bool echo, std::string_view metadata_control,
+            int64_t arrival_gap_ns, ResponseControls& controls, GrpcReply& reply);
+  void health_check(std::string_view message, std::string_view metadata_control,
+                    ResponseControls& controls, GrpcReply& reply);
 
   std::unique_ptr<Messages> messages_;
   ControlParser control_parser_;

@@ -116,8 +116,8 @@ bool Http1Connection<Transport>::protocol_is_http1() {
   if (compared < kHttp2Preface.size()) return false;  // a prefix of the preface so far
   // HTTP/2: the new connection takes the socket and the bytes read; this one just ends.
   closed_ = true;
-  auto http2 = std::make_shared<Http2Connection<Transport>>(std::move(transport_), context_,
-                                                            std::string_view(in_.get(), in_end_));
+  auto http2 = std::make_shared<Http2Connection<Transport>>(
+      std::move(transport_), context_, std::string_view(in_.get(), in_end_), last_read_ns_);
   http2->start();
   return false;
 }
@@ -146,11 +146,11 @@ void Http1Connection<Transport>::read_more() {
   // Lingering input is discarded, so it may overwrite the whole buffer.
   char* data = lingering_ ? in_.get() : in_.get() + in_end_;
   const size_t size = lingering_ ? kReadBufferBytes : kReadBufferBytes - in_end_;
-  transport_.async_read_some(
-      data, size,
-      bind_memory(read_memory_, [self = this->shared_from_this()](const error_code& ec, size_t bytes) {
-        self->on_read(ec, bytes);
-      }));
+  transport_.async_read_some(data, size,
+                             bind_memory(read_memory_, [self = this->shared_from_this()](
+                                                           const error_code& ec, size_t bytes) {
+                               self->on_read(ec, bytes);
+                             }));
 }
 
 template <typename Transport>

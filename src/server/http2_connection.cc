@@ -26,16 +26,20 @@ constexpr int32_t kWindowBytes = int32_t{1} << 30;
 constexpr uint64_t kMaxQueuedBytes = uint64_t{512} * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(1);
 
-std::string_view view(const uint8_t* data, size_t size) { return {reinterpret_cast<const char*>(data), size}; }
+std::string_view view(const uint8_t* data, size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
 
 char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower(x) == to_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return to_lower(x) == to_lower(y);
+         });
 }
 
-// "application/grpc", "application/grpc+proto", "application/grpc;..." (not "application/grpc-web").
+// "application/grpc", "application/grpc+proto", "application/grpc;..." (not
+// "application/grpc-web").
 bool is_grpc_content_type(std::string_view value) {
   constexpr std::string_view kGrpc = "application/grpc";
   if (value.size() < kGrpc.size() || !iequals(value.substr(0, kGrpc.size()), kGrpc)) return false;
@@ -44,7 +48,8 @@ bool is_grpc_content_type(std::string_view value) {
 
 // Fields HTTP/2 forbids (RFC 9113 section 8.2.2); a header= control naming one is dropped.
 bool is_connection_specific(std::string_view name) {
-  for (std::string_view forbidden : {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te"}) {
+  for (std::string_view forbidden :
+       {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te"}) {
     if (iequals(name, forbidden)) return true;
   }
   return false;
@@ -89,8 +94,8 @@ const nghttp2_nv* Http2HeaderBlock::data() {
   for (size_t i = 0; i < fields_.size(); ++i) {
     const Field& field = fields_[i];
     entries_[i] = nghttp2_nv{reinterpret_cast<uint8_t*>(text_.data() + field.name_at),
-                             reinterpret_cast<uint8_t*>(text_.data() + field.value_at), field.name_length,
-                             field.value_length, NGHTTP2_NV_FLAG_NONE};
+                             reinterpret_cast<uint8_t*>(text_.data() + field.value_at),
+                             field.name_length, field.value_length, NGHTTP2_NV_FLAG_NONE};
   }
   return entries_.data();
 }
@@ -120,7 +125,7 @@ void Http2Connection<Transport>::Stream::reset() {
 
 template <typename Transport>
 Http2Connection<Transport>::Http2Connection(Transport transport, ConnectionContext& context,
-                                            std::string_view received)
+                                            std::string_view received, int64_t received_at_ns)
     : ServerConnection(context.registry),
       context_(context),
       shared_(context.shared),
@@ -129,7 +134,7 @@ Http2Connection<Transport>::Http2Connection(Transport transport, ConnectionConte
       timer_(transport_.get_executor()),
       in_(new char[kReadBufferBytes]),
       received_bytes_(std::min(received.size(), kReadBufferBytes)),
-      last_read_ns_(steady_now_ns()) {
+      last_read_ns_(received_at_ns) {
   assert(received.size() <= kReadBufferBytes);
   if (received_bytes_ > 0) std::memcpy(in_.get(), received.data(), received_bytes_);
 }
@@ -185,7 +190,8 @@ void Http2Connection<Transport>::abort() {
 }
 
 template <typename Transport>
-typename Http2Connection<Transport>::Stream* Http2Connection<Transport>::find(int32_t stream_id) const {
+typename Http2Connection<Transport>::Stream* Http2Connection<Transport>::find(
+    int32_t stream_id) const {
   return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session_, stream_id));
 }
 
@@ -212,13 +218,15 @@ void Http2Connection<Transport>::release_stream(Stream* stream) {
 template <typename Transport>
 void Http2Connection<Transport>::read_more() {
   if (closed_ || reading_) return;
-  if (!lingering_ && (write_waiting_ || session_ == nullptr || nghttp2_session_want_read(session_) == 0)) return;
+  if (!lingering_ &&
+      (write_waiting_ || session_ == nullptr || nghttp2_session_want_read(session_) == 0))
+    return;
   reading_ = true;
-  transport_.async_read_some(
-      in_.get(), kReadBufferBytes,
-      bind_memory(read_memory_, [self = this->shared_from_this()](const error_code& ec, size_t bytes) {
-        self->on_read(ec, bytes);
-      }));
+  transport_.async_read_some(in_.get(), kReadBufferBytes,
+                             bind_memory(read_memory_, [self = this->shared_from_this()](
+                                                           const error_code& ec, size_t bytes) {
+                               self->on_read(ec, bytes);
+                             }));
 }
 
 template <typename Transport>
@@ -247,7 +255,8 @@ void Http2Connection<Transport>::on_read(const error_code& ec, size_t bytes) {
 
 template <typename Transport>
 void Http2Connection<Transport>::receive(const char* data, size_t size) {
-  const ssize_t used = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), size);
+  const ssize_t used =
+      nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), size);
   if (used < 0) {
     // Something nghttp2 could not answer by itself (a bad preface, a flood): GOAWAY, and the
     // connection closes once that is written.
@@ -256,8 +265,8 @@ void Http2Connection<Transport>::receive(const char* data, size_t size) {
 }
 
 template <typename Transport>
-int Http2Connection<Transport>::on_begin_headers(nghttp2_session* session, const nghttp2_frame* frame,
-                                                 void* user_data) {
+int Http2Connection<Transport>::on_begin_headers(nghttp2_session* session,
+                                                 const nghttp2_frame* frame, void* user_data) {
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   auto* self = static_cast<Http2Connection*>(user_data);
   return callback_guard([&] {
@@ -271,8 +280,9 @@ int Http2Connection<Transport>::on_begin_headers(nghttp2_session* session, const
 
 template <typename Transport>
 int Http2Connection<Transport>::on_header(nghttp2_session* /*session*/, const nghttp2_frame* frame,
-                                          const uint8_t* name, size_t name_length, const uint8_t* value,
-                                          size_t value_length, uint8_t /*flags*/, void* user_data) {
+                                          const uint8_t* name, size_t name_length,
+                                          const uint8_t* value, size_t value_length,
+                                          uint8_t /*flags*/, void* user_data) {
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   auto* self = static_cast<Http2Connection*>(user_data);
   Stream* stream = self->find(frame->hd.stream_id);
@@ -295,8 +305,9 @@ int Http2Connection<Transport>::on_header(nghttp2_session* /*session*/, const ng
 }
 
 template <typename Transport>
-int Http2Connection<Transport>::on_data_chunk(nghttp2_session* /*session*/, uint8_t /*flags*/, int32_t stream_id,
-                                              const uint8_t* data, size_t length, void* user_data) {
+int Http2Connection<Transport>::on_data_chunk(nghttp2_session* /*session*/, uint8_t /*flags*/,
+                                              int32_t stream_id, const uint8_t* data, size_t length,
+                                              void* user_data) {
   auto* self = static_cast<Http2Connection*>(user_data);
   Stream* stream = self->find(stream_id);
   // Other request bodies are discarded (nghttp2 still opens the windows again).
@@ -313,8 +324,8 @@ int Http2Connection<Transport>::on_data_chunk(nghttp2_session* /*session*/, uint
 }
 
 template <typename Transport>
-int Http2Connection<Transport>::on_frame_recv(nghttp2_session* /*session*/, const nghttp2_frame* frame,
-                                              void* user_data) {
+int Http2Connection<Transport>::on_frame_recv(nghttp2_session* /*session*/,
+                                              const nghttp2_frame* frame, void* user_data) {
   const bool request_ends = (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
                             (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (!request_ends) return 0;
@@ -352,13 +363,15 @@ void Http2Connection<Transport>::on_request(Stream& stream) {
   stream.arrival_gap_ns = shared_.record_arrival(last_read_ns_);
   if (stream.grpc) {
     if (!grpc_) grpc_ = std::make_unique<GrpcService>();
-    grpc_->handle(stream.path, stream.grpc_request, stream.grpc_too_large, stream.control, stream.arrival_gap_ns,
-                  stream.controls, stream.grpc_reply);
+    grpc_->handle(stream.path, stream.grpc_request, stream.grpc_too_large, stream.control,
+                  stream.arrival_gap_ns, stream.controls, stream.grpc_reply);
   } else {
     prepare_http(stream);
   }
-  const bool goaway_after = context_.goaway_after_requests > 0 && requests_received_ == context_.goaway_after_requests;
-  if ((stream.controls.goaway || stream.controls.close || goaway_after) && goaway_last_stream_id_ < 0) {
+  const bool goaway_after =
+      context_.goaway_after_requests > 0 && requests_received_ == context_.goaway_after_requests;
+  if ((stream.controls.goaway || stream.controls.close || goaway_after) &&
+      goaway_last_stream_id_ < 0) {
     goaway_last_stream_id_ = stream.id;
     goaway_with_stream_id_ = stream.id;
   }
@@ -374,7 +387,8 @@ void Http2Connection<Transport>::prepare_http(Stream& stream) {
   ResponseControls& controls = stream.controls;
   controls.reset();
   Status status = control_parser_.apply(query_of(stream.path), controls);
-  if (status.ok() && !stream.control.empty()) status = control_parser_.apply(stream.control, controls);
+  if (status.ok() && !stream.control.empty())
+    status = control_parser_.apply(stream.control, controls);
   if (status.ok() && controls.status < 200) {
     status = Status::invalid_argument("bad control 'status=" + std::to_string(controls.status) +
                                       "': HTTP/2 has no final 1xx response");
@@ -422,7 +436,8 @@ void Http2Connection<Transport>::answer(Stream& stream) {
   WorkerCounters::bump(counters_.requests);
   WorkerCounters::bump(counters_.http2_requests);
   if (stream.grpc) WorkerCounters::bump(counters_.grpc_requests);
-  if (stream.bad_request || stream.grpc_reply.bad_control) WorkerCounters::bump(counters_.bad_requests);
+  if (stream.bad_request || stream.grpc_reply.bad_control)
+    WorkerCounters::bump(counters_.bad_requests);
   // A GOAWAY asked for with this stream goes once its response is sent (on_stream_close).
 }
 
@@ -430,7 +445,8 @@ template <typename Transport>
 void Http2Connection<Transport>::submit_http_response(Stream& stream) {
   const ResponseControls& controls = stream.controls;
   const bool bodiless_status = controls.status == 204 || controls.status == 304;
-  const uint64_t body_bytes = stream.error_body.empty() ? controls.size_bytes : stream.error_body.size();
+  const uint64_t body_bytes =
+      stream.error_body.empty() ? controls.size_bytes : stream.error_body.size();
   headers_.clear();
   headers_.add_number(":status", controls.status);
   if (!bodiless_status) headers_.add_number("content-length", static_cast<int64_t>(body_bytes));
@@ -482,7 +498,8 @@ void Http2Connection<Transport>::submit_grpc_response(Stream& stream) {
       append_grpc_message(encoded, reply.message);
       headers_.add("grpc-message", encoded);
     }
-    if (nghttp2_submit_response(session_, stream.id, headers_.data(), headers_.size(), nullptr) != 0) {
+    if (nghttp2_submit_response(session_, stream.id, headers_.data(), headers_.size(), nullptr) !=
+        0) {
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
     }
     return;
@@ -493,7 +510,8 @@ void Http2Connection<Transport>::submit_grpc_response(Stream& stream) {
   nghttp2_data_provider provider{};
   provider.source.ptr = &stream;
   provider.read_callback = &read_body;
-  if (nghttp2_submit_response(session_, stream.id, headers_.data(), headers_.size(), &provider) != 0) {
+  if (nghttp2_submit_response(session_, stream.id, headers_.data(), headers_.size(), &provider) !=
+      0) {
     nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
   }
 }
@@ -520,8 +538,9 @@ void Http2Connection<Transport>::go_away(int32_t last_stream_id) {
 
 template <typename Transport>
 ssize_t Http2Connection<Transport>::read_body(nghttp2_session* /*session*/, int32_t /*stream_id*/,
-                                              uint8_t* /*buffer*/, size_t length, uint32_t* data_flags,
-                                              nghttp2_data_source* source, void* user_data) {
+                                              uint8_t* /*buffer*/, size_t length,
+                                              uint32_t* data_flags, nghttp2_data_source* source,
+                                              void* user_data) {
   auto* self = static_cast<Http2Connection*>(user_data);
   auto* stream = static_cast<Stream*>(source->ptr);
   const auto bytes = static_cast<size_t>(std::min<uint64_t>(length, stream->body_left));
@@ -542,8 +561,8 @@ ssize_t Http2Connection<Transport>::read_body(nghttp2_session* /*session*/, int3
 }
 
 template <typename Transport>
-ssize_t Http2Connection<Transport>::on_send(nghttp2_session* /*session*/, const uint8_t* data, size_t length,
-                                            int /*flags*/, void* user_data) {
+ssize_t Http2Connection<Transport>::on_send(nghttp2_session* /*session*/, const uint8_t* data,
+                                            size_t length, int /*flags*/, void* user_data) {
   auto* self = static_cast<Http2Connection*>(user_data);
   if (self->out_.pending_bytes() >= kMaxQueuedBytes) return NGHTTP2_ERR_WOULDBLOCK;
   const int result = callback_guard([&] {
@@ -624,12 +643,13 @@ void Http2Connection<Transport>::arm_timer(int64_t deadline_ns) {
   timer_deadline_ns_ = deadline_ns;
   // Cancels a later wait, whose handler then sees operation_aborted.
   timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
-  timer_.async_wait(bind_memory(timer_memory_, [self = this->shared_from_this()](const error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;
-    self->timer_armed_ = false;
-    if (self->closed_ || self->lingering_) return;
-    guarded(*self, [&] { self->on_timer(); });
-  }));
+  timer_.async_wait(
+      bind_memory(timer_memory_, [self = this->shared_from_this()](const error_code& ec) {
+        if (ec == asio::error::operation_aborted) return;
+        self->timer_armed_ = false;
+        if (self->closed_ || self->lingering_) return;
+        guarded(*self, [&] { self->on_timer(); });
+      }));
 }
 
 template <typename Transport>

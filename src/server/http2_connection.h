@@ -50,9 +50,10 @@ template <typename Transport>
 class Http2Connection final : public ServerConnection,
                               public std::enable_shared_from_this<Http2Connection<Transport>> {
  public:
-  // `received`: bytes already read from the client (the preface, maybe more).
-  // `context` must outlive the connection.
-  Http2Connection(Transport transport, ConnectionContext& context, std::string_view received);
+  // `received`: bytes already read from the client (the preface, maybe more), at
+  // `received_at_ns` (steady clock). `context` must outlive the connection.
+  Http2Connection(Transport transport, ConnectionContext& context, std::string_view received,
+                  int64_t received_at_ns);
   ~Http2Connection() override;
 
   // Sends the server's SETTINGS, processes `received`, then reads.
@@ -67,7 +68,7 @@ class Http2Connection final : public ServerConnection,
     std::string path;
     std::string control;  // x-nightjar-control values, joined with '&'
     bool head_method = false;
-    bool grpc = false;    // content-type application/grpc...
+    bool grpc = false;         // content-type application/grpc...
     std::string grpc_request;  // the call's DATA, up to a limit
     bool grpc_too_large = false;
 
@@ -91,16 +92,16 @@ class Http2Connection final : public ServerConnection,
   };
 
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*);
-  static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t, const uint8_t*,
-                       size_t, uint8_t, void*);
+  static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
+                       const uint8_t*, size_t, uint8_t, void*);
   static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
   static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
   static ssize_t on_send(nghttp2_session*, const uint8_t*, size_t, int, void*);
-  static int on_send_data(nghttp2_session*, nghttp2_frame*, const uint8_t*, size_t, nghttp2_data_source*,
-                          void*);
-  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*, nghttp2_data_source*,
-                           void*);
+  static int on_send_data(nghttp2_session*, nghttp2_frame*, const uint8_t*, size_t,
+                          nghttp2_data_source*, void*);
+  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
+                           nghttp2_data_source*, void*);
 
   Stream* find(int32_t stream_id) const;
   Stream* acquire_stream();

@@ -119,7 +119,8 @@ class OutputQueue {
   uint64_t filler_queued_ = 0;  // filler bytes not yet written
 };
 
-inline size_t OutputQueue::gather(std::array<boost::asio::const_buffer, kMaxWriteBuffers>& buffers) const {
+inline size_t OutputQueue::gather(
+    std::array<boost::asio::const_buffer, kMaxWriteBuffers>& buffers) const {
   const char* const filler_bytes = filler();
   size_t count = 0;
   size_t segment = write_segment_;
@@ -127,7 +128,8 @@ inline size_t OutputQueue::gather(std::array<boost::asio::const_buffer, kMaxWrit
   while (segment < segments_.size() && count < kMaxWriteBuffers) {
     const Segment& s = segments_[segment];
     if (offset < s.length) {
-      buffers[count++] = boost::asio::const_buffer(bytes_.data() + s.offset + offset, s.length - offset);
+      buffers[count++] =
+          boost::asio::const_buffer(bytes_.data() + s.offset + offset, s.length - offset);
       offset = s.length;
     }
     uint64_t filler_left = s.length + s.filler_bytes - offset;
@@ -150,7 +152,8 @@ inline void OutputQueue::advance(size_t bytes) {
     const uint64_t total = s.length + s.filler_bytes;
     const uint64_t take = std::min(left, total - write_offset_);
     // Split what this write took between the segment's bytes and its filler.
-    const uint64_t bytes_part = write_offset_ < s.length ? std::min<uint64_t>(take, s.length - write_offset_) : 0;
+    const uint64_t bytes_part =
+        write_offset_ < s.length ? std::min<uint64_t>(take, s.length - write_offset_) : 0;
     written_bytes_ += static_cast<size_t>(bytes_part);
     filler_queued_ -= take - bytes_part;
     write_offset_ += take;

@@ -67,10 +67,10 @@ class SharedState {
 struct alignas(64) WorkerCounters {
   std::atomic<int64_t> connections_accepted{0};  // connections accepted by this thread
   std::atomic<int64_t> requests{0};              // responses serialized (all statuses), resets
-  std::atomic<int64_t> bad_requests{0};          // 400s for garbage or bad controls, gRPC bad controls
-  std::atomic<int64_t> http2_requests{0};        // of requests, those on HTTP/2
-  std::atomic<int64_t> grpc_requests{0};         // of http2_requests, gRPC calls
-  std::atomic<int64_t> tls_handshakes{0};        // TLS handshakes completed
+  std::atomic<int64_t> bad_requests{0};    // 400s for garbage or bad controls, gRPC bad controls
+  std::atomic<int64_t> http2_requests{0};  // of requests, those on HTTP/2
+  std::atomic<int64_t> grpc_requests{0};   // of http2_requests, gRPC calls
+  std::atomic<int64_t> tls_handshakes{0};  // TLS handshakes completed
   std::atomic<int64_t> tls_resumed_handshakes{0};  // of tls_handshakes, resuming a session
   std::atomic<int64_t> tls_handshake_failures{0};  // TLS handshakes refused or abandoned
 

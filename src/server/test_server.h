@@ -48,15 +48,18 @@ struct ServerOptions {
   int threads = 1;                        // event-loop threads, each accepting on the listener
   int64_t stall_after_ns = -1;            // < 0: no stall
   int64_t stall_for_ns = 0;
-  int64_t goaway_after_requests = 0;      // HTTP/2: GOAWAY after this many requests per connection; 0 never
-  // Set: the listener speaks TLS only (ALPN h2 or http/1.1). Unset: plaintext HTTP/1.1 and h2c.
+  int64_t goaway_after_requests =
+      0;  // HTTP/2: GOAWAY after this many requests per connection; 0 never
+  // Set: the listener speaks TLS only (ALPN h2 or http/1.1; an empty certificate and key
+  // make a self-signed one). Unset: plaintext HTTP/1.1 and h2c.
   std::optional<tls::ServerTlsOptions> tls = std::nullopt;
 };
 
 struct ServerStats {
-  int64_t connections_accepted = 0;    // connections accepted since start
-  int64_t requests = 0;                // requests answered since start (all statuses, resets included)
-  int64_t bad_requests = 0;            // requests answered 400 (unparsable or bad controls), gRPC bad controls
+  int64_t connections_accepted = 0;  // connections accepted since start
+  int64_t requests = 0;  // requests answered since start (all statuses, resets included)
+  int64_t bad_requests =
+      0;  // requests answered 400 (unparsable or bad controls), gRPC bad controls
   int64_t http2_requests = 0;          // of requests, those over HTTP/2 (h2c or TLS), gRPC included
   int64_t grpc_requests = 0;           // of http2_requests, gRPC calls (any gRPC status)
   int64_t tls_handshakes = 0;          // TLS handshakes completed
@@ -70,7 +73,8 @@ class TestServer {
   virtual ~TestServer() = default;
 
   // Binds the listener and starts the threads. Errors: the address does not parse, or
-  // cannot be bound (the message names the address and the system's reason).
+  // cannot be bound (the message names the address and the system's reason); the TLS
+  // options are invalid (InvalidArgument naming the input, see tls::ServerContext).
   static Result<std::unique_ptr<TestServer>> start(const ServerOptions& options);
 
   // The bound address as "host:port" ("[::1]:port" for IPv6), with the real port.

@@ -36,8 +36,8 @@ Result<std::unique_ptr<TestServer>> TestServerImpl::start(const ServerOptions& o
     std::unique_ptr<TestServerImpl> server(new TestServerImpl(options));
     server->tls_ = std::move(tls);
     for (int i = 0; i < options.threads; ++i) {
-      server->workers_.push_back(
-          std::make_unique<Worker>(server->shared_, options.goaway_after_requests, server->tls_.get()));
+      server->workers_.push_back(std::make_unique<Worker>(
+          server->shared_, options.goaway_after_requests, server->tls_.get()));
     }
     // One listening socket, bound once (so port 0 yields one port), shared by every worker.
     Worker& first = *server->workers_.front();

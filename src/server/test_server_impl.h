@@ -23,7 +23,9 @@ class TestServerImpl final : public TestServer {
   std::string listen_address() const override { return listen_address_; }
   uint16_t port() const override { return port_; }
   ServerStats stats() const override;
-  std::string tls_certificate_pem() const override { return tls_ ? tls_->certificate_pem() : std::string(); }
+  std::string tls_certificate_pem() const override {
+    return tls_ ? tls_->certificate_pem() : std::string();
+  }
   std::string tls_certificate_fingerprint() const override {
     return tls_ ? tls_->fingerprint_sha256() : std::string();
   }

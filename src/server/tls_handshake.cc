@@ -38,13 +38,17 @@ void TlsHandshake::on_done(const boost::system::error_code& ec) {
   const unsigned char* protocol = nullptr;
   unsigned int length = 0;
   SSL_get0_alpn_selected(ssl, &protocol, &length);
-  const std::string_view alpn(reinterpret_cast<const char*>(protocol), protocol == nullptr ? 0 : length);
+  const std::string_view alpn(reinterpret_cast<const char*>(protocol),
+                              protocol == nullptr ? 0 : length);
   closed_ = true;  // the connection below owns the socket from here
   if (alpn == "h2") {
-    std::make_shared<Http2Connection<TlsTransport>>(std::move(*transport_), context_, std::string_view{})->start();
+    std::make_shared<Http2Connection<TlsTransport>>(std::move(*transport_), context_,
+                                                    std::string_view{}, steady_now_ns())
+        ->start();
   } else {
     const bool detect_http2 = alpn.empty() && context_.http2_without_alpn;
-    std::make_shared<Http1Connection<TlsTransport>>(std::move(*transport_), context_, detect_http2)->start();
+    std::make_shared<Http1Connection<TlsTransport>>(std::move(*transport_), context_, detect_http2)
+        ->start();
   }
 }
 

@@ -13,7 +13,8 @@
 
 namespace nightjar::server {
 
-class TlsHandshake final : public ServerConnection, public std::enable_shared_from_this<TlsHandshake> {
+class TlsHandshake final : public ServerConnection,
+                           public std::enable_shared_from_this<TlsHandshake> {
  public:
   // `context` must outlive the handshake.
   TlsHandshake(TlsTransport transport, ConnectionContext& context);

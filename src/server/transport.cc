@@ -113,7 +113,8 @@ TlsTransport::Want TlsTransport::handshake_step(error_code& ec) {
   if (result == 1) return Want::kNothing;
   const Want want = classify(SSL_get_error(ssl_.get(), result), ec);
   // A refused handshake (no client certificate, no common protocol) or a client that left.
-  if (want == Want::kNothing && !ec) ec = boost::system::errc::make_error_code(boost::system::errc::protocol_error);
+  if (want == Want::kNothing && !ec)
+    ec = boost::system::errc::make_error_code(boost::system::errc::protocol_error);
   return want;
 }
 

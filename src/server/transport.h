@@ -35,7 +35,8 @@ class PlainTransport {
     socket_.async_read_some(boost::asio::buffer(data, size), std::forward<Handler>(handler));
   }
 
-  size_t write_some(std::span<const boost::asio::const_buffer> buffers, boost::system::error_code& ec) {
+  size_t write_some(std::span<const boost::asio::const_buffer> buffers,
+                    boost::system::error_code& ec) {
     return socket_.write_some(buffers, ec);
   }
 
@@ -91,13 +92,14 @@ class TlsTransport {
       handler(ec);  // last: the handler may move this transport elsewhere
       return;
     }
-    wait(want, [this, handler = std::move(handler)](const boost::system::error_code& wait_ec) mutable {
-      if (wait_ec) {
-        handler(wait_ec);
-        return;
-      }
-      async_handshake(std::move(handler));
-    });
+    wait(want,
+         [this, handler = std::move(handler)](const boost::system::error_code& wait_ec) mutable {
+           if (wait_ec) {
+             handler(wait_ec);
+             return;
+           }
+           async_handshake(std::move(handler));
+         });
   }
 
   template <typename Handler>
@@ -107,15 +109,15 @@ class TlsTransport {
     const size_t bytes = read_now(data, size, ec, want);
     if (want == Want::kNothing) {
       // Completed at once (bytes OpenSSL had buffered): still complete asynchronously.
-      boost::asio::post(socket_.get_executor(), [handler = std::move(handler), ec, bytes]() mutable {
-        handler(ec, bytes);
-      });
+      boost::asio::post(socket_.get_executor(), [handler = std::move(handler), ec,
+                                                 bytes]() mutable { handler(ec, bytes); });
       return;
     }
     read_when_ready(data, size, want, std::move(handler));
   }
 
-  size_t write_some(std::span<const boost::asio::const_buffer> buffers, boost::system::error_code& ec);
+  size_t write_some(std::span<const boost::asio::const_buffer> buffers,
+                    boost::system::error_code& ec);
 
   template <typename Handler>
   void async_wait_writable(Handler handler) {
@@ -141,7 +143,8 @@ class TlsTransport {
 
   template <typename Handler>
   void read_when_ready(char* data, size_t size, Want want, Handler handler) {
-    wait(want, [this, data, size, handler = std::move(handler)](const boost::system::error_code& wait_ec) mutable {
+    wait(want, [this, data, size,
+                handler = std::move(handler)](const boost::system::error_code& wait_ec) mutable {
       if (wait_ec) {
         handler(wait_ec, size_t{0});
         return;

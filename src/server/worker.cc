@@ -161,7 +161,8 @@ void Worker::serve(tcp::socket socket) {
   }
   SslPtr ssl = new_server_ssl(tls_->native(), socket.native_handle());
   if (!ssl) return;  // out of memory: dropped
-  std::make_shared<TlsHandshake>(TlsTransport(std::move(socket), std::move(ssl)), context_)->start();
+  std::make_shared<TlsHandshake>(TlsTransport(std::move(socket), std::move(ssl)), context_)
+      ->start();
 }
 
 }  // namespace nightjar::server

@@ -55,7 +55,8 @@ std::string bio_text(BIO* bio) {
 Result<std::string> subject_alt_names(const std::vector<std::string>& hosts) {
   std::string names;
   for (const std::string& host : hosts) {
-    if (host.empty()) return Status::invalid_argument("certificate generation: empty host name in the SANs");
+    if (host.empty())
+      return Status::invalid_argument("certificate generation: empty host name in the SANs");
     if (host.find(',') != std::string::npos) {
       return Status::invalid_argument("certificate generation: bad host name '" + host + "'");
     }
@@ -113,7 +114,8 @@ Status add_extensions(X509* cert, X509* issuer_cert, const CertSpec& spec) {
     extensions.push_back({NID_subject_alt_name, *names});
   }
   for (const Extension& extension : extensions) {
-    if (Status status = add_extension(cert, &ctx, extension.nid, extension.value); !status.ok()) return status;
+    if (Status status = add_extension(cert, &ctx, extension.nid, extension.value); !status.ok())
+      return status;
   }
   return Status::ok_status();
 }
@@ -140,20 +142,22 @@ Result<KeyAndCert> generate_certificate(const CertSpec& spec, const KeyAndCert* 
     issuer_cert.reset(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
     issuer_key.reset(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
     if (!issuer_cert || !issuer_key) {
-      return Status::invalid_argument("certificate generation: the issuer's PEM does not parse: " + openssl_reason());
+      return Status::invalid_argument("certificate generation: the issuer's PEM does not parse: " +
+                                      openssl_reason());
     }
   }
 
   KeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return openssl_failure("EC P-256 key");
   X509Ptr cert(X509_new());
-  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) return openssl_failure("new certificate");
+  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1)
+    return openssl_failure("new certificate");
   if (Status status = set_serial_and_validity(cert.get(), spec); !status.ok()) return status;
 
   X509_NAME* subject = X509_get_subject_name(cert.get());
   if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1,
-                                 0) != 1) {
+                                 reinterpret_cast<const unsigned char*>(spec.common_name.c_str()),
+                                 -1, -1, 0) != 1) {
     return openssl_failure("common name '" + spec.common_name + "'");
   }
   X509* const signer_cert = issuer_cert ? issuer_cert.get() : cert.get();
@@ -170,7 +174,8 @@ Result<KeyAndCert> generate_certificate(const CertSpec& spec, const KeyAndCert* 
 Result<std::string> certificate_fingerprint_sha256(const std::string& cert_pem) {
   BioPtr bio = memory_bio(cert_pem);
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return Status::invalid_argument("no PEM certificate to fingerprint: " + openssl_reason());
+  if (!cert)
+    return Status::invalid_argument("no PEM certificate to fingerprint: " + openssl_reason());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (X509_digest(cert.get(), EVP_sha256(), digest, &length) != 1) {

@@ -21,8 +21,9 @@ struct KeyAndCert {
 
 struct CertSpec {
   std::string common_name = "nightjar test server";
-  std::vector<std::string> hosts = {"127.0.0.1", "::1", "localhost"};  // SANs: IPs as IP, others as DNS
-  int64_t not_before_s = -3600;       // validity start, seconds from now
+  std::vector<std::string> hosts = {"127.0.0.1", "::1",
+                                    "localhost"};  // SANs: IPs as IP, others as DNS
+  int64_t not_before_s = -3600;                    // validity start, seconds from now
   int64_t not_after_s = 365 * 86400;  // validity end, seconds from now (negative: already expired)
   bool is_ca = false;                 // basicConstraints CA:TRUE, keyCertSign
 };

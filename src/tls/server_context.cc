@@ -39,7 +39,8 @@ BioPtr memory_bio(const std::string& text) {
 Result<std::vector<X509Ptr>> read_certificates(const std::string& pem, const std::string& name) {
   BioPtr bio = memory_bio(pem);
   std::vector<X509Ptr> certs;
-  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(cert);
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
+    certs.emplace_back(cert);
   // The loop ends on "no start line" once the input is used up; anything else is a real error.
   const unsigned long last = ERR_peek_last_error();
   if (ERR_GET_REASON(last) == PEM_R_NO_START_LINE && !certs.empty()) ERR_clear_error();
@@ -50,11 +51,13 @@ Result<std::vector<X509Ptr>> read_certificates(const std::string& pem, const std
 }
 
 Result<std::string> alpn_wire_format(const std::vector<std::string>& protocols) {
-  if (protocols.empty()) return Status::invalid_argument("the ALPN list is empty (use h2, http/1.1 or both)");
+  if (protocols.empty())
+    return Status::invalid_argument("the ALPN list is empty (use h2, http/1.1 or both)");
   std::string wire;
   for (const std::string& protocol : protocols) {
     if (protocol != "h2" && protocol != "http/1.1") {
-      return Status::invalid_argument("unknown ALPN protocol '" + protocol + "' (use h2, http/1.1 or both)");
+      return Status::invalid_argument("unknown ALPN protocol '" + protocol +
+                                      "' (use h2, http/1.1 or both)");
     }
     wire.push_back(static_cast<char>(protocol.size()));
     wire.append(protocol);
@@ -64,13 +67,14 @@ Result<std::string> alpn_wire_format(const std::vector<std::string>& protocols) 
 
 // Server preference: the first of our protocols the client offers. A client that offers
 // only protocols we do not serve is refused with no_application_protocol (RFC 7301).
-int select_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
-                unsigned int in_length, void* arg) {
+int select_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_length,
+                const unsigned char* in, unsigned int in_length, void* arg) {
   const auto* context = static_cast<const ServerContext*>(arg);
   const std::string& ours = context->alpn_wire();
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, out_length, reinterpret_cast<const unsigned char*>(ours.data()),
-                            static_cast<unsigned int>(ours.size()), in, in_length) != OPENSSL_NPN_NEGOTIATED) {
+  if (SSL_select_next_proto(
+          &selected, out_length, reinterpret_cast<const unsigned char*>(ours.data()),
+          static_cast<unsigned int>(ours.size()), in, in_length) != OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
   *out = selected;
@@ -81,16 +85,20 @@ Status use_certificate_and_key(SSL_CTX* ctx, const ServerTlsOptions& options) {
   Result<std::vector<X509Ptr>> chain = read_certificates(options.cert_pem, options.cert_name);
   if (!chain.ok()) return chain.status();
   if (SSL_CTX_use_certificate(ctx, (*chain)[0].get()) != 1) {
-    return Status::invalid_argument(options.cert_name + ": certificate not usable: " + openssl_reason());
+    return Status::invalid_argument(options.cert_name +
+                                    ": certificate not usable: " + openssl_reason());
   }
   for (size_t i = 1; i < chain->size(); ++i) {
     if (SSL_CTX_add1_chain_cert(ctx, (*chain)[i].get()) != 1) {
-      return Status::invalid_argument(options.cert_name + ": chain certificate not usable: " + openssl_reason());
+      return Status::invalid_argument(options.cert_name +
+                                      ": chain certificate not usable: " + openssl_reason());
     }
   }
   BioPtr key_bio = memory_bio(options.key_pem);
   KeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
-  if (!key) return Status::invalid_argument(options.key_name + ": no valid PEM private key: " + openssl_reason());
+  if (!key)
+    return Status::invalid_argument(options.key_name +
+                                    ": no valid PEM private key: " + openssl_reason());
   if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
     return Status::invalid_argument(options.key_name + " does not match " + options.cert_name);
@@ -99,13 +107,15 @@ Status use_certificate_and_key(SSL_CTX* ctx, const ServerTlsOptions& options) {
 }
 
 Status require_client_certificates(SSL_CTX* ctx, const ServerTlsOptions& options) {
-  Result<std::vector<X509Ptr>> cas = read_certificates(options.client_ca_pem, options.client_ca_name);
+  Result<std::vector<X509Ptr>> cas =
+      read_certificates(options.client_ca_pem, options.client_ca_name);
   if (!cas.ok()) return cas.status();
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
   for (const X509Ptr& ca : *cas) {
     // The store and the list of names sent in the CertificateRequest each keep a reference.
     if (X509_STORE_add_cert(store, ca.get()) != 1 || SSL_CTX_add_client_CA(ctx, ca.get()) != 1) {
-      return Status::invalid_argument(options.client_ca_name + ": CA certificate not usable: " + openssl_reason());
+      return Status::invalid_argument(options.client_ca_name +
+                                      ": CA certificate not usable: " + openssl_reason());
     }
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
@@ -127,7 +137,8 @@ Result<std::unique_ptr<ServerContext>> ServerContext::create(const ServerTlsOpti
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   // Without renegotiation a write never needs a read; an EOF without close_notify is an
   // ordinary end of stream for a test server.
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // Resumption: tickets (on by default) for TLS 1.3 and 1.2, the server session cache for
   // TLS 1.2 session ids. The id context must be set for either to work with client
@@ -146,7 +157,8 @@ Result<std::unique_ptr<ServerContext>> ServerContext::create(const ServerTlsOpti
     effective = &with_certificate;
     context->self_signed_ = true;
   } else if (options.cert_pem.empty() || options.key_pem.empty()) {
-    return Status::invalid_argument(options.cert_name + " and " + options.key_name + " go together");
+    return Status::invalid_argument(options.cert_name + " and " + options.key_name +
+                                    " go together");
   }
   if (Status status = use_certificate_and_key(ctx, *effective); !status.ok()) return status;
   Result<std::string> fingerprint = certificate_fingerprint_sha256(effective->cert_pem);

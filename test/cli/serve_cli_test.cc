@@ -36,9 +36,13 @@ Outcome run(std::vector<std::string> args) {
   return {code, p.all_out(), p.err()};
 }
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "/nightjar_serve_cli_" + name; }
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "/nightjar_serve_cli_" + name;
+}
 
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -56,8 +60,10 @@ class Serve {
     process_ = std::make_unique<Subprocess>(args);
     const std::string line = process_->read_line();
     const std::string prefix = "listening on 127.0.0.1:";
-    EXPECT_EQ(line.rfind(prefix, 0), 0u) << "first line: '" << line << "' stderr: " << process_->err();
-    if (line.rfind(prefix, 0) == 0) port_ = static_cast<uint16_t>(std::stoi(line.substr(prefix.size())));
+    EXPECT_EQ(line.rfind(prefix, 0), 0u)
+        << "first line: '" << line << "' stderr: " << process_->err();
+    if (line.rfind(prefix, 0) == 0)
+      port_ = static_cast<uint16_t>(std::stoi(line.substr(prefix.size())));
   }
   ~Serve() {
     if (!stopped_) stop();
@@ -84,8 +90,9 @@ class Serve {
 TEST(ServeCli, HelpDocumentsTheProtocolFlags) {
   const Outcome o = run({"serve", "--help"});
   EXPECT_EQ(o.code, 0);
-  for (const char* flag : {"--listen", "--threads", "--stall-after", "--stall-for", "--goaway-after", "--tls",
-                           "--tls-cert", "--tls-key", "--tls-cert-out", "--tls-client-ca", "--alpn"}) {
+  for (const char* flag :
+       {"--listen", "--threads", "--stall-after", "--stall-for", "--goaway-after", "--tls",
+        "--tls-cert", "--tls-key", "--tls-cert-out", "--tls-client-ca", "--alpn"}) {
     EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
   }
 }
@@ -99,8 +106,10 @@ TEST(ServeCli, ServesHttp11AndH2cOnOnePortAndReportsAtStop) {
   H2Client client(http2);
   EXPECT_EQ(client.get("/?status=201").status, 201);
   EXPECT_EQ(serve.stop(), 0);
-  EXPECT_NE(serve.err().find("nightjar serve: stopped after 2 requests on 2 connections (1 HTTP/2, 0 gRPC, 0 bad)"),
-            std::string::npos)
+  EXPECT_NE(
+      serve.err().find(
+          "nightjar serve: stopped after 2 requests on 2 connections (1 HTTP/2, 0 gRPC, 0 bad)"),
+      std::string::npos)
       << serve.err();
 }
 
@@ -122,8 +131,10 @@ TEST(ServeCli, SelfSignedTlsPrintsTheFingerprintAndWritesTheCertificate) {
   H2Client client(connection);
   EXPECT_EQ(client.get("/?size=3").body.size(), 3u);
   EXPECT_EQ(serve.stop(), 0);
-  EXPECT_EQ(serve.out_after_first_line(), "tls: self-signed certificate, SHA-256 fingerprint " + *fingerprint + "\n");
-  EXPECT_NE(serve.err().find("1 TLS handshakes, 0 resumed, 0 failed"), std::string::npos) << serve.err();
+  EXPECT_EQ(serve.out_after_first_line(),
+            "tls: self-signed certificate, SHA-256 fingerprint " + *fingerprint + "\n");
+  EXPECT_NE(serve.err().find("1 TLS handshakes, 0 resumed, 0 failed"), std::string::npos)
+      << serve.err();
   std::remove(cert_out.c_str());
 }
 
@@ -140,7 +151,8 @@ TEST(ServeCli, ServesAGivenCertificateAndRequiresClientCertificates) {
   write_file(cert_file, server_cert.cert_pem);
   write_file(key_file, server_cert.key_pem);
 
-  Serve serve({"--tls-cert", cert_file, "--tls-key", key_file, "--tls-client-ca", ca_file, "--alpn", "http/1.1"});
+  Serve serve({"--tls-cert", cert_file, "--tls-key", key_file, "--tls-client-ca", ca_file, "--alpn",
+               "http/1.1"});
   ASSERT_NE(serve.port(), 0);
   TlsClientConfig config;
   config.ca_pem = ca.cert_pem;
@@ -152,8 +164,9 @@ TEST(ServeCli, ServesAGivenCertificateAndRequiresClientCertificates) {
   EXPECT_EQ(connection.alpn(), "http/1.1");  // --alpn http/1.1
   EXPECT_EQ(connection.http1_get("/?size=1").rfind("HTTP/1.1 200 OK", 0), 0u);
   EXPECT_EQ(serve.stop(), 0);
-  EXPECT_EQ(serve.out_after_first_line(), "tls: certificate " + cert_file + ", SHA-256 fingerprint " +
-                                              *tls::certificate_fingerprint_sha256(server_cert.cert_pem) + "\n");
+  EXPECT_EQ(serve.out_after_first_line(),
+            "tls: certificate " + cert_file + ", SHA-256 fingerprint " +
+                *tls::certificate_fingerprint_sha256(server_cert.cert_pem) + "\n");
   for (const std::string& file : {ca_file, cert_file, key_file}) std::remove(file.c_str());
 }
 

@@ -26,7 +26,8 @@ X509Ptr parse(const std::string& pem) {
 }
 
 // X509_V_OK, or why `leaf` does not verify against `roots` (for `host`, when not empty).
-int verify(const std::string& leaf_pem, const std::vector<std::string>& root_pems, const std::string& host = "") {
+int verify(const std::string& leaf_pem, const std::vector<std::string>& root_pems,
+           const std::string& host = "") {
   X509Ptr leaf = parse(leaf_pem);
   X509_STORE* store = X509_STORE_new();
   for (const std::string& pem : root_pems) X509_STORE_add_cert(store, parse(pem).get());
@@ -94,7 +95,8 @@ TEST(CertGen, MakesExpiredAndWrongHostCertificatesOnRequest) {
   EXPECT_EQ(verify(wrong->cert_pem, {wrong->cert_pem}, "example.com"), X509_V_OK);
   EXPECT_EQ(verify(wrong->cert_pem, {wrong->cert_pem}, "10.1.2.3"), X509_V_OK);
   EXPECT_EQ(verify(wrong->cert_pem, {wrong->cert_pem}, "localhost"), X509_V_ERR_HOSTNAME_MISMATCH);
-  EXPECT_EQ(verify(wrong->cert_pem, {wrong->cert_pem}, "127.0.0.1"), X509_V_ERR_IP_ADDRESS_MISMATCH);
+  EXPECT_EQ(verify(wrong->cert_pem, {wrong->cert_pem}, "127.0.0.1"),
+            X509_V_ERR_IP_ADDRESS_MISMATCH);
 }
 
 TEST(CertGen, RejectsABadIssuerAndAnEmptyHost) {
@@ -112,7 +114,8 @@ TEST(CertGen, FingerprintIsTheSha256OfTheDerCertificate) {
   ASSERT_TRUE(made.ok());
   const Result<std::string> fingerprint = certificate_fingerprint_sha256(made->cert_pem);
   ASSERT_TRUE(fingerprint.ok()) << fingerprint.status().message();
-  EXPECT_TRUE(std::regex_match(*fingerprint, std::regex("([0-9A-F]{2}:){31}[0-9A-F]{2}"))) << *fingerprint;
+  EXPECT_TRUE(std::regex_match(*fingerprint, std::regex("([0-9A-F]{2}:){31}[0-9A-F]{2}")))
+      << *fingerprint;
   unsigned char digest[32];
   unsigned int length = 0;
   ASSERT_EQ(X509_digest(parse(made->cert_pem).get(), EVP_sha256(), digest, &length), 1);
@@ -120,8 +123,10 @@ TEST(CertGen, FingerprintIsTheSha256OfTheDerCertificate) {
   std::snprintf(first, sizeof first, "%02X", digest[0]);
   EXPECT_EQ(fingerprint->substr(0, 2), first);
   // Two certificates, two fingerprints.
-  EXPECT_NE(*certificate_fingerprint_sha256(generate_certificate(CertSpec{})->cert_pem), *fingerprint);
-  EXPECT_EQ(certificate_fingerprint_sha256("no certificate here").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(*certificate_fingerprint_sha256(generate_certificate(CertSpec{})->cert_pem),
+            *fingerprint);
+  EXPECT_EQ(certificate_fingerprint_sha256("no certificate here").status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -36,6 +36,41 @@ TEST(ControlParser, DefaultsWhenNothingIsAsked) {
   EXPECT_EQ(controls.extra_headers, "");
 }
 
+TEST(ControlParser, ReadsTheHttp2Controls) {
+  const ResponseControls both = apply_ok("reset=1&goaway=true");
+  EXPECT_TRUE(both.reset_stream);
+  EXPECT_TRUE(both.goaway);
+  const ResponseControls neither = apply_ok("reset=0&goaway=false");
+  EXPECT_FALSE(neither.reset_stream);
+  EXPECT_FALSE(neither.goaway);
+  EXPECT_NE(apply_error("reset=yes").find("'reset=yes': expected 1 or 0"), std::string::npos);
+  EXPECT_NE(apply_error("goaway=2").find("'goaway=2'"), std::string::npos);
+}
+
+TEST(ControlParser, GrpcDialectTakesGrpcStatusesAndIgnoresHttpOnlyControls) {
+  ControlParser parser;
+  ResponseControls controls;
+  ASSERT_TRUE(
+      parser
+          .apply("status=14&size=2k&delay=5ms&header=X:1&close=1", controls, ControlDialect::kGrpc)
+          .ok());
+  EXPECT_EQ(controls.grpc_status, 14);
+  EXPECT_EQ(controls.status, 200);  // the HTTP status is not touched
+  EXPECT_EQ(controls.size_bytes, 2048u);
+  EXPECT_EQ(controls.delay_ns, 5'000'000);
+  EXPECT_EQ(controls.extra_headers, "");
+  EXPECT_FALSE(controls.close);
+  for (const char* good : {"status=0", "status=9", "status=16"}) {
+    EXPECT_TRUE(parser.apply(good, controls, ControlDialect::kGrpc).ok()) << good;
+  }
+  for (const char* bad : {"status=17", "status=-1", "status=200", "status=01x", "status="}) {
+    const Status status = parser.apply(bad, controls, ControlDialect::kGrpc);
+    EXPECT_FALSE(status.ok()) << bad;
+    EXPECT_NE(status.message().find(std::string("'") + bad + "'"), std::string::npos)
+        << status.message();
+  }
+}
+
 TEST(ControlParser, ReadsEveryControl) {
   const ResponseControls controls =
       apply_ok("size=100&status=503&delay=1.5ms&header=X-A:b&header=X-C: d e &close=1");

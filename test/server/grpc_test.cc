@@ -35,7 +35,8 @@ std::unique_ptr<TestServer> start_server(ServerOptions options = {}) {
 }
 
 std::shared_ptr<grpc::Channel> insecure_channel(const TestServer& server) {
-  return grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()), grpc::InsecureChannelCredentials());
+  return grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
+                             grpc::InsecureChannelCredentials());
 }
 
 struct Call {
@@ -45,8 +46,8 @@ struct Call {
 };
 
 // One unary call of `method` with `request` (serialized bytes), blocking.
-Call call(const std::shared_ptr<grpc::Channel>& channel, const std::string& method, const std::string& request,
-          const std::string& metadata_control = "") {
+Call call(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+          const std::string& request, const std::string& metadata_control = "") {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -61,7 +62,8 @@ Call call(const std::shared_ptr<grpc::Channel>& channel, const std::string& meth
   result.status = done.get_future().get();
   std::vector<grpc::Slice> slices;
   if (response_buffer.Valid() && response_buffer.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) result.response.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    for (const grpc::Slice& s : slices)
+      result.response.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
   const auto& metadata = context.GetServerInitialMetadata();
   if (const auto it = metadata.find("x-nightjar-arrival-gap-ns"); it != metadata.end()) {
@@ -108,7 +110,8 @@ TEST(Grpc, EchoReturnsTheRequestPayload) {
   auto server = start_server();
   ASSERT_TRUE(server);
   const std::string payload(70000, 'e');
-  const Call echoed = call(insecure_channel(*server), kEcho, ping_request("size=3", payload + "\x01\x02"));
+  const Call echoed =
+      call(insecure_channel(*server), kEcho, ping_request("size=3", payload + "\x01\x02"));
   ASSERT_TRUE(echoed.status.ok()) << echoed.status.error_message();
   EXPECT_EQ(ping_response(echoed).payload(), payload + "\x01\x02");
 }
@@ -159,7 +162,8 @@ TEST(Grpc, UnknownMethodsAreUnimplemented) {
   auto server = start_server();
   ASSERT_TRUE(server);
   const auto channel = insecure_channel(*server);
-  for (const char* method : {"/nightjar.test.v1.TestService/Nope", "/some.Other/Method", "/grpc.health.v1.Health/Watch"}) {
+  for (const char* method : {"/nightjar.test.v1.TestService/Nope", "/some.Other/Method",
+                             "/grpc.health.v1.Health/Watch"}) {
     const Call c = call(channel, method, ping_request(""));
     EXPECT_EQ(c.status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << method;
     EXPECT_NE(c.status.error_message().find(method), std::string::npos) << c.status.error_message();
@@ -171,7 +175,8 @@ TEST(Grpc, UndecodableMessageIsInternal) {
   ASSERT_TRUE(server);
   const Call c = call(insecure_channel(*server), kPing, std::string("\xff\xff\xff\xff", 4));
   EXPECT_EQ(c.status.error_code(), grpc::StatusCode::INTERNAL);
-  EXPECT_NE(c.status.error_message().find("PingRequest"), std::string::npos) << c.status.error_message();
+  EXPECT_NE(c.status.error_message().find("PingRequest"), std::string::npos)
+      << c.status.error_message();
 }
 
 TEST(Grpc, HealthCheckServesTheTestServiceOnly) {
@@ -219,8 +224,8 @@ TEST(Grpc, WorksOverTlsWithAlpn) {
   ASSERT_TRUE(server);
   grpc::SslCredentialsOptions credentials;
   credentials.pem_root_certs = server->tls_certificate_pem();
-  const auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()), grpc::SslCredentials(credentials));
+  const auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
+                                           grpc::SslCredentials(credentials));
   const Call c = call(channel, kPing, ping_request("size=33"));
   ASSERT_TRUE(c.status.ok()) << c.status.error_message();
   EXPECT_EQ(ping_response(c).payload().size(), 33u);
@@ -234,8 +239,8 @@ TEST(Grpc, FramesAnswersWithTrailersOrTrailersOnly) {
   ASSERT_TRUE(server);
   testing::TestConnection connection(server->port());
   testing::H2Client client(connection);
-  const std::vector<std::pair<std::string, std::string>> grpc_headers = {{"content-type", "application/grpc"},
-                                                                         {"te", "trailers"}};
+  const std::vector<std::pair<std::string, std::string>> grpc_headers = {
+      {"content-type", "application/grpc"}, {"te", "trailers"}};
   const std::string message = ping_request("size=4");
   std::string framed(5, '\0');
   framed[4] = static_cast<char>(message.size());
@@ -244,13 +249,14 @@ TEST(Grpc, FramesAnswersWithTrailersOrTrailersOnly) {
   const testing::H2Response ok = client.wait(client.submit(kPing, grpc_headers, "POST", framed));
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.header("content-type"), "application/grpc");
-  EXPECT_EQ(ok.header("grpc-status"), "");  // not in the headers ...
+  EXPECT_EQ(ok.header("grpc-status"), "");        // not in the headers ...
   EXPECT_EQ(ok.trailers.at("grpc-status"), "0");  // ... in the trailers
   ASSERT_GE(ok.body.size(), 5u);
   EXPECT_EQ(ok.body[0], '\0');
   EXPECT_EQ(static_cast<size_t>(static_cast<unsigned char>(ok.body[4])), ok.body.size() - 5);
 
-  const testing::H2Response failed = client.wait(client.submit("/x.Y/Z", grpc_headers, "POST", framed));
+  const testing::H2Response failed =
+      client.wait(client.submit("/x.Y/Z", grpc_headers, "POST", framed));
   EXPECT_EQ(failed.status, 200);
   EXPECT_EQ(failed.header("grpc-status"), "12");  // trailers-only
   EXPECT_NE(failed.header("grpc-message").find("unknown method '/x.Y/Z'"), std::string::npos);
@@ -259,11 +265,16 @@ TEST(Grpc, FramesAnswersWithTrailersOrTrailersOnly) {
 
   std::string wrong_length = framed;
   wrong_length[4] = static_cast<char>(message.size() + 1);
-  EXPECT_EQ(client.wait(client.submit(kPing, grpc_headers, "POST", wrong_length)).header("grpc-status"), "13");
+  EXPECT_EQ(
+      client.wait(client.submit(kPing, grpc_headers, "POST", wrong_length)).header("grpc-status"),
+      "13");
   std::string compressed = framed;
   compressed[0] = 1;
-  EXPECT_EQ(client.wait(client.submit(kPing, grpc_headers, "POST", compressed)).header("grpc-status"), "12");
-  EXPECT_EQ(client.wait(client.submit(kPing, grpc_headers, "POST", "")).header("grpc-status"), "13");
+  EXPECT_EQ(
+      client.wait(client.submit(kPing, grpc_headers, "POST", compressed)).header("grpc-status"),
+      "12");
+  EXPECT_EQ(client.wait(client.submit(kPing, grpc_headers, "POST", "")).header("grpc-status"),
+            "13");
 }
 
 }  // namespace

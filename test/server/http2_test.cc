@@ -53,7 +53,8 @@ TEST(Http2, ControlHeaderWinsOverTheQuery) {
   TestConnection connection(server->port());
   H2Client client(connection);
   const H2Response response =
-      client.get("/?size=5&status=500", {{"x-nightjar-control", "size=7&header=Content-Type:application/json"}});
+      client.get("/?size=5&status=500",
+                 {{"x-nightjar-control", "size=7&header=Content-Type:application/json"}});
   EXPECT_EQ(response.status, 500);
   EXPECT_EQ(response.body.size(), 7u);
   EXPECT_EQ(response.header("content-type"), "application/json");
@@ -114,7 +115,8 @@ TEST(Http2, DiscardsRequestBodies) {
   ASSERT_TRUE(server);
   TestConnection connection(server->port());
   H2Client client(connection);
-  const H2Response response = client.wait(client.submit("/?size=3", {}, "POST", std::string(300000, 'b')));
+  const H2Response response =
+      client.wait(client.submit("/?size=3", {}, "POST", std::string(300000, 'b')));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body.size(), 3u);
 }
@@ -123,7 +125,8 @@ TEST(Http2, SendsLargeBodiesWithinTheClientsFlowControlWindow) {
   auto server = start_server();
   ASSERT_TRUE(server);
   TestConnection connection(server->port());
-  H2Client client(connection);  // nghttp2's default 64 KiB windows: the server must wait for updates
+  H2Client client(
+      connection);  // nghttp2's default 64 KiB windows: the server must wait for updates
   const int32_t first = client.submit("/?size=3m");
   const int32_t second = client.submit("/?size=1m&status=201");
   const H2Response a = client.wait(first);
@@ -181,7 +184,7 @@ TEST(Http2, ResetControlAnswersWithRstStream) {
   const H2Response reset = client.get("/?reset=1&size=10");
   EXPECT_TRUE(reset.closed);
   EXPECT_EQ(reset.error_code, kInternalError);
-  EXPECT_EQ(reset.status, 0);  // no response at all
+  EXPECT_EQ(reset.status, 0);                         // no response at all
   EXPECT_EQ(client.get("/?size=1").body.size(), 1u);  // the connection goes on
   EXPECT_EQ(server->stats().requests, 2);
 }
@@ -277,11 +280,26 @@ TEST(Http2, ManyConcurrentStreamsOnSeveralThreads) {
   EXPECT_EQ(server->stats().http2_requests, 400);
 }
 
+TEST(Http2, AcceptsThePrefaceInPieces) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  TestConnection connection(server->port());
+  connection.split_next_write(5);  // "PRI *", then the rest
+  H2Client client(connection);
+  EXPECT_EQ(client.get("/?size=4").body.size(), 4u);
+  // A request that merely starts like the preface is HTTP/1.1.
+  TestConnection http1(server->port());
+  http1.split_next_write(4);  // "PRI ", then "/ HTTP/1.1..."
+  const std::string response = http1.http1_exchange("PRI /?size=1 HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(response.rfind("HTTP/1.1 200 OK", 0), 0u) << response;
+}
+
 TEST(Http2, GarbageAfterThePrefaceEndsOnlyThatConnection) {
   auto server = start_server();
   ASSERT_TRUE(server);
   TestConnection garbage(server->port());
-  ASSERT_TRUE(garbage.write_all(std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string(64, '\xff')));
+  ASSERT_TRUE(
+      garbage.write_all(std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string(64, '\xff')));
   garbage.read_to_end();  // a GOAWAY, then the close; it must end
   TestConnection connection(server->port());
   H2Client client(connection);

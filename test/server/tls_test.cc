@@ -16,7 +16,8 @@ using testing::H2Response;
 using testing::TestConnection;
 using testing::TlsClientConfig;
 
-std::unique_ptr<TestServer> start_tls_server(tls::ServerTlsOptions tls = {}, ServerOptions options = {}) {
+std::unique_ptr<TestServer> start_tls_server(tls::ServerTlsOptions tls = {},
+                                             ServerOptions options = {}) {
   options.listen = "127.0.0.1:0";
   options.tls = std::move(tls);
   Result<std::unique_ptr<TestServer>> server = TestServer::start(options);
@@ -32,7 +33,8 @@ TlsClientConfig trusting(const TestServer& server, std::vector<std::string> alpn
   return config;
 }
 
-tls::KeyAndCert make_certificate(const tls::CertSpec& spec = {}, const tls::KeyAndCert* issuer = nullptr) {
+tls::KeyAndCert make_certificate(const tls::CertSpec& spec = {},
+                                 const tls::KeyAndCert* issuer = nullptr) {
   Result<tls::KeyAndCert> made = tls::generate_certificate(spec, issuer);
   EXPECT_TRUE(made.ok()) << made.status().message();
   return made.ok() ? *made : tls::KeyAndCert{};
@@ -59,7 +61,8 @@ TEST(Tls, NegotiatesH2WithAlpnOnASelfSignedCertificate) {
 TEST(Tls, ServesHttp11WhenTheClientOffersOnlyThatOrNoAlpn) {
   auto server = start_tls_server();
   ASSERT_TRUE(server);
-  for (const std::vector<std::string>& offer : {std::vector<std::string>{"http/1.1"}, std::vector<std::string>{}}) {
+  for (const std::vector<std::string>& offer :
+       {std::vector<std::string>{"http/1.1"}, std::vector<std::string>{}}) {
     const TlsClientConfig config = trusting(*server, offer);
     TestConnection connection(server->port(), &config);
     ASSERT_TRUE(connection.ok()) << connection.error();
@@ -200,8 +203,9 @@ TEST(Tls, ServesLargeBodiesOnBothProtocols) {
 
   const TlsClientConfig http1_config = trusting(*server, {"http/1.1"});
   TestConnection http1(server->port(), &http1_config);
-  ASSERT_TRUE(http1.write_all("GET /?size=3m HTTP/1.1\r\nHost: t\r\n\r\n"
-                              "GET /?size=7&close=1 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(
+      http1.write_all("GET /?size=3m HTTP/1.1\r\nHost: t\r\n\r\n"
+                      "GET /?size=7&close=1 HTTP/1.1\r\nHost: t\r\n\r\n"));
   bool clean = false;
   const std::string all = http1.read_to_end(&clean);
   EXPECT_TRUE(clean);
@@ -221,7 +225,8 @@ TEST(Tls, UsesAGivenCertificateChain) {
   options.key_pem = leaf.key_pem;
   auto server = start_tls_server(options);
   ASSERT_TRUE(server);
-  EXPECT_EQ(server->tls_certificate_fingerprint(), *tls::certificate_fingerprint_sha256(leaf.cert_pem));
+  EXPECT_EQ(server->tls_certificate_fingerprint(),
+            *tls::certificate_fingerprint_sha256(leaf.cert_pem));
   TlsClientConfig config;
   config.ca_pem = ca.cert_pem;  // trusts the CA only
   config.alpn = {"h2"};
@@ -262,7 +267,8 @@ TEST(Tls, RejectsBadCertificatesKeysAndAlpnNamingThem) {
     Result<std::unique_ptr<TestServer>> server = TestServer::start(options);
     ASSERT_FALSE(server.ok()) << c.says;
     EXPECT_EQ(server.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(server.status().message().find(c.says), std::string::npos) << server.status().message();
+    EXPECT_NE(server.status().message().find(c.says), std::string::npos)
+        << server.status().message();
   }
 }
 

@@ -32,8 +32,8 @@ namespace nightjar::testing {
 
 struct TlsClientConfig {
   std::vector<std::string> alpn;  // offered in order, e.g. {"h2", "http/1.1"}; empty: no ALPN
-  std::string ca_pem;             // verify the server (and its IP 127.0.0.1) against this; empty: no check
-  std::string cert_pem;           // client certificate for mutual TLS, with key_pem
+  std::string ca_pem;    // verify the server (and its IP 127.0.0.1) against this; empty: no check
+  std::string cert_pem;  // client certificate for mutual TLS, with key_pem
   std::string key_pem;
   SSL_SESSION* resume = nullptr;  // a session (from session()) to resume; not owned
 };
@@ -88,7 +88,8 @@ class TestConnection {
     const unsigned char* data = nullptr;
     unsigned int length = 0;
     SSL_get0_alpn_selected(ssl_, &data, &length);
-    return data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(data), length);
+    return data == nullptr ? std::string()
+                           : std::string(reinterpret_cast<const char*>(data), length);
   }
   bool resumed() const { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
 
@@ -96,10 +97,20 @@ class TestConnection {
   // its tickets after the handshake). Owned by the caller: SSL_SESSION_free it.
   SSL_SESSION* session() const { return ssl_ == nullptr ? nullptr : SSL_get1_session(ssl_); }
 
+  // The next write goes out as two sends, split after `at` bytes (a server may then read
+  // a message in pieces).
+  void split_next_write(size_t at) { split_at_ = at; }
+
   bool write_all(std::string_view bytes) {
+    if (split_at_ > 0 && split_at_ < bytes.size()) {
+      const size_t at = split_at_;
+      split_at_ = 0;
+      return write_all(bytes.substr(0, at)) && write_all(bytes.substr(at));
+    }
     while (!bytes.empty()) {
-      const long written = ssl_ != nullptr ? SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()))
-                                           : ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      const long written = ssl_ != nullptr
+                               ? SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()))
+                               : ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (written <= 0) return false;
       bytes.remove_prefix(static_cast<size_t>(written));
     }
@@ -145,14 +156,20 @@ class TestConnection {
 
   // HTTP/1.1: sends GET `target` and reads one Content-Length-framed response (whole text).
   std::string http1_get(const std::string& target) {
-    if (!write_all("GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n")) return {};
+    return http1_exchange("GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n");
+  }
+
+  // HTTP/1.1: sends `request` as it is and reads one Content-Length-framed response.
+  std::string http1_exchange(std::string_view request) {
+    if (!write_all(request)) return {};
     std::string response;
     char chunk[16384];
     for (;;) {
       const size_t head_end = response.find("\r\n\r\n");
       if (head_end != std::string::npos) {
         const size_t at = response.find("Content-Length: ");
-        const size_t length = at == std::string::npos || at > head_end ? 0 : std::stoul(response.substr(at + 16));
+        const size_t length =
+            at == std::string::npos || at > head_end ? 0 : std::stoul(response.substr(at + 16));
         if (response.size() >= head_end + 4 + length) return response;
       }
       const long got = read_some(chunk, sizeof chunk);
@@ -175,7 +192,8 @@ class TestConnection {
   void handshake(const TlsClientConfig& tls) {
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (ctx_ == nullptr) return fail_tls("SSL_CTX_new");
-    SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a close without close_notify reads as the end
+    SSL_CTX_set_options(
+        ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a close without close_notify reads as the end
     if (!tls.ca_pem.empty()) {
       BIO* bio = BIO_new_mem_buf(tls.ca_pem.data(), static_cast<int>(tls.ca_pem.size()));
       while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
@@ -191,7 +209,8 @@ class TestConnection {
       BIO* key_bio = BIO_new_mem_buf(tls.key_pem.data(), static_cast<int>(tls.key_pem.size()));
       X509* cert = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
       EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
-      const bool used = cert != nullptr && key != nullptr && SSL_CTX_use_certificate(ctx_, cert) == 1 &&
+      const bool used = cert != nullptr && key != nullptr &&
+                        SSL_CTX_use_certificate(ctx_, cert) == 1 &&
                         SSL_CTX_use_PrivateKey(ctx_, key) == 1;
       X509_free(cert);
       EVP_PKEY_free(key);
@@ -201,7 +220,8 @@ class TestConnection {
     }
     if (!tls.alpn.empty()) {
       std::string wire;
-      for (const std::string& protocol : tls.alpn) wire.append(1, static_cast<char>(protocol.size())).append(protocol);
+      for (const std::string& protocol : tls.alpn)
+        wire.append(1, static_cast<char>(protocol.size())).append(protocol);
       SSL_CTX_set_alpn_protos(ctx_, reinterpret_cast<const unsigned char*>(wire.data()),
                               static_cast<unsigned int>(wire.size()));
     }
@@ -215,6 +235,7 @@ class TestConnection {
   }
 
   int fd_ = -1;
+  size_t split_at_ = 0;
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
   std::string error_;
@@ -225,7 +246,7 @@ struct H2Response {
   std::map<std::string, std::string> headers;   // of the response's HEADERS (pseudo-headers too)
   std::map<std::string, std::string> trailers;  // of a second HEADERS frame
   std::string body;
-  bool closed = false;  // the stream ended (normally or by a reset)
+  bool closed = false;      // the stream ended (normally or by a reset)
   uint32_t error_code = 0;  // of the stream's end: 0 normal, else RST_STREAM's code (7: refused)
 
   std::string header(const std::string& name) const {
@@ -253,23 +274,25 @@ class H2Client {
   H2Client& operator=(const H2Client&) = delete;
 
   // Starts a request; returns its stream id (it goes out with the next wait or pump).
-  int32_t submit(const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers = {},
+  int32_t submit(const std::string& path,
+                 const std::vector<std::pair<std::string, std::string>>& headers = {},
                  const std::string& method = "GET", std::string body = "") {
     std::vector<std::pair<std::string, std::string>> fields = {
         {":method", method}, {":scheme", "http"}, {":authority", "test"}, {":path", path}};
     fields.insert(fields.end(), headers.begin(), headers.end());
     std::vector<nghttp2_nv> nv;
     for (auto& [name, value] : fields) {
-      nv.push_back({reinterpret_cast<uint8_t*>(name.data()), reinterpret_cast<uint8_t*>(value.data()), name.size(),
-                    value.size(), NGHTTP2_NV_FLAG_NONE});
+      nv.push_back({reinterpret_cast<uint8_t*>(name.data()),
+                    reinterpret_cast<uint8_t*>(value.data()), name.size(), value.size(),
+                    NGHTTP2_NV_FLAG_NONE});
     }
     auto source = std::make_unique<std::string>(std::move(body));
     nghttp2_data_provider provider{};
     provider.source.ptr = source.get();
     provider.read_callback = &read_body;
     const bool has_body = !source->empty();
-    const int32_t id = nghttp2_submit_request(session_, nullptr, nv.data(), nv.size(), has_body ? &provider : nullptr,
-                                              nullptr);
+    const int32_t id = nghttp2_submit_request(session_, nullptr, nv.data(), nv.size(),
+                                              has_body ? &provider : nullptr, nullptr);
     if (id > 0) bodies_[id] = std::move(source);
     responses_[id];
     return id;
@@ -285,7 +308,8 @@ class H2Client {
   // What came so far for `stream_id`, without reading more.
   const H2Response& peek(int32_t stream_id) { return responses_[stream_id]; }
 
-  H2Response get(const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  H2Response get(const std::string& path,
+                 const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     return wait(submit(path, headers));
   }
 
@@ -304,12 +328,15 @@ class H2Client {
       const ssize_t length = nghttp2_session_mem_send(session_, &data);
       if (length < 0) return end(false);
       if (length == 0) break;
-      if (!connection_.write_all({reinterpret_cast<const char*>(data), static_cast<size_t>(length)})) return end(false);
+      if (!connection_.write_all(
+              {reinterpret_cast<const char*>(data), static_cast<size_t>(length)}))
+        return end(false);
     }
     char buffer[16384];
     const long got = connection_.read_some(buffer, sizeof buffer);
     if (got <= 0) return end(got == 0);
-    if (nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(buffer), static_cast<size_t>(got)) < 0) {
+    if (nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(buffer),
+                                 static_cast<size_t>(got)) < 0) {
       return end(false);
     }
     return true;
@@ -319,7 +346,9 @@ class H2Client {
   int32_t goaway_last_stream_id() const { return goaway_last_stream_id_; }
   uint32_t goaway_error_code() const { return goaway_error_code_; }
   // The server's SETTINGS value for `id`, once received.
-  uint32_t remote_setting(nghttp2_settings_id id) const { return nghttp2_session_get_remote_settings(session_, id); }
+  uint32_t remote_setting(nghttp2_settings_id id) const {
+    return nghttp2_session_get_remote_settings(session_, id);
+  }
 
  private:
   bool end(bool clean) {
@@ -328,8 +357,8 @@ class H2Client {
     return false;
   }
 
-  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buffer, size_t length, uint32_t* flags,
-                           nghttp2_data_source* source, void*) {
+  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
+                           uint32_t* flags, nghttp2_data_source* source, void*) {
     auto* body = static_cast<std::string*>(source->ptr);
     const size_t n = std::min(length, body->size());
     std::memcpy(buffer, body->data(), n);
@@ -338,8 +367,9 @@ class H2Client {
     return static_cast<ssize_t>(n);
   }
 
-  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t name_length,
-                       const uint8_t* value, size_t value_length, uint8_t, void* user_data) {
+  static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                       size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
+                       void* user_data) {
     auto* self = static_cast<H2Client*>(user_data);
     H2Response& response = self->responses_[frame->hd.stream_id];
     const std::string key(reinterpret_cast<const char*>(name), name_length);
@@ -353,9 +383,10 @@ class H2Client {
     return 0;
   }
 
-  static int on_data(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t length,
-                     void* user_data) {
-    static_cast<H2Client*>(user_data)->responses_[stream_id].body.append(reinterpret_cast<const char*>(data), length);
+  static int on_data(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
+                     size_t length, void* user_data) {
+    static_cast<H2Client*>(user_data)->responses_[stream_id].body.append(
+        reinterpret_cast<const char*>(data), length);
     return 0;
   }
 

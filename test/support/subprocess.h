@@ -51,12 +51,12 @@ class Subprocess {
   // Reads stdout until a full line is there (or the deadline); returns it without '\n'.
   std::string read_line(std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
     const auto until = std::chrono::steady_clock::now() + deadline;
-    while (out_.find('\n') == std::string::npos && std::chrono::steady_clock::now() < until) {
+    while (out_.find('\n', consumed_) == std::string::npos && std::chrono::steady_clock::now() < until) {
       if (!pump(until)) break;
     }
-    const size_t nl = out_.find('\n');
+    const size_t nl = out_.find('\n', consumed_);
     if (nl == std::string::npos) return {};
-    std::string line = out_.substr(0, nl);
+    std::string line = out_.substr(consumed_, nl - consumed_);
     consumed_ = nl + 1;
     return line;
   }
