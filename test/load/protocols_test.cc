@@ -116,6 +116,23 @@ TEST(Protocols, LargeRequestBodiesOverTlsAreSentWhole) {
   }
 }
 
+TEST(Protocols, ThreadsShareOneTlsContext) {
+  server::ServerOptions so;
+  so.tls = tls::ServerTlsOptions{};
+  so.threads = 2;
+  auto server = start_server(so);
+  ASSERT_NE(server, nullptr);
+  LoadOptions o = options_for({base("https", *server) + "/"}, 400);
+  o.run.threads = 2;
+  o.run.connections = 4;
+  o.tls.ca_pem = server->tls_certificate_pem();
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 400);
+  EXPECT_EQ(r->tls_handshakes, 4);
+  EXPECT_EQ(r->shards.size(), 2u);
+}
+
 TEST(Protocols, HttpsFallsBackToHttp1WhenTheServerRefusesH2) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
