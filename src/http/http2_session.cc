@@ -144,6 +144,7 @@ void Http2Session::start_session() {
   goaway_ = false;
   active_ = 0;
   for (Stream& s : streams_) s = Stream{};
+  bodies_pending_ = 0;
 }
 
 void Http2Session::close() {
@@ -157,6 +158,7 @@ void Http2Session::close() {
   pending_out_.clear();
   active_ = 0;
   for (Stream& s : streams_) s = Stream{};
+  bodies_pending_ = 0;
 }
 
 Http2Session::Stream* Http2Session::find(int32_t stream_id) {
@@ -178,7 +180,10 @@ ssize_t Http2Session::read_body(nghttp2_session*, int32_t stream_id, uint8_t* bu
   const size_t n = std::min(length, body.size() - s->body_offset);
   std::memcpy(buf, body.data() + s->body_offset, n);
   s->body_offset += n;
-  if (s->body_offset == body.size()) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+  if (s->body_offset == body.size()) {
+    *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    self->end_body(*s);
+  }
   return static_cast<ssize_t>(n);
 }
 
@@ -194,11 +199,15 @@ void Http2Session::send(const InFlight& request, int64_t now_ns) {
   slot->bytes = 0;
   slot->source = &r;
   slot->body_offset = 0;
+  slot->body_pending = !r.body.empty();
+  slot->stalled = false;
+  if (slot->body_pending) ++bodies_pending_;
   const int32_t stream_id = nghttp2_submit_request(session_, nullptr, r.headers.data(), r.headers.size(),
                                                    r.body.empty() ? nullptr : &provider, nullptr);
   if (stream_id < 0) {
     // Out of stream ids: finish on this connection and open a new one.
     const InFlight failed = slot->request;
+    end_body(*slot);
     *slot = Stream{};
     observer_.on_request_failed(*this, failed, ErrorKind::kOther, now_ns);
     return;
@@ -223,10 +232,29 @@ void Http2Session::flush() {
     if (n == 0) break;
     pending_out_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
   }
+  if (bodies_pending_ > 0) note_flow_control_stalls();
   if (pending_out_.empty()) return;
   const error_code ec = transport_.write(pending_out_.data(), pending_out_.size());
   pending_out_.clear();
   if (ec) fail_all(classify_io_error(ec));
+}
+
+void Http2Session::end_body(Stream& s) {
+  if (!s.body_pending) return;
+  s.body_pending = false;
+  --bodies_pending_;
+}
+
+void Http2Session::note_flow_control_stalls() {
+  // nghttp2 sent all it could: a body still pending now waits for a WINDOW_UPDATE.
+  const bool connection_blocked = nghttp2_session_get_remote_window_size(session_) <= 0;
+  for (Stream& s : streams_) {
+    if (s.stream_id == 0 || !s.body_pending || s.stalled) continue;
+    if (connection_blocked || nghttp2_session_get_stream_remote_window_size(session_, s.stream_id) <= 0) {
+      s.stalled = true;
+      observer_.on_protocol_event(*this, ProtocolEvent::kFlowControlStall);
+    }
+  }
 }
 
 void Http2Session::arm_read() {
@@ -282,7 +310,11 @@ int Http2Session::on_header(nghttp2_session*, const nghttp2_frame* frame, const 
 
 int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
   // After GOAWAY no new stream may start here; the session closes once its streams end.
-  if (frame->hd.type == NGHTTP2_GOAWAY) static_cast<Http2Session*>(user_data)->goaway_ = true;
+  if (frame->hd.type == NGHTTP2_GOAWAY) {
+    auto* self = static_cast<Http2Session*>(user_data);
+    self->goaway_ = true;
+    self->observer_.on_protocol_event(*self, ProtocolEvent::kGoaway);
+  }
   return 0;
 }
 
@@ -304,6 +336,7 @@ int Http2Session::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t 
   const bool refused = error_code == NGHTTP2_REFUSED_STREAM;
   const ErrorKind kind = error_code == NGHTTP2_NO_ERROR ? ErrorKind::kBadResponse : ErrorKind::kReset;
   self->completions_.push_back(Completion{s->request, s->status, s->grpc_status, s->bytes, !ok, kind, refused});
+  self->end_body(*s);
   *s = Stream{};
   --self->active_;
   if (self->active_ == 0) self->state_ = State::kIdle;
@@ -362,6 +395,7 @@ void Http2Session::check_timeouts(int64_t now_ns, int64_t timeout_ns) {
     if (s.stream_id != 0 && now_ns - s.request.sent_ns > timeout_ns) {
       nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.stream_id, NGHTTP2_CANCEL);
       completions_.push_back(Completion{s.request, 0, -1, 0, true, ErrorKind::kTimeout, false});
+      end_body(s);
       s = Stream{};
       --active_;
     }

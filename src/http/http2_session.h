@@ -75,6 +75,8 @@ class Http2Session final : public Session, private TransportEvents {
     uint64_t bytes = 0;
     const Http2Request* source = nullptr;
     size_t body_offset = 0;
+    bool body_pending = false;  // part of the body is not yet handed to nghttp2
+    bool stalled = false;       // counted as waiting for the flow-control window
   };
   struct Completion {
     InFlight request;
@@ -99,6 +101,8 @@ class Http2Session final : public Session, private TransportEvents {
   void arm_read();
   void deliver();  // hands completions gathered during a parse to the observer
   void fail_all(model::ErrorKind kind);
+  void note_flow_control_stalls();
+  void end_body(Stream& s);
 
   // Constant after construction.
   boost::asio::ip::tcp::endpoint endpoint_;
@@ -122,6 +126,7 @@ class Http2Session final : public Session, private TransportEvents {
   std::string* body_sink_ = nullptr;
   bool delivering_ = false;  // in deliver(): sends wait for the one write after it
   int undelivered_ = 0;      // completions deliver() has taken and not yet reported
+  int bodies_pending_ = 0;   // streams with body bytes not yet sent (flow control may hold them)
 };
 
 }  // namespace nightjar::http

@@ -22,6 +22,12 @@ struct InFlight {
 
 class Session;
 
+// Protocol events a run counts without their affecting any one request.
+enum class ProtocolEvent {
+  kGoaway,            // HTTP/2: the server sent GOAWAY (no new streams on this connection)
+  kFlowControlStall,  // HTTP/2: a request body waits for the server's flow-control window
+};
+
 // What a session reports to its worker. Called on the worker's thread, from within the
 // session's event handlers; implementations must not destroy the session from a callback.
 class SessionObserver {
@@ -45,6 +51,8 @@ class SessionObserver {
   // The server refused `request` without processing it (HTTP/2 REFUSED_STREAM, or a stream
   // above a GOAWAY's last id): it may be sent again elsewhere, keeping its intended start.
   virtual void on_request_refused(Session& session, const InFlight& request) = 0;
+  // Something worth counting happened on the connection (see ProtocolEvent).
+  virtual void on_protocol_event(Session&, ProtocolEvent) {}
 };
 
 class Session {

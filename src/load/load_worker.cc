@@ -334,9 +334,17 @@ void LoadWorker::on_request_failed(http::Session& session, const http::InFlight&
 
 void LoadWorker::on_idle_close(http::Session& session) { reconnect_later(session, steady_now_ns(), false); }
 
+void LoadWorker::on_protocol_event(http::Session&, http::ProtocolEvent event) {
+  switch (event) {
+    case http::ProtocolEvent::kGoaway: ++totals_.http2_goaways; break;
+    case http::ProtocolEvent::kFlowControlStall: ++totals_.http2_flow_control_stalls; break;
+  }
+}
+
 void LoadWorker::on_request_refused(http::Session& session, const http::InFlight& request) {
   // Never processed: it goes out again first, on another connection, timed from its
   // intended start as before.
+  ++totals_.http2_refused_streams;
   const int64_t now = steady_now_ns();
   if (pending_.empty() || pending_size_ == pending_.size()) {
     count_error(request, ErrorKind::kReset, now);

@@ -74,6 +74,9 @@ struct WorkerTotals {
   std::map<std::string, std::string> error_details;  // first message per error kind
   int64_t tls_handshakes = 0;
   int64_t tls_resumed = 0;
+  int64_t http2_goaways = 0;
+  int64_t http2_refused_streams = 0;
+  int64_t http2_flow_control_stalls = 0;
   stats::HdrHistogram latency;
   stats::HdrHistogram service_time;
   stats::HdrHistogram schedule_lag;
@@ -127,6 +130,7 @@ class LoadWorker final : public http::SessionObserver {
                          model::ErrorKind kind, int64_t now_ns) override;
   void on_idle_close(http::Session& session) override;
   void on_request_refused(http::Session& session, const http::InFlight& request) override;
+  void on_protocol_event(http::Session& session, http::ProtocolEvent event) override;
 
  private:
   enum class Phase { kConnecting, kRunning, kDone };

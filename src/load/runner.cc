@@ -269,6 +269,9 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     for (const auto& [kind, detail] : t.error_details) result.error_details.emplace(kind, detail);
     result.tls_handshakes += t.tls_handshakes;
     result.tls_resumed += t.tls_resumed;
+    result.http2_goaways += t.http2_goaways;
+    result.http2_refused_streams += t.http2_refused_streams;
+    result.http2_flow_control_stalls += t.http2_flow_control_stalls;
     model::ShardResult shard;
     shard.name = "thread-" + std::to_string(result.shards.size());
     shard.sent = t.sent;

@@ -82,6 +82,9 @@ RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<s
     for (const auto& [kind, detail] : p.error_details) out.error_details.emplace(kind, detail);
     out.tls_handshakes += p.tls_handshakes;
     out.tls_resumed += p.tls_resumed;
+    out.http2_goaways += p.http2_goaways;
+    out.http2_refused_streams += p.http2_refused_streams;
+    out.http2_flow_control_stalls += p.http2_flow_control_stalls;
     out.latency.add(p.latency);
     out.service_time.add(p.service_time);
     out.schedule_lag.add(p.schedule_lag);

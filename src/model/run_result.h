@@ -131,6 +131,12 @@ struct RunResult {
   std::map<std::string, std::string> error_details;
   int64_t tls_handshakes = 0;     // TLS connections established (warm-up included)
   int64_t tls_resumed = 0;        // of which resumed an earlier session
+  // HTTP/2 (warm-up included): GOAWAY frames received, requests the server refused unprocessed
+  // (REFUSED_STREAM or above a GOAWAY's last stream; each was sent again), and times a
+  // request body waited for the server's flow-control window.
+  int64_t http2_goaways = 0;
+  int64_t http2_refused_streams = 0;
+  int64_t http2_flow_control_stalls = 0;
 
   // Latency from each request's intended start (open loop) or its send (closed loop);
   // service time from the actual send; schedule lag = actual send - intended start.

@@ -71,6 +71,11 @@ std::string render_human(const RunResult& r) {
   if (o.tls) {
     s += fmt::format("  {:<12}{}, {} resumed\n", "TLS", plural(r.tls_handshakes, "handshake"), r.tls_resumed);
   }
+  if (r.http2_goaways + r.http2_refused_streams + r.http2_flow_control_stalls > 0) {
+    s += fmt::format("  {:<12}{} received, {} refused and sent again, {}\n", "HTTP/2",
+                     plural(r.http2_goaways, "GOAWAY"), plural(r.http2_refused_streams, "request"),
+                     plural(r.http2_flow_control_stalls, "flow-control wait"));
+  }
   if (r.warmup_completed > 0) s += fmt::format("  {:<12}{} responses not counted\n", "Warm-up", r.warmup_completed);
   if (!r.workers.empty()) {
     s += fmt::format("  {:<12}{}{}\n", "Workers", plural(static_cast<int64_t>(r.workers.size()), "worker"),

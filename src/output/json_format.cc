@@ -145,6 +145,9 @@ std::string render_json(const RunResult& r) {
   j["bytes_received"] = r.bytes_received;
   j["tls_handshakes"] = r.tls_handshakes;
   j["tls_resumed"] = r.tls_resumed;
+  j["http2_goaways"] = r.http2_goaways;
+  j["http2_refused_streams"] = r.http2_refused_streams;
+  j["http2_flow_control_stalls"] = r.http2_flow_control_stalls;
   json timeline = json::array();
   for (const model::TimelineEntry& e : r.timeline) {
     timeline.push_back({{"second", e.second},
@@ -281,6 +284,9 @@ Result<RunResult> parse_result_json(std::string_view text) {
   }
   r.tls_handshakes = in.get<int64_t>(root, "", "tls_handshakes", 0, false);
   r.tls_resumed = in.get<int64_t>(root, "", "tls_resumed", 0, false);
+  r.http2_goaways = in.get<int64_t>(root, "", "http2_goaways", 0, false);
+  r.http2_refused_streams = in.get<int64_t>(root, "", "http2_refused_streams", 0, false);
+  r.http2_flow_control_stalls = in.get<int64_t>(root, "", "http2_flow_control_stalls", 0, false);
   r.connections_opened = in.get<int64_t>(root, "", "connections_opened", 0, false);
   r.connect_failures = in.get<int64_t>(root, "", "connect_failures", 0, false);
   r.bytes_received = in.get<int64_t>(root, "", "bytes_received", 0, false);

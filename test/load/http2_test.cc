@@ -52,6 +52,24 @@ TEST(Http2Load, OpenLoopTimesEveryStream) {
   EXPECT_GE(r->latency.max(), r->service_time.max());
 }
 
+TEST(Http2Load, RequestBodiesWaitForTheServersFlowControlWindowAndAreCounted) {
+  if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
+  // nginx opens a 64 KiB window for a request body and widens it as it reads: a 1 MiB body
+  // has to wait for WINDOW_UPDATEs.
+  Nginx nginx("http2");
+  ASSERT_TRUE(nginx.accepts());
+  LoadOptions o = h2c_options(nginx.port());
+  o.run.requests = 20;
+  o.request.method = "POST";
+  o.request.body.assign(1 << 20, 'x');
+  auto r = run_load(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completed, 20);
+  EXPECT_EQ(r->errors, 0);
+  EXPECT_GT(r->http2_flow_control_stalls, 0);
+  EXPECT_LE(r->http2_flow_control_stalls, 20);  // at most once per request
+}
+
 TEST(Http2Load, GoawayMidRunMovesToANewConnectionWithoutErrors) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   // nginx ends each connection with GOAWAY after 50 requests.
