@@ -245,13 +245,8 @@ error_code Transport::write_raw(const char* data, size_t size) {
   }
   error_code ec;
   const size_t written = socket_.write_some(asio::buffer(data, size), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    ec.clear();
-  } else if (ec) {
-    return ec;
-  } else if (written == size) {
-    return {};
-  }
+  if (!ec && written == size) return {};  // the common case, tested first: no error_code compares
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return ec;
   const size_t taken = ec ? 0 : written;
   out_.assign(data + taken, size - taken);
   write_background();
