@@ -69,7 +69,9 @@ TEST(Cli, LoadHelpDocumentsTheContractFlags) {
   EXPECT_EQ(o.code, 0);
   for (const char* flag : {"--rps", "--duration", "--connections", "--threads", "--requests", "--warmup",
                            "--timeout", "--max-pending", "--method", "--header", "--body", "--body-file",
-                           "--output-format", "--output"}) {
+                           "--output-format", "--output", "--protocol", "--max-concurrent-streams", "--ca-file",
+                           "--insecure", "--sni", "--cert", "--key", "--grpc-method", "--grpc-data-file",
+                           "--grpc-health"}) {
     EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
   }
 }
