@@ -269,10 +269,6 @@ Status add_tls_options(const LoadFlags& f, load::LoadOptions& o) {
   o.tls.sni = f.sni;
   o.tls.cert_file = f.cert_file;
   o.tls.key_file = f.key_file;
-  o.run.tls_insecure = f.insecure;
-  o.run.tls_sni = f.sni;
-  o.run.tls_ca_file = f.ca_file;
-  o.run.tls_client_cert = f.cert_file;
   // Checked now, so a bad file is a usage error before anything starts.
   auto context = tls::ClientContext::create(o.tls);
   return context.ok() ? Status() : context.status();

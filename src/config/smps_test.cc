@@ -195,7 +195,6 @@ Result<TestClient> parse_client(const Context& ctx, const YAML::Node& node, size
     if (!file->empty()) {
       if (!o.run.tls) return ctx.error(n, path + "." + used, "applies to https:// endpoints only");
       o.tls.ca_file = *file;
-      o.run.tls_ca_file = *file;
       if (auto context = tls::ClientContext::create(o.tls); !context.ok()) {
         return ctx.error(n, path + "." + used, context.status().message());
       }

@@ -382,7 +382,7 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
   result.options.connections = options.run.connections;
   result.options.requested_rps = options.run.requested_rps;
   result.options.requests = options.run.requests;
-  result.options.tls_ca_file = options.run.tls_ca_file;  // the workers got its text, not its name
+  load::echo_tls_options(options, result.options);  // the workers got the CA's text, not its file name
   result.interrupted = result.interrupted || cancelled;
   result.workers = std::move(statuses);
   result.partial = std::any_of(result.workers.begin(), result.workers.end(),

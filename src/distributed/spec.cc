@@ -83,8 +83,6 @@ Result<load::LoadOptions> from_start(const nightjar::v1::Start& start) {
   o.tls.insecure = spec.tls_insecure();
   o.tls.sni = spec.tls_sni();
   o.tls.ca_pem = spec.tls_ca_pem();
-  o.run.tls_insecure = spec.tls_insecure();
-  o.run.tls_sni = spec.tls_sni();
   o.run.grpc_method = spec.grpc_method();
   o.grpc_message = spec.grpc_message();
   o.grpc_health = spec.grpc_health();

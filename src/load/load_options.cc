@@ -38,6 +38,14 @@ Status validate(const LoadOptions& options) {
   return {};
 }
 
+void echo_tls_options(const LoadOptions& options, model::RunOptions& echo) {
+  if (!options.run.tls) return;
+  echo.tls_insecure = options.tls.insecure;
+  echo.tls_sni = options.tls.sni;
+  echo.tls_ca_file = options.tls.ca_file;
+  echo.tls_client_cert = options.tls.cert_file;
+}
+
 Result<std::string> resolve_protocol(const std::vector<http::Url>& urls, const std::string& flag) {
   if (urls.empty()) return Status::invalid_argument("at least one URL is needed");
   const std::string& scheme = urls.front().scheme;

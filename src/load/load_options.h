@@ -36,6 +36,9 @@ struct LoadOptions {
 // contradiction (mixed schemes, gRPC over HTTP/1.1).
 Result<std::string> resolve_protocol(const std::vector<http::Url>& urls, const std::string& flag);
 
+// Copies how TLS was set up (options.tls) into `echo`, the options a result reports.
+void echo_tls_options(const LoadOptions& options, model::RunOptions& echo);
+
 // https:// and grpcs:// run over TLS.
 inline bool uses_tls(const http::Url& url) { return url.scheme == "https" || url.scheme == "grpcs"; }
 

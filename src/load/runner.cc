@@ -237,6 +237,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
 
   model::RunResult result;
   result.options = run;
+  echo_tls_options(options, result.options);
   result.options.threads = threads;
   result.open_loop = open_loop;
   result.interrupted = stop_sent;

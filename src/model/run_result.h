@@ -97,6 +97,7 @@ struct RunOptions {
   int max_concurrent_streams = 1;     // HTTP/2: requests in flight per connection
   // TLS (https://, grpcs://).
   bool tls = false;
+  // Filled by the runner from LoadOptions::tls, for the report:
   bool tls_insecure = false;          // certificates not verified (--insecure)
   std::string tls_sni;                // --sni, when given
   std::string tls_ca_file;            // --ca-file, when given

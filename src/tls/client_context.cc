@@ -1,4 +1,5 @@
 #include "tls/client_context.h"
+#include "tls/openssl_util.h"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -17,16 +18,6 @@ bool is_ip_address(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-// ALPN wire format: each protocol prefixed by its length.
-std::string alpn_wire(const std::vector<std::string>& protocols) {
-  std::string wire;
-  for (const std::string& p : protocols) {
-    wire.push_back(static_cast<char>(p.size()));
-    wire += p;
-  }
-  return wire;
-}
-
 Status readable(const std::string& flag, const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::invalid_argument(flag + ": cannot read '" + path + "': " + std::strerror(errno));
@@ -35,13 +26,9 @@ Status readable(const std::string& flag, const std::string& path) {
 
 std::string asn1_time(const ASN1_TIME* t) {
   if (t == nullptr) return "";
-  BIO* bio = BIO_new(BIO_s_mem());
-  ASN1_TIME_print(bio, t);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string text(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  return text;
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  ASN1_TIME_print(bio.get(), t);
+  return bio_text(bio.get());
 }
 
 std::string subject_of(X509* cert) {
@@ -63,17 +50,10 @@ int on_new_session(SSL* ssl, SSL_SESSION* session) {
 
 // Trusts every certificate in `pem`.
 Status add_pem_certificates(SSL_CTX* ctx, const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  STACK_OF(X509_INFO)* infos = PEM_X509_INFO_read_bio(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  int added = 0;
+  auto certs = read_pem_certificates(pem, "TLS: the CA certificates given");
+  if (!certs.ok()) return certs.status();
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
-  for (int i = 0; infos != nullptr && i < sk_X509_INFO_num(infos); ++i) {
-    X509_INFO* info = sk_X509_INFO_value(infos, i);
-    if (info->x509 != nullptr && X509_STORE_add_cert(store, info->x509) == 1) ++added;
-  }
-  if (infos != nullptr) sk_X509_INFO_pop_free(infos, X509_INFO_free);
-  if (added == 0) return Status::invalid_argument("TLS: the CA certificates given hold no usable PEM certificate");
+  for (const X509Ptr& cert : *certs) X509_STORE_add_cert(store, cert.get());  // the store takes a reference
   return Status();
 }
 

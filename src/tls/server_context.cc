@@ -5,64 +5,23 @@
 #include <openssl/x509.h>
 
 #include "tls/cert_gen.h"
+#include "tls/openssl_util.h"
 
 namespace nightjar::tls {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-
 constexpr unsigned char kSessionIdContext[] = "nightjar serve";
-
-std::string openssl_reason() {
-  const unsigned long code = ERR_peek_last_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown OpenSSL error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
-}
-
-BioPtr memory_bio(const std::string& text) {
-  return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-// Every certificate in `pem`, in order. Errors name the input.
-Result<std::vector<X509Ptr>> read_certificates(const std::string& pem, const std::string& name) {
-  BioPtr bio = memory_bio(pem);
-  std::vector<X509Ptr> certs;
-  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
-    certs.emplace_back(cert);
-  // The loop ends on "no start line" once the input is used up; anything else is a real error.
-  const unsigned long last = ERR_peek_last_error();
-  if (ERR_GET_REASON(last) == PEM_R_NO_START_LINE && !certs.empty()) ERR_clear_error();
-  if (ERR_peek_error() != 0 || certs.empty()) {
-    return Status::invalid_argument(name + ": no valid PEM certificate: " + openssl_reason());
-  }
-  return certs;
-}
 
 Result<std::string> alpn_wire_format(const std::vector<std::string>& protocols) {
   if (protocols.empty())
     return Status::invalid_argument("the ALPN list is empty (use h2, http/1.1 or both)");
-  std::string wire;
   for (const std::string& protocol : protocols) {
     if (protocol != "h2" && protocol != "http/1.1") {
       return Status::invalid_argument("unknown ALPN protocol '" + protocol +
                                       "' (use h2, http/1.1 or both)");
     }
-    wire.push_back(static_cast<char>(protocol.size()));
-    wire.append(protocol);
   }
-  return wire;
+  return alpn_wire(protocols);
 }
 
 // Server preference: the first of our protocols the client offers. A client that offers
@@ -82,7 +41,7 @@ int select_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_leng
 }
 
 Status use_certificate_and_key(SSL_CTX* ctx, const ServerTlsOptions& options) {
-  Result<std::vector<X509Ptr>> chain = read_certificates(options.cert_pem, options.cert_name);
+  Result<std::vector<X509Ptr>> chain = read_pem_certificates(options.cert_pem, options.cert_name);
   if (!chain.ok()) return chain.status();
   if (SSL_CTX_use_certificate(ctx, (*chain)[0].get()) != 1) {
     return Status::invalid_argument(options.cert_name +
@@ -108,7 +67,7 @@ Status use_certificate_and_key(SSL_CTX* ctx, const ServerTlsOptions& options) {
 
 Status require_client_certificates(SSL_CTX* ctx, const ServerTlsOptions& options) {
   Result<std::vector<X509Ptr>> cas =
-      read_certificates(options.client_ca_pem, options.client_ca_name);
+      read_pem_certificates(options.client_ca_pem, options.client_ca_name);
   if (!cas.ok()) return cas.status();
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
   for (const X509Ptr& ca : *cas) {

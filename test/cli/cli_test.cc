@@ -10,6 +10,7 @@
 #include "server/test_server.h"
 #include "support/nginx.h"
 #include "support/scripted_server.h"
+#include "support/cli.h"
 #include "support/subprocess.h"
 
 namespace nightjar {
@@ -21,19 +22,9 @@ const std::string kBinary = NIGHTJAR_BINARY;
 
 std::string tls_file(const std::string& name) { return std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/" + name; }
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using testing::Outcome;
 
-Outcome run(std::vector<std::string> args) {
-  args.insert(args.begin(), kBinary);
-  Subprocess p(args);
-  EXPECT_TRUE(p.started());
-  const int code = p.wait();
-  return {code, p.all_out(), p.err()};
-}
+Outcome run(std::vector<std::string> args) { return testing::run_nightjar(std::move(args)); }
 
 // A `nightjar serve` child on a free port, stopped (SIGTERM) at the end of the test.
 class ServeProcess {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "support/h2_test_client.h"
+#include "support/cli.h"
 #include "support/subprocess.h"
 #include "tls/cert_gen.h"
 
@@ -22,19 +23,9 @@ using testing::TlsClientConfig;
 
 const std::string kBinary = NIGHTJAR_BINARY;
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using testing::Outcome;
 
-Outcome run(std::vector<std::string> args) {
-  args.insert(args.begin(), kBinary);
-  Subprocess p(args);
-  EXPECT_TRUE(p.started());
-  const int code = p.wait();
-  return {code, p.all_out(), p.err()};
-}
+Outcome run(std::vector<std::string> args) { return testing::run_nightjar(std::move(args)); }
 
 std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "/nightjar_serve_cli_" + name;

@@ -127,7 +127,6 @@ TEST_F(DistributedTest, HttpsAndGrpcRunsCarryTheirTlsAndGrpcSettingsToEveryWorke
   https.run.protocol = "auto";
   https.run.tls = true;
   https.tls.ca_file = ca_file;
-  https.run.tls_ca_file = ca_file;
   auto r = run_distributed(https, c);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->completed, 100);

@@ -154,7 +154,6 @@ TEST(TlsLoad, InsecureSkipsVerification) {
   LoadOptions o = https_options(nginx.port(), 20, "http/1.1");
   o.tls.ca_file.clear();
   o.tls.insecure = true;
-  o.run.tls_insecure = true;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->completed, 20);
