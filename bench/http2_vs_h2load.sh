@@ -63,26 +63,12 @@ command_for() {
   esac
 }
 
-# run_tool DIR NAME TOOL N LIMIT: one run of TOOL for N requests, stopped after LIMIT seconds;
-# raw output in DIR/NAME.{out,time,rc}, nginx's request count before and after in DIR/NAME.server.
-run_tool() {
-  local dir=$1 name=$2 tool=$3 n=$4 limit=$5 rc=0 before
-  command_for "$tool" "$n"
-  before=$(nginx_requests)
-  bg_start "$limit" "$dir/$name.out" \
-    /usr/bin/time -f '%U %S' -o "$dir/$name.time" taskset -c "$CLIENT_CPU" "${cmd[@]}"
-  bg_wait "$BG_PID" || rc=$?
-  echo "$rc" >"$dir/$name.rc"
-  echo "$before $(nginx_requests)" >"$dir/$name.server"
-  kill -0 "$NGINX_PID" 2>/dev/null || { cat "$ngx/error.log" >&2 2>/dev/null; die "nginx died during $name"; }
-}
-
 # Check before measuring that both tools speak h2c to this nginx and get every request
 # answered; this also warms nginx up (not recorded).
 check=$BENCH_TMP/check
 mkdir -p "$check"
 for tool in h2load nightjar; do
-  run_tool "$check" "r00-1-$tool" "$tool" 20000 60
+  nginx_bench_run "$check" "r00-1-$tool" "$tool" 20000 60
   if ! python3 "$here/report.py" cost-round "$check" 0 h2load 0 20000 >"$check/$tool.report"; then
     cat "$check/$tool.report" >&2
     die "$tool did not get 20,000 requests answered over h2c by nginx before the measurement; see above"
@@ -105,8 +91,8 @@ echo
 
 for ((round = 1; round <= ROUNDS; round++)); do
   if ((round % 2)); then order=(h2load nightjar); else order=(nightjar h2load); fi
-  run_tool "$raw" "r$(printf %02d "$round")-1-${order[0]}" "${order[0]}" "$REQUESTS" "$run_limit"
-  run_tool "$raw" "r$(printf %02d "$round")-2-${order[1]}" "${order[1]}" "$REQUESTS" "$run_limit"
+  nginx_bench_run "$raw" "r$(printf %02d "$round")-1-${order[0]}" "${order[0]}" "$REQUESTS" "$run_limit"
+  nginx_bench_run "$raw" "r$(printf %02d "$round")-2-${order[1]}" "${order[1]}" "$REQUESTS" "$run_limit"
   # Count-bounded runs end with nothing in flight: nginx must have seen exactly N requests.
   python3 "$here/report.py" cost-round "$raw" "$round" h2load 0 "$REQUESTS" ||
     die "round $round: a tool did not get every request answered (see '!' above); no figure"

@@ -221,3 +221,20 @@ if not text.startswith("Active connections"):
 print(text.splitlines()[2].split()[2])  # "server accepts handled requests" / " A H R"
 PY
 }
+
+# nginx_bench_run DIR NAME TOOL ARG LIMIT: one run of TOOL (the calling script's
+# `command_for TOOL ARG` sets the array `cmd`) on CLIENT_CPU, stopped after LIMIT seconds;
+# raw output in DIR/NAME.{out,time,rc}, nginx's request count before and after in
+# DIR/NAME.server. Dies, with nginx's error log, if nginx ($NGINX_PID, logs in $ngx) died.
+# shellcheck disable=SC2154  # cmd and ngx are set by the calling script
+nginx_bench_run() {
+  local dir=$1 name=$2 tool=$3 arg=$4 limit=$5 rc=0 before
+  command_for "$tool" "$arg"
+  before=$(nginx_requests)
+  bg_start "$limit" "$dir/$name.out" \
+    /usr/bin/time -f '%U %S' -o "$dir/$name.time" taskset -c "$CLIENT_CPU" "${cmd[@]}"
+  bg_wait "$BG_PID" || rc=$?
+  echo "$rc" >"$dir/$name.rc"
+  echo "$before $(nginx_requests)" >"$dir/$name.server"
+  kill -0 "$NGINX_PID" 2>/dev/null || { cat "$ngx/error.log" >&2 2>/dev/null; die "nginx died during $name"; }
+}

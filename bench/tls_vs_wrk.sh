@@ -81,26 +81,12 @@ command_for() {
   esac
 }
 
-# run_tool DIR NAME TOOL DURATION LIMIT: one run, stopped after LIMIT seconds; raw output in
-# DIR/NAME.{out,time,rc}, nginx's request count before and after in DIR/NAME.server.
-run_tool() {
-  local dir=$1 name=$2 tool=$3 duration=$4 limit=$5 rc=0 before
-  command_for "$tool" "$duration"
-  before=$(nginx_requests)
-  bg_start "$limit" "$dir/$name.out" \
-    /usr/bin/time -f '%U %S' -o "$dir/$name.time" taskset -c "$CLIENT_CPU" "${cmd[@]}"
-  bg_wait "$BG_PID" || rc=$?
-  echo "$rc" >"$dir/$name.rc"
-  echo "$before $(nginx_requests)" >"$dir/$name.server"
-  kill -0 "$NGINX_PID" 2>/dev/null || { cat "$ngx/error.log" >&2 2>/dev/null; die "nginx died during $name"; }
-}
-
 # Check before measuring that each tool gets its requests answered over TLS by this nginx
 # (a 1 s run each, not recorded; it also warms nginx up).
 check=$BENCH_TMP/check
 mkdir -p "$check"
 for tool in "${tools[@]}"; do
-  run_tool "$check" "r00-1-$tool" "$tool" 1s 40
+  nginx_bench_run "$check" "r00-1-$tool" "$tool" 1s 40
   if ! python3 "$here/report.py" cost-round "$check" 0 wrk "$CONNECTIONS" >"$check/$tool.report"; then
     cat "$check/$tool.report" >&2
     if [ "$tool" = nightjar ]; then
@@ -136,7 +122,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   order=("${tools[@]}")
   if ((${#tools[@]} == 2 && round % 2 == 0)); then order=("${tools[1]}" "${tools[0]}"); fi
   for i in "${!order[@]}"; do
-    run_tool "$raw" "r$(printf %02d "$round")-$((i + 1))-${order[i]}" "${order[i]}" "$DURATION" "$run_limit"
+    nginx_bench_run "$raw" "r$(printf %02d "$round")-$((i + 1))-${order[i]}" "${order[i]}" "$DURATION" "$run_limit"
   done
   # Duration-bounded runs may stop with one request in flight per connection.
   python3 "$here/report.py" cost-round "$raw" "$round" wrk "$CONNECTIONS" ||
