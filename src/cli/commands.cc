@@ -51,13 +51,25 @@ int usage_error(const std::string& message) {
   return kExitUsage;
 }
 
-Result<std::string> read_file(const std::string& path) {
+// Files named on the command line are read whole; none may be larger than this (a body or
+// gRPC message is limited further by load::validate).
+constexpr size_t kMaxInputFileBytes = 256u << 20;
+
+Result<std::string> read_file(const std::string& path, size_t max_bytes = kMaxInputFileBytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::not_found("cannot read '" + path + "': " + std::strerror(errno));
-  std::ostringstream data;
-  data << in.rdbuf();
+  // Read in pieces up to the cap (the file may be a pipe, whose size is not known).
+  std::string data;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    data.append(buffer, static_cast<size_t>(in.gcount()));
+    if (data.size() > max_bytes) {
+      return Status::invalid_argument("'" + path + "' is larger than " + std::to_string(max_bytes >> 20) +
+                                      " MiB, the most nightjar reads");
+    }
+  }
   if (in.bad()) return Status::io_error("error while reading '" + path + "'");
-  return data.str();
+  return data;
 }
 
 Status write_output(const std::string& text, const std::string& path) {
@@ -305,7 +317,7 @@ Status add_grpc_options(const LoadFlags& f, load::LoadOptions& o) {
     if (Status s = http::validate_grpc_method(f.grpc_method); !s.ok()) return s;
     o.run.grpc_method = f.grpc_method;
     if (!f.grpc_data_file.empty()) {
-      auto data = read_file(f.grpc_data_file);
+      auto data = read_file(f.grpc_data_file, load::limits::kMaxBodyBytes);
       if (!data.ok()) return Status::invalid_argument("--grpc-data-file: " + data.status().message());
       o.grpc_message = std::move(*data);
     }
@@ -323,7 +335,6 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
     o.run.urls.push_back(url->to_string());
   }
   o.run.requested_rps = f.rps;
-  if (f.rps < 0) return Status::invalid_argument("--rps must not be negative (0 means closed loop)");
   if (f.requests > 0 && !duration_given) {
     o.run.duration_ns = 0;  // bounded by count only
   } else {
@@ -343,9 +354,6 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
   o.run.max_pending = f.max_pending;
   o.run.method = f.method;
   o.request.method = f.method;
-  if (f.method.empty() || f.method.find_first_of(" \t\r\n") != std::string::npos) {
-    return Status::invalid_argument("--method '" + f.method + "' is not a valid HTTP method");
-  }
   for (const std::string& text : f.headers) {
     auto header = http::parse_header(text);
     if (!header.ok()) return Status::invalid_argument("-H: " + header.status().message());
@@ -356,7 +364,7 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
   }
   o.request.body = f.body;
   if (!f.body_file.empty()) {
-    auto data = read_file(f.body_file);
+    auto data = read_file(f.body_file, load::limits::kMaxBodyBytes);
     if (!data.ok()) return Status::invalid_argument("--body-file: " + data.status().message());
     o.request.body = std::move(*data);
   }
@@ -366,10 +374,8 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
   auto protocol = load::resolve_protocol(o.urls, f.protocol);
   if (!protocol.ok()) return protocol.status();
   o.run.protocol = *protocol;
-  if (f.max_concurrent_streams < 1 || f.max_concurrent_streams > 1000) {
-    return Status::invalid_argument("--max-concurrent-streams must be from 1 to 1000");
-  }
-  o.run.max_concurrent_streams = o.run.protocol == "http/1.1" ? 1 : f.max_concurrent_streams;
+  // Checked by validate() even where HTTP/1.1 then ignores it.
+  o.run.max_concurrent_streams = f.max_concurrent_streams;
   if (Status s = add_tls_options(f, o); !s.ok()) return s;
   if (Status s = add_grpc_options(f, o); !s.ok()) return s;
   o.run.test_name = f.test_name;
@@ -381,7 +387,31 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
     o.run.labels[label.substr(0, eq)] = label.substr(eq + 1);
   }
   if (Status s = load::validate(o); !s.ok()) return s;
+  if (o.run.protocol == "http/1.1") o.run.max_concurrent_streams = 1;
   return o;
+}
+
+// Checked before a run starts, so a report that cannot be written is a usage error up front
+// instead of a surprise after the test (a full disk is still only found at the end).
+Status check_output_paths(const std::string& output_file, const std::string& hlog_file) {
+  if (hlog_file == "-") return Status::invalid_argument("--hlog needs a file name, not '-'");
+  for (const auto& [flag, path] : {std::pair{"-o", &output_file}, std::pair{"--hlog", &hlog_file}}) {
+    if (path->empty() || *path == "-") continue;
+    std::error_code ec;
+    const std::filesystem::path target(*path);
+    if (std::filesystem::is_directory(target, ec)) {
+      return Status::invalid_argument(std::string(flag) + ": '" + *path + "' is a directory");
+    }
+    const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+    if (!std::filesystem::is_directory(dir, ec)) {
+      return Status::invalid_argument(std::string(flag) + ": the folder '" + dir.string() + "' does not exist");
+    }
+    const bool exists = std::filesystem::exists(target, ec);
+    if (access(exists ? path->c_str() : dir.c_str(), W_OK) != 0) {
+      return Status::invalid_argument(std::string(flag) + ": cannot write '" + *path + "': " + std::strerror(errno));
+    }
+  }
+  return {};
 }
 
 // Writes the report (and the .hlog when asked). On failure the human report still goes to
@@ -427,7 +457,8 @@ int run_and_report(const load::LoadOptions& options, output::Format format, cons
     }
     std::cout << "\nHTML report: " << std::filesystem::absolute(html_file).string() << "\n";
   }
-  if (result->interrupted) return kExitInterrupted;
+  // A worker thread that failed (out of memory) also ends the run early, but is no Ctrl-C.
+  if (result->interrupted) return result->error_details.count("internal") > 0 ? kExitFailure : kExitInterrupted;
   if (result->partial) return kExitFailure;
   if (result->completed == 0 && result->errors + result->dropped > 0) {
     // A report that is not on the terminal: say on stderr why nothing got through.
@@ -446,6 +477,7 @@ int run_load_command(const LoadFlags& f, bool duration_given) {
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
   auto options = build_load_options(f, duration_given);
   if (!options.ok()) return usage_error(options.status().message());
+  if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok()) return usage_error(s.message());
   auto controller = controller_options(f.controller);
   if (!controller.ok()) return usage_error(controller.status().message());
   return run_and_report(*options, *format, f.output_file, !f.no_progress, f.hlog_file, "", &*controller);
@@ -470,6 +502,7 @@ int run_test_file_command(const RunFlags& f) {
   if (!text.ok()) return usage_error(text.status().message());
   auto plan = config::parse_smps_test(*text, f.file);
   if (!plan.ok()) return usage_error(plan.status().message());
+  if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok()) return usage_error(s.message());
   auto controller = controller_options(f.controller);
   if (!controller.ok()) return usage_error(controller.status().message());
   if (plan->clients.size() == 1) {
@@ -486,9 +519,13 @@ int run_test_file_command(const RunFlags& f) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < plan->clients.size(); ++i) {
     threads.emplace_back([&, i] {
-      load::RunControl control;
-      control.stop = &g_stop;
-      results[i] = load::run_load(plan->clients[i].options, control);
+      try {
+        load::RunControl control;
+        control.stop = &g_stop;
+        results[i] = load::run_load(plan->clients[i].options, control);
+      } catch (const std::exception& e) {  // run_load returns its errors; this is the last guard
+        results[i] = Status::internal(std::string("the client's thread failed: ") + e.what());
+      }
     });
   }
   for (std::thread& t : threads) t.join();

@@ -17,6 +17,17 @@ using model::ErrorKind;
 constexpr size_t kReadBufferSize = 128 * 1024;
 constexpr int32_t kWindowBytes = (1 << 30);  // large windows: flow control never throttles a test
 
+// Runs a callback body for nghttp2; an exception (out of memory) becomes the callback
+// failure nghttp2 expects, which ends the session as an error instead of unwinding C frames.
+template <typename T, typename F>
+T callback_guard(F&& body) noexcept {
+  try {
+    return body();
+  } catch (...) {
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
+}
+
 int parse_decimal(const uint8_t* text, size_t length) {
   int n = 0;
   for (size_t i = 0; i < length && text[i] >= '0' && text[i] <= '9' && n < 100000; ++i) n = n * 10 + (text[i] - '0');
@@ -170,21 +181,24 @@ Http2Session::Stream* Http2Session::find(int32_t stream_id) {
 
 ssize_t Http2Session::read_body(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length,
                                 uint32_t* data_flags, nghttp2_data_source*, void* user_data) {
-  auto* self = static_cast<Http2Session*>(user_data);
-  Stream* s = self->find(stream_id);
-  if (s == nullptr || s->source == nullptr) {
-    *data_flags |= NGHTTP2_DATA_FLAG_EOF;
-    return 0;
-  }
-  const std::string& body = s->source->body;
-  const size_t n = std::min(length, body.size() - s->body_offset);
-  std::memcpy(buf, body.data() + s->body_offset, n);
-  s->body_offset += n;
-  if (s->body_offset == body.size()) {
-    *data_flags |= NGHTTP2_DATA_FLAG_EOF;
-    self->end_body(*s);
-  }
-  return static_cast<ssize_t>(n);
+  // nghttp2 is C: no exception may unwind through it.
+  return callback_guard<ssize_t>([&]() -> ssize_t {
+    auto* self = static_cast<Http2Session*>(user_data);
+    Stream* s = self->find(stream_id);
+    if (s == nullptr || s->source == nullptr) {
+      *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+      return 0;
+    }
+    const std::string& body = s->source->body;
+    const size_t n = std::min(length, body.size() - s->body_offset);
+    std::memcpy(buf, body.data() + s->body_offset, n);
+    s->body_offset += n;
+    if (s->body_offset == body.size()) {
+      *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+      self->end_body(*s);
+    }
+    return static_cast<ssize_t>(n);
+  });
 }
 
 void Http2Session::send(const InFlight& request, int64_t now_ns) {
@@ -294,53 +308,65 @@ void Http2Session::on_transport_read(const error_code& ec, size_t n) {
 
 int Http2Session::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
                             const uint8_t* value, size_t valuelen, uint8_t, void* user_data) {
-  auto* self = static_cast<Http2Session*>(user_data);
-  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-  Stream* s = self->find(frame->hd.stream_id);
-  if (s == nullptr) return 0;
-  s->bytes += namelen + valuelen;
-  if (namelen == 7 && std::memcmp(name, ":status", 7) == 0) {
-    const int status = parse_decimal(value, valuelen);
-    if (status >= 200 || s->status == 0) s->status = status;
-  } else if (namelen == 11 && std::memcmp(name, "grpc-status", 11) == 0) {
-    s->grpc_status = parse_decimal(value, valuelen);  // in trailers, or a trailers-only response
-  }
-  return 0;
+  // nghttp2 is C: no exception may unwind through it.
+  return callback_guard<int>([&]() -> int {
+    auto* self = static_cast<Http2Session*>(user_data);
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    Stream* s = self->find(frame->hd.stream_id);
+    if (s == nullptr) return 0;
+    s->bytes += namelen + valuelen;
+    if (namelen == 7 && std::memcmp(name, ":status", 7) == 0) {
+      const int status = parse_decimal(value, valuelen);
+      if (status >= 200 || s->status == 0) s->status = status;
+    } else if (namelen == 11 && std::memcmp(name, "grpc-status", 11) == 0) {
+      s->grpc_status = parse_decimal(value, valuelen);  // in trailers, or a trailers-only response
+    }
+    return 0;
+  });
 }
 
 int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-  // After GOAWAY no new stream may start here; the session closes once its streams end.
-  if (frame->hd.type == NGHTTP2_GOAWAY) {
-    auto* self = static_cast<Http2Session*>(user_data);
-    self->goaway_ = true;
-    self->observer_.on_protocol_event(*self, ProtocolEvent::kGoaway);
-  }
-  return 0;
+  // nghttp2 is C: no exception may unwind through it.
+  return callback_guard<int>([&]() -> int {
+    // After GOAWAY no new stream may start here; the session closes once its streams end.
+    if (frame->hd.type == NGHTTP2_GOAWAY) {
+      auto* self = static_cast<Http2Session*>(user_data);
+      self->goaway_ = true;
+      self->observer_.on_protocol_event(*self, ProtocolEvent::kGoaway);
+    }
+    return 0;
+  });
 }
 
 int Http2Session::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
                                 void* user_data) {
-  auto* self = static_cast<Http2Session*>(user_data);
-  if (Stream* s = self->find(stream_id)) s->bytes += len;
-  if (self->body_sink_ != nullptr) self->body_sink_->append(reinterpret_cast<const char*>(data), len);
-  return 0;
+  // nghttp2 is C: no exception may unwind through it.
+  return callback_guard<int>([&]() -> int {
+    auto* self = static_cast<Http2Session*>(user_data);
+    if (Stream* s = self->find(stream_id)) s->bytes += len;
+    if (self->body_sink_ != nullptr) self->body_sink_->append(reinterpret_cast<const char*>(data), len);
+    return 0;
+  });
 }
 
 int Http2Session::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user_data) {
-  auto* self = static_cast<Http2Session*>(user_data);
-  Stream* s = self->find(stream_id);
-  if (s == nullptr) return 0;
-  const bool ok = error_code == NGHTTP2_NO_ERROR && s->status >= 200;
-  // REFUSED_STREAM (also what nghttp2 reports for streams above a GOAWAY's last id) was
-  // never processed: the request goes out again elsewhere. Any other error is a reset.
-  const bool refused = error_code == NGHTTP2_REFUSED_STREAM;
-  const ErrorKind kind = error_code == NGHTTP2_NO_ERROR ? ErrorKind::kBadResponse : ErrorKind::kReset;
-  self->completions_.push_back(Completion{s->request, s->status, s->grpc_status, s->bytes, !ok, kind, refused});
-  self->end_body(*s);
-  *s = Stream{};
-  --self->active_;
-  if (self->active_ == 0) self->state_ = State::kIdle;
-  return 0;
+  // nghttp2 is C: no exception may unwind through it.
+  return callback_guard<int>([&]() -> int {
+    auto* self = static_cast<Http2Session*>(user_data);
+    Stream* s = self->find(stream_id);
+    if (s == nullptr) return 0;
+    const bool ok = error_code == NGHTTP2_NO_ERROR && s->status >= 200;
+    // REFUSED_STREAM (also what nghttp2 reports for streams above a GOAWAY's last id) was
+    // never processed: the request goes out again elsewhere. Any other error is a reset.
+    const bool refused = error_code == NGHTTP2_REFUSED_STREAM;
+    const ErrorKind kind = error_code == NGHTTP2_NO_ERROR ? ErrorKind::kBadResponse : ErrorKind::kReset;
+    self->completions_.push_back(Completion{s->request, s->status, s->grpc_status, s->bytes, !ok, kind, refused});
+    self->end_body(*s);
+    *s = Stream{};
+    --self->active_;
+    if (self->active_ == 0) self->state_ = State::kIdle;
+    return 0;
+  });
 }
 
 void Http2Session::deliver() {

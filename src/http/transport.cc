@@ -54,6 +54,12 @@ void Transport::connect(const asio::ip::tcp::endpoint& endpoint) {
   const uint64_t generation = generation_;
   socket_.async_connect(endpoint, [this, generation](const error_code& ec) {
     if (generation != generation_) return;
+    guarded([&] { on_connected(ec); });
+  });
+}
+
+void Transport::on_connected(const error_code& ec) {
+  {
     if (ec) {
       fail_connect(classify_connect_error(ec), ec.message());
       return;
@@ -65,7 +71,7 @@ void Transport::connect(const asio::ip::tcp::endpoint& endpoint) {
       return;
     }
     start_tls();
-  });
+  }
 }
 
 void Transport::fail_connect(ErrorKind kind, std::string detail) {
@@ -129,7 +135,7 @@ void Transport::read(void* buffer, size_t size) {
     socket_.async_read_some(asio::buffer(buffer, size), [this, generation](const error_code& ec, size_t n) {
       if (generation != generation_) return;
       reading_ = false;
-      events_.on_transport_read(ec, n);
+      guarded([&] { events_.on_transport_read(ec, n); });
     });
     return;
   }
@@ -145,11 +151,13 @@ void Transport::read(void* buffer, size_t size) {
   asio::post(socket_.get_executor(), [this, generation, outcome, n] {
     if (generation != generation_) return;
     reading_ = false;
-    if (outcome == ReadOutcome::kData) {
-      events_.on_transport_read(error_code(), n);
-    } else {
-      events_.on_transport_read(outcome == ReadOutcome::kClosed ? error_code(asio::error::eof) : tls_failure(), 0);
-    }
+    guarded([&] {
+      if (outcome == ReadOutcome::kData) {
+        events_.on_transport_read(error_code(), n);
+      } else {
+        events_.on_transport_read(outcome == ReadOutcome::kClosed ? error_code(asio::error::eof) : tls_failure(), 0);
+      }
+    });
   });
 }
 
@@ -169,7 +177,7 @@ void Transport::arm_raw_read() {
   const uint64_t generation = generation_;
   socket_.async_read_some(asio::buffer(raw_.get(), kRawBufferSize), [this, generation](const error_code& ec, size_t n) {
     if (generation != generation_) return;
-    on_raw_read(ec, n);
+    guarded([&] { on_raw_read(ec, n); });
   });
 }
 
@@ -258,6 +266,12 @@ void Transport::write_background() {
   const uint64_t generation = generation_;
   asio::async_write(socket_, asio::buffer(out_), [this, generation](const error_code& ec, size_t) {
     if (generation != generation_) return;
+    guarded([&] { on_written(ec); });
+  });
+}
+
+void Transport::on_written(const error_code& ec) {
+  {
     out_.clear();
     if (ec) {
       writing_ = false;
@@ -271,7 +285,39 @@ void Transport::write_background() {
     }
     writing_ = false;
     events_.on_transport_drained();
-  });
+  }
+}
+
+template <typename F>
+void Transport::guarded(F&& body) noexcept {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    fail_after_exception(e.what());
+  } catch (...) {
+    fail_after_exception("unknown exception");
+  }
+}
+
+// An exception out of a handler (out of memory, in practice) must not reach the event loop:
+// the connection is dropped, as the server drops one, and the session above learns of it
+// as a failed read (its requests fail as errors, it reconnects).
+void Transport::fail_after_exception(const char* what) noexcept {
+  const bool was_connected = connected_;
+  try {
+    close();
+    error_detail_ = std::string("connection dropped: ") + what;
+  } catch (...) {
+  }
+  try {
+    if (was_connected) {
+      events_.on_transport_read(asio::error::no_memory, 0);
+    } else {
+      events_.on_transport_connect_failed(ErrorKind::kOther);
+    }
+  } catch (...) {
+    // The session could not even take the failure; its timeouts clean up.
+  }
 }
 
 ProbeResult probe_connection(const asio::ip::tcp::endpoint& endpoint, const tls::ClientContext* tls,

@@ -75,6 +75,11 @@ class Transport {
  private:
   enum class ReadOutcome { kData, kNeedMore, kClosed, kFailed };
 
+  void on_connected(const boost::system::error_code& ec);
+  void on_written(const boost::system::error_code& ec);
+  template <typename F>
+  void guarded(F&& body) noexcept;
+  void fail_after_exception(const char* what) noexcept;
   void start_tls();
   void handshake_step();
   void fail_connect(model::ErrorKind kind, std::string detail);

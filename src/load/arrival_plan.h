@@ -7,6 +7,7 @@
 // whether the shards are threads or machines.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -18,6 +19,10 @@ class ArrivalPlan {
   // Nanoseconds from the start of the run at which arrival `index` (0-based) is intended
   // to start. Non-decreasing in index.
   virtual int64_t offset_ns(uint64_t index) const = 0;
+  // How many arrivals are intended before `offset_ns` (the first index whose offset is at or
+  // after it). In closed form: a warm-up of an hour at millions a second is not counted one
+  // arrival at a time.
+  virtual uint64_t arrivals_before(int64_t offset_ns) const = 0;
 };
 
 // A constant rate: arrival i at floor(i * 1e9 / rate_per_s) ns.
@@ -26,6 +31,14 @@ class ConstantRatePlan final : public ArrivalPlan {
   explicit ConstantRatePlan(double rate_per_s) : ns_per_arrival_(1e9 / rate_per_s) {}
   int64_t offset_ns(uint64_t index) const override {
     return static_cast<int64_t>(static_cast<double>(index) * ns_per_arrival_);
+  }
+  uint64_t arrivals_before(int64_t offset) const override {
+    if (offset <= 0) return 0;
+    // The estimate is off by rounding at most; step to the exact boundary of offset_ns().
+    auto n = static_cast<uint64_t>(std::ceil(static_cast<double>(offset) / ns_per_arrival_));
+    while (n > 0 && offset_ns(n - 1) >= offset) --n;
+    while (offset_ns(n) < offset) ++n;
+    return n;
   }
 
  private:

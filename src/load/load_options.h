@@ -1,6 +1,8 @@
 // Everything a local load run needs, validated.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "common/status.h"
@@ -42,7 +44,36 @@ void echo_tls_options(const LoadOptions& options, model::RunOptions& echo);
 // https:// and grpcs:// run over TLS.
 inline bool uses_tls(const http::Url& url) { return url.scheme == "https" || url.scheme == "grpcs"; }
 
-// Checks the combination of options; the message names the option that is wrong.
+// The limits of a run: the one place they live. validate() enforces every one, for every
+// entry point (the CLI, SMPS test files, a worker's Start, the REST API); docs/limits.md
+// lists them. They bound what a run may take on behalf of its input: memory (queue, body,
+// headers), threads and sockets, and the length of the plan.
+namespace limits {
+inline constexpr size_t kMaxUrls = 100;
+inline constexpr double kMaxRps = 10'000'000;            // total, over every thread and worker
+inline constexpr double kMinRps = 0.001;                 // or 0: closed loop
+inline constexpr int64_t kMaxDurationNs = 24LL * 3600 * 1'000'000'000;  // the timeline keeps one entry a second
+inline constexpr int64_t kMaxRequests = 1'000'000'000'000;
+inline constexpr int64_t kMaxWarmupNs = 3600LL * 1'000'000'000;
+inline constexpr int64_t kMinTimeoutNs = 1'000'000;      // 1ms
+inline constexpr int64_t kMaxTimeoutNs = 3600LL * 1'000'000'000;
+inline constexpr int kMaxConnections = 100'000;
+inline constexpr int kMaxThreads = 256;
+inline constexpr int64_t kMaxPending = 1'000'000;        // 24 bytes each
+inline constexpr int kMaxConcurrentStreams = 1000;
+inline constexpr size_t kMaxBodyBytes = 64u << 20;       // request body or gRPC message
+inline constexpr size_t kMaxHeaders = 100;
+inline constexpr size_t kMaxHeaderBytes = 8192;          // one header, name and value
+inline constexpr size_t kMaxMethodBytes = 32;
+inline constexpr size_t kMaxNameBytes = 1024;            // --name
+inline constexpr size_t kMaxLabels = 64;
+inline constexpr size_t kMaxLabelKeyBytes = 256;
+inline constexpr size_t kMaxLabelValueBytes = 1024;
+inline constexpr uint64_t kMaxShards = 10'000;           // workers of a distributed run
+}  // namespace limits
+
+// Checks every option against its range and the combination of options; the message names
+// the option (its command-line flag) and the range. Used by every entry point.
 Status validate(const LoadOptions& options);
 
 }  // namespace nightjar::load

@@ -66,10 +66,32 @@ LoadWorker::LoadWorker(const WorkerConfig& config, asio::ip::tcp::endpoint endpo
 
 LoadWorker::~LoadWorker() = default;
 
-void LoadWorker::run(StartGate& gate) {
+void LoadWorker::run(StartGate& gate) noexcept {
   // Linux lets timers fire up to 50us late by default; pacing wants them on time.
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   // Connect every session first, so the first requests do not pay for connection set-up.
+  guarded([this] { connect_all(); });
+  // Every thread arrives at the gate, even one that failed: the others wait for it.
+  start_ns_ = gate.arrive_and_wait();
+  guarded([this] { start_measuring(); });
+  // An exception out of a handler (out of memory, in practice) ends this worker's run the
+  // way a stop does: what was measured is kept, and the failure is reported.
+  for (int attempt = 0; attempt < 3 && phase_ != Phase::kDone; ++attempt) {
+    guarded([this] {
+      io_.restart();
+      io_.run();
+    });
+  }
+  guarded([this] {
+    for (auto& session : sessions_) session->close();
+    const int64_t end = steady_now_ns();
+    totals_.finished_ns = end;
+    roll_intervals(end);
+    if (end > interval_end_ns_ - kNanosPerSecond) publish_interval(end);
+  });
+}
+
+void LoadWorker::connect_all() {
   const int64_t connect_deadline = steady_now_ns() + config_.timeout_ns;
   connects_outstanding_ = static_cast<int>(sessions_.size());
   for (auto& session : sessions_) session->connect(steady_now_ns());
@@ -81,8 +103,9 @@ void LoadWorker::run(StartGate& gate) {
       if (session->state() == http::Session::State::kConnecting) session->check_timeouts(steady_now_ns(), 1);
     }
   }
+}
 
-  start_ns_ = gate.arrive_and_wait();
+void LoadWorker::start_measuring() {
   // A start set for later (a distributed run's common moment): wait for it, connected.
   if (start_ns_ > steady_now_ns()) std::this_thread::sleep_until(to_time_point(start_ns_));
   const int64_t measure_start = start_ns_ + config_.warmup_ns;
@@ -90,31 +113,57 @@ void LoadWorker::run(StartGate& gate) {
   interval_end_ns_ = measure_start + kNanosPerSecond;
   plan_end_ns_ = config_.plan_end_offset_ns > INT64_MAX - start_ns_ ? INT64_MAX
                                                                     : start_ns_ + config_.plan_end_offset_ns;
+  if (totals_.failed) {  // failed before the start
+    phase_ = Phase::kDone;
+    return;
+  }
   phase_ = Phase::kRunning;
   if (stop_requested_.load()) {
     finish(true);
-  } else {
-    const int64_t now = steady_now_ns();
-    if (config_.plan != nullptr) {
-      cursor_ = std::make_unique<ShardCursor>(*config_.plan, config_.shard, config_.shards,
-                                              config_.plan_end_offset_ns, config_.max_arrivals);
-      schedule_pacer();
-    } else {
-      for (auto& session : sessions_) {
-        if (session->can_send()) dispatch(*session, now);
-      }
-    }
-    retry_connections(now);
-    schedule_tick();
-    maybe_finish();
+    return;
   }
-  io_.restart();
-  if (phase_ != Phase::kDone) io_.run();
-  for (auto& session : sessions_) session->close();
-  const int64_t end = steady_now_ns();
-  totals_.finished_ns = end;
-  roll_intervals(end);
-  if (end > interval_end_ns_ - kNanosPerSecond) publish_interval(end);
+  const int64_t now = steady_now_ns();
+  if (config_.plan != nullptr) {
+    cursor_ = std::make_unique<ShardCursor>(*config_.plan, config_.shard, config_.shards, config_.plan_end_offset_ns,
+                                            config_.max_arrivals);
+    schedule_pacer();
+  } else {
+    for (auto& session : sessions_) {
+      if (session->can_send()) dispatch(*session, now);
+    }
+  }
+  retry_connections(now);
+  schedule_tick();
+  maybe_finish();
+}
+
+template <typename F>
+void LoadWorker::guarded(F&& body) noexcept {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    stop_after_failure(e.what());
+  } catch (...) {
+    stop_after_failure("unknown exception");
+  }
+}
+
+void LoadWorker::stop_after_failure(const char* what) noexcept {
+  try {
+    if (totals_.failure.empty()) totals_.failure = std::string("thread ") + std::to_string(config_.id) + ": " + what;
+  } catch (...) {  // out of memory even for the message: the flag below still says it
+  }
+  totals_.failed = true;
+  try {
+    if (phase_ == Phase::kRunning) {
+      finish(true);
+    } else {
+      phase_ = Phase::kDone;
+      io_.stop();
+    }
+  } catch (...) {
+    phase_ = Phase::kDone;
+  }
 }
 
 void LoadWorker::request_stop() {
@@ -149,8 +198,11 @@ void LoadWorker::schedule_pacer() {
 void LoadWorker::on_pacer() {
   int64_t now = steady_now_ns();
   // Every arrival that is due goes out now; latency is still timed from its intended start.
-  // Each send reads the clock again, so a burst does not share one send time.
-  while (!cursor_->done() && start_ns_ + cursor_->offset_ns() <= now) {
+  // Each send reads the clock again, so a burst does not share one send time. A burst is
+  // capped: the rest is taken when the (already expired) timer fires again, after the
+  // handlers that were waiting, so reads, timeouts and a stop are never starved.
+  constexpr int kMaxBurst = 4096;
+  for (int burst = 0; burst < kMaxBurst && !cursor_->done() && start_ns_ + cursor_->offset_ns() <= now; ++burst) {
     arrival(start_ns_ + cursor_->offset_ns(), cursor_->index(), now);
     cursor_->advance();
     now = steady_now_ns();

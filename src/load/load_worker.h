@@ -80,6 +80,10 @@ struct WorkerTotals {
   stats::HdrHistogram latency;
   stats::HdrHistogram service_time;
   stats::HdrHistogram schedule_lag;
+  // The worker stopped early on an exception (out of memory, in practice): what it measured
+  // until then is kept; `failure` says why ("" when it could not even say that).
+  bool failed = false;
+  std::string failure;
 };
 
 // Workers of one run start together: each arrives once its connections are up and gets
@@ -110,7 +114,7 @@ class LoadWorker final : public http::SessionObserver {
   ~LoadWorker() override;
 
   // The thread body: connects, waits at the gate, runs its shard, drains, closes.
-  void run(StartGate& gate);
+  void run(StartGate& gate) noexcept;
   // Stops the run as soon as possible (Ctrl-C); in-flight and queued requests are counted
   // as cancelled. Thread-safe.
   void request_stop();
@@ -135,6 +139,12 @@ class LoadWorker final : public http::SessionObserver {
  private:
   enum class Phase { kConnecting, kRunning, kDone };
 
+  void connect_all();
+  void start_measuring();
+  // Runs `body`; an exception stops this worker's run (see WorkerTotals::failed).
+  template <typename F>
+  void guarded(F&& body) noexcept;
+  void stop_after_failure(const char* what) noexcept;
   void on_pacer();
   void schedule_pacer();
   void on_tick();

@@ -95,7 +95,21 @@ class TimelineMerger {
 
 }  // namespace
 
+namespace {
+Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const RunControl& control);
+}  // namespace
+
 Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& control) {
+  try {
+    return run_load_unguarded(options, control);
+  } catch (const std::exception& e) {  // out of memory setting up, in practice; the threads catch their own
+    return Status::internal(std::string("the run could not be set up: ") + e.what());
+  }
+}
+
+namespace {
+
+Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const RunControl& control) {
   if (Status s = validate(options); !s.ok()) return s;
   auto endpoint = resolve(options.urls.front());
   if (!endpoint.ok()) return endpoint.status();
@@ -151,9 +165,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   if (open_loop) {
     plan = std::make_unique<ConstantRatePlan>(run.requested_rps);
     if (run.requests > 0) {
-      uint64_t warmup_arrivals = 0;  // arrivals intended before the warm-up ends
-      while (plan->offset_ns(warmup_arrivals) < run.warmup_ns) ++warmup_arrivals;
-      max_arrivals = warmup_arrivals + static_cast<uint64_t>(run.requests);
+      max_arrivals = plan->arrivals_before(run.warmup_ns) + static_cast<uint64_t>(run.requests);
     }
   }
   const int64_t plan_end = run.duration_ns > 0 ? run.warmup_ns + run.duration_ns : INT64_MAX;
@@ -194,7 +206,7 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   std::vector<std::thread> pool;
   for (auto& worker : workers) {
     pool.emplace_back([&gate, &running, w = worker.get()] {
-      w->run(gate);
+      w->run(gate);  // noexcept: a failure is kept in its totals
       running.fetch_sub(1);
     });
   }
@@ -268,6 +280,11 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
     }
     for (const auto& [code, count] : t.grpc_status_counts) result.grpc_status_codes[code] += count;
     for (const auto& [kind, detail] : t.error_details) result.error_details.emplace(kind, detail);
+    if (t.failed) {
+      result.interrupted = true;  // ended early, what was measured kept
+      stop_sent = true;
+      result.error_details.emplace("internal", t.failure.empty() ? "a worker thread failed" : t.failure);
+    }
     result.tls_handshakes += t.tls_handshakes;
     result.tls_resumed += t.tls_resumed;
     result.http2_goaways += t.http2_goaways;
@@ -305,4 +322,5 @@ Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& 
   return result;
 }
 
+}  // namespace
 }  // namespace nightjar::load

@@ -245,7 +245,7 @@ std::string render_fortio(const RunResult& r) {
                    {"histograms",
                     {{"latency", stats::encode_base64(r.latency)},
                      {"service_time", stats::encode_base64(r.service_time)}}}};
-  return j.dump(2) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 }  // namespace nightjar::output

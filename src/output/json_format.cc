@@ -191,7 +191,7 @@ std::string render_json(const RunResult& r) {
                      {"schedule_lag", stats::encode_base64(r.schedule_lag)}};
   j["warnings"] = warnings(r);
   // Invalid UTF-8 (a URL or header given as raw bytes) becomes U+FFFD instead of an exception.
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 Result<RunResult> parse_result_json(std::string_view text) {

@@ -3,11 +3,20 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "stats/hdr_histogram.h"
 
 namespace nightjar::output {
 
 nlohmann::ordered_json histogram_summary(const stats::HdrHistogram& histogram);
+
+// JSON text for every JSON-based format. Never throws on text from outside: bytes that are
+// not valid UTF-8 (a test name, a label, a header) are written as U+FFFD (docs/output.md).
+// `indent` < 0: compact.
+template <typename Json>
+std::string dump_json(const Json& value, int indent = -1) {
+  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
 
 }  // namespace nightjar::output

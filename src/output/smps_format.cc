@@ -182,7 +182,7 @@ std::string test_identity(const model::RunOptions& o) {
       {"duration_ns", o.duration_ns}, {"requests", o.requests}, {"warmup_ns", o.warmup_ns},
       {"connections", o.connections}, {"threads", o.threads},   {"headers", headers},
       {"body_bytes", o.body_bytes}};
-  return identity.dump();
+  return dump_json(identity);
 }
 
 }  // namespace
@@ -247,7 +247,7 @@ std::string render_smps(const RunResult& r) {
                    {"histograms",
                     {{"latency", stats::encode_base64(r.latency)},
                      {"service_time", stats::encode_base64(r.service_time)}}}};
-  return j.dump(2) + "\n";
+  return dump_json(j, 2) + "\n";
 }
 
 }  // namespace nightjar::output

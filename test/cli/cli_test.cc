@@ -109,7 +109,8 @@ TEST(Cli, BadInputGetsAClearMessageAndExitCodeTwo) {
 }
 
 TEST(Cli, UnreachablePortPrintsTheReportWithConnectionErrorsAndFails) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(testing::unused_port()) + "/";
+  const testing::RefusingPort refusing;
+  const std::string url = refusing.url();
   const Outcome o = run({"load", url, "--rps", "100", "--requests", "10", "--no-progress"});
   EXPECT_EQ(o.code, 1);
   EXPECT_NE(o.out.find("connect_refused: 10"), std::string::npos) << o.out;
@@ -120,7 +121,7 @@ TEST(Cli, ATlsVerificationFailureIsNamedAndFailsTheRun) {
   if (!testing::Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   testing::Nginx nginx("ssl", "  ssl_certificate " + tls_file("expired.pem") + ";\n  ssl_certificate_key " +
                                   tls_file("expired.key") + ";\n");
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   const std::string url = "https://127.0.0.1:" + std::to_string(nginx.port()) + "/";
   const Outcome human = run({"load", url, "--ca-file", tls_file("ca.pem"), "-n", "5", "--no-progress"});
   EXPECT_EQ(human.code, 1);

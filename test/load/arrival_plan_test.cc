@@ -17,6 +17,23 @@ TEST(ConstantRatePlan, SpacesArrivalsByTheInverseRate) {
   EXPECT_EQ(third.offset_ns(3), 1'000'000'000);
 }
 
+TEST(ConstantRatePlan, CountsArrivalsBeforeAnOffsetInClosedForm) {
+  // Against counting one at a time, for rates whose spacing is and is not a whole number.
+  for (double rate : {1.0, 3.0, 7.0, 1000.0, 333.3, 1e6 / 7}) {
+    ConstantRatePlan plan(rate);
+    uint64_t counted = 0;
+    for (int64_t offset : {int64_t{-5}, int64_t{0}, int64_t{1}, int64_t{999'999}, int64_t{1'000'000},
+                           int64_t{333'333'333}, int64_t{333'333'334}, int64_t{2'000'000'001}}) {
+      counted = 0;
+      while (plan.offset_ns(counted) < offset) ++counted;
+      EXPECT_EQ(plan.arrivals_before(offset), counted) << "rate " << rate << " offset " << offset;
+    }
+  }
+  // An hour of warm-up at the highest rate: 3.6e10 arrivals, answered at once.
+  ConstantRatePlan fast(10'000'000);
+  EXPECT_EQ(fast.arrivals_before(3600LL * 1'000'000'000), 36'000'000'000ULL);
+}
+
 TEST(ShardCursor, ShardsTogetherWalkExactlyThePlan) {
   ConstantRatePlan plan(777);
   const int64_t end = 2'000'000'000;  // 2 s: arrivals 0..1553

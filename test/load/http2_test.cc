@@ -27,7 +27,7 @@ LoadOptions h2c_options(uint16_t port) {
 TEST(Http2Load, ClosedLoopMultiplexesStreamsOnFewConnections) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("http2");
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = h2c_options(nginx.port());
   o.run.requests = 500;
   auto r = run_load(o);
@@ -41,7 +41,7 @@ TEST(Http2Load, ClosedLoopMultiplexesStreamsOnFewConnections) {
 TEST(Http2Load, OpenLoopTimesEveryStream) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("http2");
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = h2c_options(nginx.port());
   o.run.requested_rps = 1000;
   o.run.requests = 200;
@@ -57,7 +57,7 @@ TEST(Http2Load, RequestBodiesWaitForTheServersFlowControlWindowAndAreCounted) {
   // nginx opens a 64 KiB window for a request body and widens it as it reads: a 1 MiB body
   // has to wait for WINDOW_UPDATEs.
   Nginx nginx("http2");
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = h2c_options(nginx.port());
   o.run.requests = 20;
   o.request.method = "POST";
@@ -74,7 +74,7 @@ TEST(Http2Load, GoawayMidRunMovesToANewConnectionWithoutErrors) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   // nginx ends each connection with GOAWAY after 50 requests.
   Nginx nginx("http2", "  keepalive_requests 50;");
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = h2c_options(nginx.port());
   o.run.requests = 400;
   auto r = run_load(o);
@@ -85,7 +85,8 @@ TEST(Http2Load, GoawayMidRunMovesToANewConnectionWithoutErrors) {
 }
 
 TEST(Http2Load, ARefusedPortIsCountedPerRequest) {
-  LoadOptions o = h2c_options(testing::unused_port());
+  const testing::RefusingPort refusing;
+  LoadOptions o = h2c_options(refusing.port());
   o.run.requested_rps = 1000;
   o.run.requests = 20;
   auto r = run_load(o);

@@ -41,7 +41,7 @@ LoadOptions https_options(uint16_t port, int64_t requests, const std::string& pr
 TEST(TlsLoad, AlpnPicksHttp2WhenTheServerOffersIt) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("ssl http2", tls_config("worker"));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   auto r = run_load(https_options(nginx.port(), 300));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->options.protocol, "h2");
@@ -55,7 +55,7 @@ TEST(TlsLoad, AlpnPicksHttp2WhenTheServerOffersIt) {
 TEST(TlsLoad, AlpnFallsBackToHttp1WhenTheServerHasNoHttp2) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("ssl", tls_config("worker"));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   auto r = run_load(https_options(nginx.port(), 200));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->options.protocol, "http/1.1");
@@ -66,7 +66,7 @@ TEST(TlsLoad, AlpnFallsBackToHttp1WhenTheServerHasNoHttp2) {
 TEST(TlsLoad, ProtocolHttp1IsForcedEvenWhenTheServerOffersHttp2) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("ssl http2", tls_config("worker"));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   auto r = run_load(https_options(nginx.port(), 100, "http/1.1"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->options.protocol, "http/1.1");
@@ -76,7 +76,7 @@ TEST(TlsLoad, ProtocolHttp1IsForcedEvenWhenTheServerOffersHttp2) {
 TEST(TlsLoad, ForcingH2AgainstAServerWithoutItNamesTheReason) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("ssl", tls_config("worker"));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   auto r = run_load(https_options(nginx.port(), 10, "h2"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->completed, 0);
@@ -92,7 +92,7 @@ TEST(TlsLoad, SessionsAreResumedOnReconnect) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   // nginx closes each connection after 10 requests: 100 requests need about 10 handshakes.
   Nginx nginx("ssl", tls_config("worker", "  keepalive_requests 10;\n"));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = https_options(nginx.port(), 100, "http/1.1");
   o.run.connections = 1;
   auto r = run_load(o);
@@ -116,7 +116,7 @@ TEST_P(TlsVerification, FailureIsCountedAndNamesItsReason) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   const VerificationCase& c = GetParam();
   Nginx nginx("ssl", tls_config(c.cert));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = https_options(nginx.port(), 20, "http/1.1");
   o.tls.ca_file = *c.ca == 0 ? "" : tls_file(c.ca);
   o.tls.sni = c.sni;
@@ -139,7 +139,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(TlsLoad, SniNamesTheHostToVerify) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("ssl", tls_config("other-host"));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = https_options(nginx.port(), 20, "http/1.1");
   o.tls.sni = "other.example";  // the certificate's only name, while the URL says 127.0.0.1
   auto r = run_load(o);
@@ -150,7 +150,7 @@ TEST(TlsLoad, SniNamesTheHostToVerify) {
 TEST(TlsLoad, InsecureSkipsVerification) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("ssl", tls_config("expired"));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = https_options(nginx.port(), 20, "http/1.1");
   o.tls.ca_file.clear();
   o.tls.insecure = true;
@@ -164,7 +164,7 @@ TEST(TlsLoad, ClientCertificateIsPresentedForMutualTls) {
   if (!Nginx::available()) GTEST_SKIP() << "nginx is not installed";
   Nginx nginx("ssl", tls_config("worker", "  ssl_client_certificate " + tls_file("ca.pem") +
                                               ";\n  ssl_verify_client on;\n"));
-  ASSERT_TRUE(nginx.accepts());
+  ASSERT_TRUE(nginx.up()) << nginx.error_log();
   LoadOptions o = https_options(nginx.port(), 20, "http/1.1");
   o.tls.cert_file = tls_file("client.pem");
   o.tls.key_file = tls_file("client.key");

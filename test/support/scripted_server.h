@@ -111,30 +111,22 @@ class ScriptedServer {
   std::thread thread_;
 };
 
-// A loopback port with nothing listening: bound, read back, closed.
-// The port is taken from below the kernel's ephemeral range: a port from bind(0) is also
-// what outgoing connections of tests running in parallel may be given as their local port,
-// which would make it busy again before its user binds it.
-inline uint16_t unused_port() {
-  int ephemeral_low = 32768;
-  if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
-    if (std::fscanf(f, "%d", &ephemeral_low) != 1) ephemeral_low = 32768;
-    std::fclose(f);
+// A loopback port that refuses connections: bound to 127.0.0.1:0 and held, never listening,
+// so no other test or process can take it while the test runs (connecting gets RST).
+class RefusingPort {
+ public:
+  RefusingPort() : acceptor_(io_) {
+    acceptor_.open(boost::asio::ip::tcp::v4());
+    acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
   }
-  const int high = std::max(2048, ephemeral_low);
-  const int low = std::max(1024, high - 10000);
-  static std::mt19937 rng(std::random_device{}());
-  boost::asio::io_context io;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const auto port = static_cast<uint16_t>(low + static_cast<int>(rng() % static_cast<unsigned>(high - low)));
-    boost::asio::ip::tcp::acceptor acceptor(io);
-    boost::system::error_code ec;
-    acceptor.open(boost::asio::ip::tcp::v4(), ec);
-    acceptor.bind({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-    if (!ec) return acceptor.local_endpoint().port();
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::string url(const std::string& scheme = "http") const {
+    return scheme + "://127.0.0.1:" + std::to_string(port()) + "/";
   }
-  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
 
 }  // namespace nightjar::testing

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -20,7 +21,10 @@ namespace nightjar::testing {
 
 class Subprocess {
  public:
-  explicit Subprocess(const std::vector<std::string>& argv) {
+  // `inherit`: descriptors the child keeps under the same numbers (e.g. a listening socket
+  // the test bound to port 0); `env`: "NAME=value" entries added to the environment.
+  explicit Subprocess(const std::vector<std::string>& argv, const std::vector<int>& inherit = {},
+                      const std::vector<std::string>& env = {}) {
     int out[2];
     int err[2];
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return;
@@ -29,10 +33,15 @@ class Subprocess {
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err[1], 2);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    for (int fd : inherit) posix_spawn_file_actions_adddup2(&actions, fd, fd);  // same number: clears CLOEXEC
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+    for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data()) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     close(err[1]);
@@ -72,11 +81,20 @@ class Subprocess {
     while (pump(until)) {
     }
     if (!exited_ && pid_ > 0) {
-      if (std::chrono::steady_clock::now() >= until) kill(pid_, SIGKILL);
+      // The pipes may close before the child exits (or it may have handed them on): poll
+      // for its exit until the deadline, then kill it. Never an unbounded waitpid.
       int status = 0;
-      waitpid(pid_, &status, 0);
+      pid_t done = waitpid(pid_, &status, WNOHANG);
+      while (done == 0 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        done = waitpid(pid_, &status, WNOHANG);
+      }
+      if (done == 0) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);  // SIGKILL cannot be caught: this returns
+      }
       exited_ = true;
-      code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      code_ = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
     }
     return code_;
   }
