@@ -374,7 +374,9 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{ScriptedServer::Behaviour::kCloseMidBody, ErrorKind::kClosedMidResponse},
                       FaultCase{ScriptedServer::Behaviour::kCloseAfterRead, ErrorKind::kClosedMidResponse},
                       FaultCase{ScriptedServer::Behaviour::kReset, ErrorKind::kReset},
-                      FaultCase{ScriptedServer::Behaviour::kNeverAnswer, ErrorKind::kTimeout}));
+                      FaultCase{ScriptedServer::Behaviour::kNeverAnswer, ErrorKind::kTimeout},
+                      FaultCase{ScriptedServer::Behaviour::kEndlessHeaders, ErrorKind::kBadResponse},
+                      FaultCase{ScriptedServer::Behaviour::kEndlessBody, ErrorKind::kTimeout}));
 
 }  // namespace
 }  // namespace nightjar::load
