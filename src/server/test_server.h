@@ -7,10 +7,11 @@
 //
 // Per-request controls, as query parameters or, with the same syntax, in the request
 // header `X-Nightjar-Control: size=100&status=503` (the header wins where both set one):
-//   size=N          response body of N bytes (default 0; suffixes k and m: 4k = 4096)
+//   size=N          response body of N bytes (default 0; suffixes k and m: 4k = 4096; at
+//                   most 1 TiB)
 //   status=N        response status code, 100..599 (default 200; HTTP/2: 200..599)
-//   delay=D         wait D (a duration: 10ms, 1.5s) before responding
-//   header=K:V      add response header K with value V (repeatable)
+//   delay=D         wait D (a duration: 10ms, 1.5s) before responding; at most 10m
+//   header=K:V      add response header K with value V (repeatable: at most 64, 8 KiB)
 //   close=1         respond with `Connection: close` and close the connection
 //                   (HTTP/2: as goaway=1)
 //   reset=1         HTTP/2: answer with RST_STREAM (INTERNAL_ERROR) instead of a response
