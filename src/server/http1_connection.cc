@@ -102,8 +102,10 @@ Http1Connection<Transport>::Http1Connection(Transport transport, ConnectionConte
 
 template <typename Transport>
 void Http1Connection<Transport>::start() {
-  read_more();
-  on_guard();  // arms the guard
+  guarded(*this, [&] {
+    read_more();
+    on_guard();  // arms the guard
+  });
 }
 
 template <typename Transport>

@@ -445,17 +445,19 @@ int Http2Connection<Transport>::on_stream_close(nghttp2_session* /*session*/, in
   auto* self = static_cast<Http2Connection*>(user_data);
   Stream* stream = self->find(stream_id);
   if (stream == nullptr) return 0;
-  if (self->goaway_with_stream_id_ == stream_id) {
-    // Its response is sent (or the client reset it): now the GOAWAY it asked for.
-    self->goaway_with_stream_id_ = 0;
-    self->go_away(stream_id);
-  }
-  if (stream->answering) {
-    --self->answering_streams_;
-    self->last_progress_ns_ = steady_now_ns();  // a response done: the idle time starts now
-  }
-  self->release_stream(stream);
-  return 0;
+  return callback_guard([&] {
+    if (self->goaway_with_stream_id_ == stream_id) {
+      // Its response is sent (or the client reset it): now the GOAWAY it asked for.
+      self->goaway_with_stream_id_ = 0;
+      self->go_away(stream_id);
+    }
+    if (stream->answering) {
+      --self->answering_streams_;
+      self->last_progress_ns_ = steady_now_ns();  // a response done: the idle time starts now
+    }
+    self->release_stream(stream);
+    return 0;
+  });
 }
 
 // ---- Limits on what a request may hold
