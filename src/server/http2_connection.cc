@@ -298,22 +298,22 @@ void Http2Connection<Transport>::receive(const char* data, size_t size) {
     // connection closes once that is written.
     nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
   }
+  // A header block arriving in pieces: its timeout runs (a whole one costs nothing here).
+  if (header_block_since_ns_ != 0) watch(header_block_since_ns_ + limits_.header_timeout_ns);
 }
 
 // A header block (HEADERS, then CONTINUATIONs until END_HEADERS) is in progress from its
-// first frame's header until that flag; any other frame means it is over.
+// first frame's header until that flag; any other frame means it is over. (receive() starts
+// its timeout if it is still in progress once the bytes read are processed.)
 template <typename Transport>
 int Http2Connection<Transport>::on_begin_frame(nghttp2_session* /*session*/,
                                                const nghttp2_frame_hd* hd, void* user_data) {
   auto* self = static_cast<Http2Connection*>(user_data);
   if (hd->type == NGHTTP2_HEADERS) {
     self->header_block_since_ns_ = self->last_read_ns_;
-    return callback_guard([&] {
-      self->watch(self->header_block_since_ns_ + self->limits_.header_timeout_ns);
-      return 0;
-    });
+  } else if (hd->type != NGHTTP2_CONTINUATION) {
+    self->header_block_since_ns_ = 0;
   }
-  if (hd->type != NGHTTP2_CONTINUATION) self->header_block_since_ns_ = 0;
   return 0;
 }
 

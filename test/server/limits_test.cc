@@ -299,6 +299,8 @@ TEST(Http2Timeouts, AHeaderBlockMustCompleteWithinTheHeaderTimeout) {
   ASSERT_TRUE(server);
   RawClient client(server->port());
   ASSERT_TRUE(client.send(http2_start()));
+  // Set up: past the preface's own deadline, only the idle timeout (60 s) runs.
+  EXPECT_FALSE(client.closed_within(milliseconds(400)));
   // HEADERS without END_HEADERS: the CONTINUATION that would finish it never comes.
   const auto sent = Clock::now();
   ASSERT_TRUE(client.send(frame(kHeaders, kEndStream, 1, kGetHeaderBlock.substr(0, 2))));
