@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "cli/certs_command.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -826,6 +827,10 @@ int run_cli(int argc, char** argv) {
   worker->add_flag("--allow-plaintext-token", worker_flags.allow_plaintext_token,
                    "Beyond loopback, accept --token-file without TLS (the token then travels in clear)");
 
+  CertsFlags certs_flags;
+  CLI::App* certs = app.add_subcommand("certs", "Write a CA and worker/controller certificates for mutual TLS");
+  add_certs_flags(*certs, certs_flags);
+
   ReportFlags report_flags;
   CLI::App* report = app.add_subcommand("report", "Re-render a saved JSON result in any output format");
   report->add_option("result", report_flags.input, "A result written with --output-format json")->required();
@@ -843,9 +848,9 @@ int run_cli(int argc, char** argv) {
 
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' && first != "load" && first != "serve" && first != "demo" &&
-      first != "report" && first != "run" && first != "worker") {
+      first != "report" && first != "run" && first != "worker" && first != "certs") {
     return usage_error(std::string("unknown command '") + argv[1] +
-                       "' (commands: load, run, serve, worker, report, demo; see --help)");
+                       "' (commands: load, run, serve, worker, certs, report, demo; see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -866,6 +871,7 @@ int run_cli(int argc, char** argv) {
   if (*report) return run_report_command(report_flags);
   if (*run) return run_test_file_command(run_flags);
   if (*worker) return run_worker_command(worker_flags);
+  if (*certs) return run_certs_command(certs_flags);
   return kExitUsage;
 }
 
