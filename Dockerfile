@@ -3,8 +3,11 @@
 #
 #   docker build -t nightjar --build-arg REVISION="$(git rev-parse HEAD)" .
 #   docker run --rm nightjar load http://host.docker.internal:8080/ --rps 100 -d 10s
-#   docker run --rm -p 7070:7070 -v "$PWD/token:/etc/nightjar/token:ro" nightjar \
-#       worker --listen 0.0.0.0:7070 --token-file /etc/nightjar/token
+#   docker run --rm -p 7070:7070 -v "$PWD/certs:/etc/nightjar/tls:ro" nightjar \
+#       worker --listen 0.0.0.0:7070 --tls-cert /etc/nightjar/tls/worker.pem \
+#       --tls-key /etc/nightjar/tls/worker-key.pem --client-ca /etc/nightjar/tls/ca.pem
+#   (certs/ from `nightjar certs --out certs --hosts WORKER_HOST`; the keys must be readable
+#   by uid 10001)
 #
 # Kubernetes manifests and the security model: deploy/README.md.
 

@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "cli/certs_command.h"
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -787,12 +788,14 @@ struct WorkerFlags {
   std::string tls_key;
   std::string client_ca;
   std::vector<std::string> allow_targets;
+  bool allow_plaintext_token = false;
 };
 
 int run_worker_command(const WorkerFlags& f) {
   distributed::WorkerServerOptions options;
   options.listen = f.listen;
   options.allow_targets = f.allow_targets;
+  options.allow_plaintext_token = f.allow_plaintext_token;
   if (!f.token_file.empty()) {
     auto token = read_secret("--token-file", f.token_file);
     if (!token.ok()) return usage_error(token.status().message());
@@ -921,7 +924,7 @@ int run_cli(int argc, char** argv) {
   WorkerFlags worker_flags;
   CLI::App* worker = app.add_subcommand("worker", "Run as a gRPC worker that a controller (--workers) drives");
   worker->add_option("--listen", worker_flags.listen,
-                     "Address to listen on; beyond loopback only with --token-file or mutual TLS")
+                     "Address to listen on; beyond loopback only with mutual TLS, or TLS and --token-file")
       ->capture_default_str();
   worker->add_option("--token-file", worker_flags.token_file, "Require this bearer token (file content)");
   worker->add_option("--tls-cert", worker_flags.tls_cert, "Serve TLS with this certificate (PEM)");
@@ -929,6 +932,12 @@ int run_cli(int argc, char** argv) {
   worker->add_option("--client-ca", worker_flags.client_ca, "Require client certificates signed by this CA");
   worker->add_option("--allow-target", worker_flags.allow_targets,
                      "Only send load to these hosts or CIDRs (repeatable; default: any)");
+  worker->add_flag("--allow-plaintext-token", worker_flags.allow_plaintext_token,
+                   "Beyond loopback, accept --token-file without TLS (the token then travels in clear)");
+
+  CertsFlags certs_flags;
+  CLI::App* certs = app.add_subcommand("certs", "Write a CA and worker/controller certificates for mutual TLS");
+  add_certs_flags(*certs, certs_flags);
 
   ReportFlags report_flags;
   CLI::App* report = app.add_subcommand("report", "Re-render a saved JSON result in any output format");
@@ -947,9 +956,9 @@ int run_cli(int argc, char** argv) {
 
   const std::string first = argc > 1 ? argv[1] : "";
   if (!first.empty() && first[0] != '-' && first != "load" && first != "serve" && first != "demo" &&
-      first != "report" && first != "run" && first != "worker") {
+      first != "report" && first != "run" && first != "worker" && first != "certs") {
     return usage_error(std::string("unknown command '") + argv[1] +
-                       "' (commands: load, run, serve, worker, report, demo; see --help)");
+                       "' (commands: load, run, serve, worker, certs, report, demo; see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -970,6 +979,7 @@ int run_cli(int argc, char** argv) {
   if (*report) return run_report_command(report_flags);
   if (*run) return run_test_file_command(run_flags);
   if (*worker) return run_worker_command(worker_flags);
+  if (*certs) return run_certs_command(certs_flags);
   return kExitUsage;
 }
 

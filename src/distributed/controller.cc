@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <map>
@@ -29,6 +30,17 @@ constexpr auto kCheckDeadline = std::chrono::seconds(5);
 
 // One worker as the run goes on. Members written by its reader thread are guarded by mutex.
 struct Remote {
+  Remote() = default;
+  Remote(const Remote&) = delete;
+  Remote& operator=(const Remote&) = delete;
+  // On any way out of the run, a reader still blocked on the stream is freed and joined.
+  ~Remote() {
+    if (reader.joinable()) {
+      context.TryCancel();
+      reader.join();
+    }
+  }
+
   std::string name;
   std::unique_ptr<v1::Worker::Stub> stub;
   int64_t offset_ns = 0;
@@ -45,6 +57,10 @@ struct Remote {
   model::RunResult final_result;          // guarded by mutex
   std::string failure;                    // guarded by mutex
   int64_t failed_at_unix_ns = 0;          // guarded by mutex
+  // How the worker ended the call (guarded by mutex): INVALID_ARGUMENT or PERMISSION_DENIED
+  // mean it refused the run itself.
+  grpc::StatusCode end_code = grpc::StatusCode::OK;
+  std::string end_message;                // guarded by mutex
   std::vector<v1::Interval> intervals;    // guarded by mutex: not yet taken by the main loop
   int64_t stream_bytes = 0;               // guarded by mutex
 
@@ -53,8 +69,10 @@ struct Remote {
   model::RunResult streamed;
 };
 
+bool uses_tls(const ControllerOptions& o) { return o.tls || !o.ca_pem.empty() || !o.cert_pem.empty(); }
+
 std::shared_ptr<grpc::ChannelCredentials> credentials(const ControllerOptions& o) {
-  if (!o.tls && o.ca_pem.empty() && o.cert_pem.empty()) return grpc::InsecureChannelCredentials();
+  if (!uses_tls(o)) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = o.ca_pem;
   ssl.pem_private_key = o.key_pem;
@@ -113,16 +131,75 @@ std::string new_run_id() {
 
 int64_t share(int64_t total, int64_t parts, int64_t index) { return total / parts + (index < total % parts ? 1 : 0); }
 
+bool refused_the_run(grpc::StatusCode code) {
+  return code == grpc::StatusCode::INVALID_ARGUMENT || code == grpc::StatusCode::PERMISSION_DENIED;
+}
+
+// The thread body that follows one worker's stream: intervals, the final result, and how
+// the call ended. Nothing escapes it; `done` is always set.
+void follow(Remote& r) {
+  try {
+    v1::WorkerMessage incoming;
+    while (r.stream->Read(&incoming)) {
+      std::lock_guard lock(r.mutex);
+      r.stream_bytes += static_cast<int64_t>(incoming.ByteSizeLong());
+      if (incoming.has_interval()) r.intervals.push_back(incoming.interval());
+      if (incoming.has_final()) {
+        auto result = output::from_proto(incoming.final().result());
+        if (result.ok()) {
+          r.final_result = std::move(*result);
+          r.has_final = true;
+        } else {
+          r.failure = "unreadable final result: " + result.status().message();
+        }
+        break;
+      }
+      if (incoming.has_failed()) {
+        const int32_t code = incoming.failed().code();
+        r.end_code = code > 0 && code <= grpc::StatusCode::UNAUTHENTICATED ? static_cast<grpc::StatusCode>(code)
+                                                                           : grpc::StatusCode::UNKNOWN;
+        r.end_message = incoming.failed().message();
+        r.failure = describe(grpc::Status(r.end_code, r.end_message));
+        break;
+      }
+    }
+    {
+      // Tell the worker we are done, then collect its status.
+      std::lock_guard write_lock(r.write_mutex);
+      r.stream->WritesDone();
+    }
+    const grpc::Status status = r.stream->Finish();
+    std::lock_guard lock(r.mutex);
+    if (r.end_code == grpc::StatusCode::OK) {  // a Failed message already said how it ended
+      r.end_code = status.error_code();
+      r.end_message = status.error_message();
+    }
+    if (!r.has_final && r.failure.empty()) r.failure = status.ok() ? "ended without a result" : describe(status);
+  } catch (const std::exception& e) {
+    std::lock_guard lock(r.mutex);
+    if (r.failure.empty()) r.failure = std::string("following the worker failed: ") + e.what();
+  } catch (...) {
+    std::lock_guard lock(r.mutex);
+    if (r.failure.empty()) r.failure = "following the worker failed";
+  }
+  std::lock_guard lock(r.mutex);
+  if (!r.has_final) r.failed_at_unix_ns = unix_now_ns();
+  r.done = true;
+}
+
+Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const ControllerOptions& controller,
+                                        const load::RunControl& control);
+
 }  // namespace
 
-Result<std::vector<std::string>> expand_workers(const std::vector<std::string>& entries) {
-  std::vector<std::string> out;
+Result<std::vector<WorkerAddress>> expand_workers(const std::vector<std::string>& entries) {
+  std::vector<WorkerAddress> out;
   for (const std::string& entry : entries) {
     if (entry.rfind("dns:", 0) != 0) {
       if (entry.find(':') == std::string::npos) {
         return Status::invalid_argument("--workers entry '" + entry + "' needs a port (HOST:PORT or dns:NAME:PORT)");
       }
-      out.push_back(entry);
+      out.push_back({entry, ""});
       continue;
     }
     const std::string rest = entry.substr(4);
@@ -140,12 +217,14 @@ Result<std::vector<std::string>> expand_workers(const std::vector<std::string>& 
       return Status::unavailable("--workers '" + entry + "': cannot resolve '" + name + "': " +
                                  (ec ? ec.message() : "no addresses"));
     }
-    std::vector<std::string> found;
+    std::vector<WorkerAddress> found;
     for (const auto& r : results) {
       const auto address = r.endpoint().address();
       const std::string text = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
       const std::string target = text + ":" + port;
-      if (std::find(found.begin(), found.end(), target) == found.end()) found.push_back(target);
+      if (std::none_of(found.begin(), found.end(), [&](const WorkerAddress& w) { return w.address == target; })) {
+        found.push_back({target, name});
+      }
     }
     out.insert(out.end(), found.begin(), found.end());
   }
@@ -155,6 +234,23 @@ Result<std::vector<std::string>> expand_workers(const std::vector<std::string>& 
 
 Result<model::RunResult> run_distributed(const load::LoadOptions& options, const ControllerOptions& controller,
                                          const load::RunControl& control) {
+  try {
+    return run_on_workers(options, controller, control);
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("the distributed run failed: ") + e.what());
+  } catch (...) {
+    return Status::internal("the distributed run failed");
+  }
+}
+
+namespace {
+
+Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const ControllerOptions& controller,
+                                        const load::RunControl& control) {
+  if (controller.lease_ns < kMinLeaseNs || controller.lease_ns > kMaxLeaseNs) {
+    return Status::invalid_argument("--lease " + format_duration_ns(controller.lease_ns) + " is outside " +
+                                    format_duration_ns(kMinLeaseNs) + ".." + format_duration_ns(kMaxLeaseNs));
+  }
   if (!options.tls.cert_file.empty()) {
     return Status::invalid_argument(
         "--cert (a client certificate for the target) cannot be used with --workers: its key would travel to "
@@ -167,12 +263,14 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
   std::vector<std::unique_ptr<Remote>> remotes;
   std::vector<std::pair<std::string, std::string>> problems;  // worker, what is wrong with it
   const auto creds = credentials(controller);
-  for (const std::string& address : *addresses) {
+  for (const WorkerAddress& address : *addresses) {
     auto remote = std::make_unique<Remote>();
-    remote->name = address;
-    remote->stub = v1::Worker::NewStub(grpc::CreateChannel(address, creds));
+    remote->name = address.address;
+    grpc::ChannelArguments arguments;
+    if (uses_tls(controller) && !address.tls_name.empty()) arguments.SetSslTargetNameOverride(address.tls_name);
+    remote->stub = v1::Worker::NewStub(grpc::CreateCustomChannel(address.address, creds, arguments));
     if (Status s = check(*remote, controller); !s.ok()) {
-      problems.emplace_back(address, s.message());
+      problems.emplace_back(address.address, s.message());
       continue;
     }
     remotes.push_back(std::move(remote));
@@ -212,41 +310,9 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
     start->set_lease_ns(controller.lease_ns);
     authorize(r.context, controller);
     r.stream = r.stub->Run(&r.context);
-    if (!r.stream->Write(message)) {
-      std::lock_guard lock(r.mutex);
-      r.done = true;
-      r.failure = "the run could not be sent";
-      r.failed_at_unix_ns = unix_now_ns();
-      continue;
-    }
-    r.reader = std::thread([&r] {
-      v1::WorkerMessage incoming;
-      while (r.stream->Read(&incoming)) {
-        std::lock_guard lock(r.mutex);
-        r.stream_bytes += static_cast<int64_t>(incoming.ByteSizeLong());
-        if (incoming.has_interval()) r.intervals.push_back(incoming.interval());
-        if (incoming.has_final()) {
-          auto result = output::from_proto(incoming.final().result());
-          if (result.ok()) {
-            r.final_result = std::move(*result);
-            r.has_final = true;
-          } else {
-            r.failure = "unreadable final result: " + result.status().message();
-          }
-          break;
-        }
-      }
-      {
-        // Tell the worker we are done, then collect its status.
-        std::lock_guard write_lock(r.write_mutex);
-        r.stream->WritesDone();
-      }
-      const grpc::Status status = r.stream->Finish();
-      std::lock_guard lock(r.mutex);
-      if (!r.has_final && r.failure.empty()) r.failure = status.ok() ? "ended without a result" : describe(status);
-      if (!r.has_final) r.failed_at_unix_ns = unix_now_ns();
-      r.done = true;
-    });
+    // A failed write shows in the stream's end status, which the reader collects.
+    r.stream->Write(message);
+    r.reader = std::thread(follow, std::ref(r));
   }
 
   // Follow the run: heartbeats, cancel on Ctrl-C, a combined progress line.
@@ -254,6 +320,7 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
   int64_t completed = 0;
   int64_t errors = 0;
   bool cancelled = false;
+  bool refused = false;  // a worker refused the run: every other worker was cancelled
   auto last_heartbeat = std::chrono::steady_clock::now();
   const auto heartbeat_every = std::chrono::nanoseconds(std::max<int64_t>(controller.lease_ns / 4, kNanosPerMilli));
   auto send_all = [&](const v1::ControllerMessage& message) {
@@ -270,9 +337,11 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
   };
   for (;;) {
     bool all_done = true;
+    bool any_refusal = false;
     for (auto& r : remotes) {
       std::lock_guard lock(r->mutex);
       all_done = all_done && r->done;
+      any_refusal = any_refusal || (r->done && refused_the_run(r->end_code));
       for (const v1::Interval& in : r->intervals) {
         model::SecondAccumulator& s = seconds[in.second()];
         model::SecondAccumulator own;
@@ -298,6 +367,13 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
       r->intervals.clear();
     }
     if (all_done) break;
+    if (!refused && any_refusal) {
+      // One worker refused what every worker got: the others must not run a part of it.
+      v1::ControllerMessage cancel;
+      cancel.mutable_cancel();
+      send_all(cancel);
+      refused = true;
+    }
     if (!cancelled && control.stop != nullptr && control.stop->load()) {
       v1::ControllerMessage cancel;
       cancel.mutable_cancel();
@@ -329,6 +405,11 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
   for (auto& r : remotes) {
     if (r->reader.joinable()) r->reader.join();
   }
+  std::string refusals;
+  for (auto& r : remotes) {
+    if (refused_the_run(r->end_code)) refusals += (refusals.empty() ? "" : "\n") + ("worker " + r->name + " refused the run: " + r->end_message);
+  }
+  if (!refusals.empty()) return Status::invalid_argument(refusals);
 
   // Merge what every worker sent; a failed worker is named and the result marked partial.
   std::vector<model::RunResult> parts;
@@ -390,4 +471,5 @@ Result<model::RunResult> run_distributed(const load::LoadOptions& options, const
   return result;
 }
 
+}  // namespace
 }  // namespace nightjar::distributed

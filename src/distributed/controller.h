@@ -31,12 +31,23 @@ struct ControllerOptions {
   int64_t lease_ns = 5'000'000'000;
 };
 
+// One worker to dial.
+struct WorkerAddress {
+  std::string address;   // "host:port" or "[v6]:port"
+  // With TLS, the name the worker's certificate must carry: NAME for a dns:NAME:PORT entry
+  // (its pods are dialled by address, but share one certificate for the Service's name);
+  // empty: the host dialled.
+  std::string tls_name;
+};
+
 // Expands dns: entries; errors name the entry that does not resolve.
-Result<std::vector<std::string>> expand_workers(const std::vector<std::string>& entries);
+Result<std::vector<WorkerAddress>> expand_workers(const std::vector<std::string>& entries);
 
 // Runs `options` (the whole test: total rate, total connections) over the workers. Errors:
-// no usable workers (the message names each and why). A run that loses a worker is not an
-// error: the result is marked partial.
+// no usable workers (Unavailable; the message names each and why); a worker refused the run
+// (InvalidArgument: a bad option, naming the field, or a target outside its allowlist; the
+// other workers are cancelled before their start). A run that loses a worker mid-run is not
+// an error: the result is marked partial. No exception leaves this function or its threads.
 Result<model::RunResult> run_distributed(const load::LoadOptions& options, const ControllerOptions& controller,
                                          const load::RunControl& control = {});
 

@@ -1,6 +1,7 @@
 #include "distributed/spec.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -46,19 +47,64 @@ nightjar::v1::LoadSpec to_spec(const load::LoadOptions& options) {
   return spec;
 }
 
-Result<load::LoadOptions> from_start(const nightjar::v1::Start& start) {
+namespace {
+
+Status bad(const std::string& field, const std::string& why) {
+  return Status::invalid_argument(field + " " + why);
+}
+
+// The Start fields that are not load options.
+Status check_start(const nightjar::v1::Start& start, int64_t now_unix_ns) {
+  const std::string& id = start.run_id();
+  if (id.size() > kMaxRunIdBytes ||
+      !std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.'; })) {
+    return bad("Start.run_id", "must be at most " + std::to_string(kMaxRunIdBytes) +
+                                   " letters, digits, '-', '_' or '.'");
+  }
+  if (start.lease_ns() != 0 && (start.lease_ns() < kMinLeaseNs || start.lease_ns() > kMaxLeaseNs)) {
+    return bad("Start.lease_ns", "(--lease) " + std::to_string(start.lease_ns()) + " ns is outside " +
+                                     format_duration_ns(kMinLeaseNs) + ".." + format_duration_ns(kMaxLeaseNs) +
+                                     " (0: the default " + format_duration_ns(kDefaultLeaseNs) + ")");
+  }
+  if (start.start_unix_ns() < 0) return bad("Start.start_unix_ns", "must not be negative (0: at once)");
+  if (start.start_unix_ns() > now_unix_ns && start.start_unix_ns() - now_unix_ns > kMaxStartAheadNs) {
+    return bad("Start.start_unix_ns", "is " + format_duration_ns(start.start_unix_ns() - now_unix_ns) +
+                                          " ahead of this worker's clock; at most " +
+                                          format_duration_ns(kMaxStartAheadNs) +
+                                          " is accepted (are the clocks synchronised?)");
+  }
+  return {};
+}
+
+// The LoadSpec fields load::validate does not look at (the URLs, methods, headers, ranges
+// and names are all its).
+Status check_spec_text(const nightjar::v1::LoadSpec& spec) {
+  const std::string& sni = spec.tls_sni();
+  if (sni.size() > 253 || !std::all_of(sni.begin(), sni.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
+      })) {
+    return bad("LoadSpec.tls_sni", "(--sni) must be a host name of at most 253 characters");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<WorkerRun> from_start(const nightjar::v1::Start& start, int64_t now_unix_ns) {
+  if (Status s = check_start(start, now_unix_ns); !s.ok()) return s;
   const nightjar::v1::LoadSpec& spec = start.spec();
+  if (Status s = check_spec_text(spec); !s.ok()) return s;
   load::LoadOptions o;
   for (const std::string& text : spec.urls()) {
     auto url = http::parse_url(text);
-    if (!url.ok()) return url.status();
+    if (!url.ok()) return bad("LoadSpec.urls:", url.status().message());
     o.urls.push_back(*url);
     o.run.urls.push_back(url->to_string());
   }
   o.request.method = spec.method().empty() ? "GET" : spec.method();
   for (const nightjar::v1::Header& h : spec.headers()) {
     auto header = http::parse_header(h.name() + ": " + h.value());
-    if (!header.ok()) return header.status();
+    if (!header.ok()) return bad("LoadSpec.headers:", header.status().message());
     o.request.headers.push_back(*header);
   }
   o.request.body = spec.body();
@@ -75,11 +121,7 @@ Result<load::LoadOptions> from_start(const nightjar::v1::Start& start) {
   o.run.max_pending = spec.max_pending();
   o.run.test_name = spec.test_name();
   o.run.protocol = spec.protocol().empty() ? "http/1.1" : spec.protocol();
-  if (o.run.protocol != "http/1.1" && o.run.protocol != "h2c" && o.run.protocol != "h2" && o.run.protocol != "auto" &&
-      o.run.protocol != "grpc") {
-    return Status::invalid_argument("protocol '" + o.run.protocol + "' is not supported by this worker");
-  }
-  o.run.tls = load::uses_tls(o.urls.front());
+  o.run.tls = !o.urls.empty() && load::uses_tls(o.urls.front());
   o.tls.insecure = spec.tls_insecure();
   o.tls.sni = spec.tls_sni();
   o.tls.ca_pem = spec.tls_ca_pem();
@@ -87,12 +129,18 @@ Result<load::LoadOptions> from_start(const nightjar::v1::Start& start) {
   o.grpc_message = spec.grpc_message();
   o.grpc_health = spec.grpc_health();
   if (o.run.protocol == "grpc") o.run.body_bytes = static_cast<int64_t>(o.grpc_message.size());
-  o.run.max_concurrent_streams = std::max(1, spec.max_concurrent_streams());
+  // 0 (not set) is one stream; anything else load::validate checks.
+  o.run.max_concurrent_streams = spec.max_concurrent_streams() == 0 ? 1 : spec.max_concurrent_streams();
   for (const auto& [key, value] : spec.labels()) o.run.labels[key] = value;
   o.shard_index = start.shard_index();
   o.shard_count = start.shard_count();
   if (Status s = load::validate(o); !s.ok()) return s;
-  return o;
+  WorkerRun run;
+  run.options = std::move(o);
+  run.run_id = start.run_id().empty() ? "unnamed" : start.run_id();
+  run.start_unix_ns = start.start_unix_ns();
+  run.lease_ns = start.lease_ns() == 0 ? kDefaultLeaseNs : start.lease_ns();
+  return run;
 }
 
 }  // namespace nightjar::distributed

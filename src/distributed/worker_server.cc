@@ -4,13 +4,18 @@
 #include <grpcpp/grpcpp.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <future>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include "common/duration.h"
@@ -55,51 +60,102 @@ std::vector<std::string> resolve_all(const std::string& host) {
   return out;
 }
 
+// Marks the worker busy with one run for as long as it lives: however that run ends
+// (refused, failed, an exception), the worker is idle again afterwards.
+class RunSlot {
+ public:
+  RunSlot(std::mutex& mutex, std::string& current_run_id) : mutex_(mutex), current_run_id_(current_run_id) {}
+  RunSlot(const RunSlot&) = delete;
+  RunSlot& operator=(const RunSlot&) = delete;
+  ~RunSlot() {
+    if (!held_) return;
+    std::lock_guard lock(mutex_);
+    current_run_id_.clear();
+  }
+
+  // Takes the worker for run `id`; false when another run holds it (named in `busy_with`).
+  bool claim(const std::string& id, std::string& busy_with) {
+    std::lock_guard lock(mutex_);
+    if (!current_run_id_.empty()) {
+      busy_with = current_run_id_;
+      return false;
+    }
+    current_run_id_ = id;
+    held_ = true;
+    return true;
+  }
+
+ private:
+  std::mutex& mutex_;
+  std::string& current_run_id_;
+  bool held_ = false;
+};
+
+// The thread that reads the controller's side of a Run stream. It is always joined: on any
+// way out of the handler, a reader still blocked on the stream is freed by cancelling the
+// call first.
+class StreamReader {
+ public:
+  StreamReader(grpc::ServerContext& context, std::function<void()> body) : context_(context) {
+    std::promise<void> done;
+    done_ = done.get_future();
+    thread_ = std::thread([body = std::move(body), done = std::move(done)]() mutable {
+      try {
+        body();
+      } catch (...) {  // a thread body lets nothing escape; the run's stop flag is already set
+      }
+      done.set_value();
+    });
+  }
+  StreamReader(const StreamReader&) = delete;
+  StreamReader& operator=(const StreamReader&) = delete;
+  ~StreamReader() { finish(std::chrono::nanoseconds(0)); }
+
+  // Waits up to `grace` for the controller to close its side, then cancels the call; joins.
+  void finish(std::chrono::nanoseconds grace) {
+    if (!thread_.joinable()) return;
+    if (done_.wait_for(grace) != std::future_status::ready) context_.TryCancel();
+    thread_.join();
+  }
+
+ private:
+  grpc::ServerContext& context_;
+  std::future<void> done_;
+  std::thread thread_;
+};
+
 class WorkerService final : public v1::Worker::Service {
  public:
   explicit WorkerService(const WorkerServerOptions& options) : options_(options) {}
 
   grpc::Status Info(grpc::ServerContext* context, const v1::InfoRequest*, v1::WorkerInfo* reply) override {
-    if (grpc::Status s = authorize(*context); !s.ok()) return s;
-    reply->set_version(kVersion);
-    reply->set_cores(static_cast<int32_t>(std::thread::hardware_concurrency()));
-    reply->set_unix_ns(unix_now_ns());
-    {
-      std::lock_guard lock(mutex_);
-      reply->set_current_run_id(current_run_id_);
+    try {
+      if (grpc::Status s = authorize(*context); !s.ok()) return s;
+      reply->set_version(kVersion);
+      reply->set_cores(static_cast<int32_t>(std::thread::hardware_concurrency()));
+      reply->set_unix_ns(unix_now_ns());
+      {
+        std::lock_guard lock(mutex_);
+        reply->set_current_run_id(current_run_id_);
+      }
+      for (const std::string& t : options_.allow_targets) reply->add_allowed_targets(t);
+      return grpc::Status::OK;
+    } catch (const std::exception& e) {
+      return {grpc::StatusCode::INTERNAL, std::string("worker: Info failed: ") + e.what()};
+    } catch (...) {
+      return {grpc::StatusCode::INTERNAL, "worker: Info failed"};
     }
-    for (const std::string& t : options_.allow_targets) reply->add_allowed_targets(t);
-    return grpc::Status::OK;
   }
 
   grpc::Status Run(grpc::ServerContext* context,
                    grpc::ServerReaderWriter<v1::WorkerMessage, v1::ControllerMessage>* stream) override {
-    if (grpc::Status s = authorize(*context); !s.ok()) return s;
-    v1::ControllerMessage first;
-    if (!stream->Read(&first) || !first.has_start()) {
-      return {grpc::StatusCode::INVALID_ARGUMENT, "a run starts with a Start message"};
+    try {
+      return run_checked(*context, *stream);
+    } catch (const std::exception& e) {
+      return {grpc::StatusCode::INTERNAL, std::string("worker: the run failed: ") + e.what()};
+    } catch (...) {
+      return {grpc::StatusCode::INTERNAL, "worker: the run failed (unknown exception)"};
     }
-    const v1::Start& start = first.start();
-    auto options = from_start(start);
-    if (!options.ok()) return {grpc::StatusCode::INVALID_ARGUMENT, options.status().message()};
-    for (const http::Url& url : options->urls) {
-      if (!target_allowed(url.host, resolve_all(url.host), options_.allow_targets)) {
-        return {grpc::StatusCode::PERMISSION_DENIED,
-                "target '" + url.host + "' is not allowed by this worker's --allow-target list"};
-      }
-    }
-    {
-      std::lock_guard lock(mutex_);
-      if (!current_run_id_.empty()) {
-        return {grpc::StatusCode::FAILED_PRECONDITION,
-                "worker is busy with run '" + current_run_id_ + "'; one run at a time"};
-      }
-      current_run_id_ = start.run_id().empty() ? "unnamed" : start.run_id();
-    }
-    grpc::Status status = run(*context, *stream, start, *options);
-    std::lock_guard lock(mutex_);
-    current_run_id_.clear();
-    return status;
   }
 
   // Stops any run in progress (server shutdown).
@@ -117,54 +173,121 @@ class WorkerService final : public v1::Worker::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status run(grpc::ServerContext& context,
-                   grpc::ServerReaderWriter<v1::WorkerMessage, v1::ControllerMessage>& stream,
-                   const v1::Start& start, const load::LoadOptions& options) {
+  grpc::Status run_checked(grpc::ServerContext& context,
+                           grpc::ServerReaderWriter<v1::WorkerMessage, v1::ControllerMessage>& stream) {
+    if (grpc::Status s = authorize(context); !s.ok()) return s;
+    v1::ControllerMessage first;
+    if (!stream.Read(&first)) return {grpc::StatusCode::CANCELLED, "the controller left before its Start"};
+    if (!first.has_start()) return {grpc::StatusCode::INVALID_ARGUMENT, "a run starts with a Start message"};
+    auto run = from_start(first.start(), unix_now_ns());
+    if (!run.ok()) return {grpc::StatusCode::INVALID_ARGUMENT, run.status().message()};
+    RunSlot slot(mutex_, current_run_id_);
+    if (std::string busy; !slot.claim(run->run_id, busy)) {
+      return {grpc::StatusCode::FAILED_PRECONDITION, "worker is busy with run '" + busy + "'; one run at a time"};
+    }
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    if (grpc::Status s = pin_target(run->options.urls.front(), endpoints); !s.ok()) return s;
+    return execute(context, stream, *run, endpoints);
+  }
+
+  // Resolves the target once, checks every address against the allowlist and returns them:
+  // the run connects to these and resolves nothing itself, so a second DNS answer cannot
+  // send the load elsewhere. (load::validate makes every URL of a run share host and port.)
+  grpc::Status pin_target(const http::Url& target, std::vector<asio::ip::tcp::endpoint>& endpoints) const {
+    const std::vector<std::string> addresses = options_.resolve ? options_.resolve(target.host) : resolve_all(target.host);
+    if (addresses.empty()) {
+      return {grpc::StatusCode::FAILED_PRECONDITION, "worker cannot resolve host '" + target.host + "'"};
+    }
+    if (!target_allowed(target.host, addresses, options_.allow_targets)) {
+      return {grpc::StatusCode::PERMISSION_DENIED,
+              "target '" + target.host + "' is not allowed by this worker's --allow-target list"};
+    }
+    for (const std::string& text : addresses) {
+      boost::system::error_code ec;
+      const auto address = asio::ip::make_address(text, ec);
+      if (ec) {
+        return {grpc::StatusCode::FAILED_PRECONDITION,
+                "worker: '" + target.host + "' resolved to '" + text + "', which is not an address"};
+      }
+      endpoints.emplace_back(address, target.port);
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status execute(grpc::ServerContext& context,
+                       grpc::ServerReaderWriter<v1::WorkerMessage, v1::ControllerMessage>& stream, const WorkerRun& run,
+                       const std::vector<asio::ip::tcp::endpoint>& endpoints) {
     std::atomic<bool> stop{false};
     std::atomic<int64_t> last_heartbeat_ns{steady_now_ns()};
-    std::atomic<bool> reader_done{false};
-    const int64_t lease_ns = start.lease_ns() > 0 ? start.lease_ns() : 5 * kNanosPerSecond;
 
     v1::WorkerMessage accepted;
     accepted.mutable_accepted()->set_unix_ns(unix_now_ns());
     if (!stream.Write(accepted)) return {grpc::StatusCode::CANCELLED, "controller went away"};
 
     // Heartbeats and cancels arrive on the same stream; a broken stream stops the run.
-    std::thread reader([&] {
+    StreamReader reader(context, [&] {
       v1::ControllerMessage message;
       while (stream.Read(&message)) {
         if (message.has_heartbeat()) last_heartbeat_ns.store(steady_now_ns());
         if (message.has_cancel()) stop.store(true);
       }
       stop.store(true);  // the controller closed its side or vanished
-      reader_done.store(true);
+    });
+    // The lease is watched apart from the run's own progress, so it also holds while the
+    // run connects and waits for its start. Once it lapsed, the controller gets a grace to
+    // collect the Final; then the call is cancelled, which also frees a write blocked on a
+    // controller that stopped reading.
+    std::jthread lease_watch([&](std::stop_token token) {
+      const int64_t period_ns = std::clamp<int64_t>(run.lease_ns / 10, kNanosPerMilli, 100 * kNanosPerMilli);
+      const int64_t grace_ns = std::clamp<int64_t>(run.lease_ns, 2 * kNanosPerSecond, 5 * kNanosPerSecond);
+      int64_t lapsed_at_ns = 0;
+      std::mutex mutex;
+      std::condition_variable_any wake;
+      std::unique_lock lock(mutex);
+      while (!token.stop_requested()) {
+        const int64_t now = steady_now_ns();
+        if (lapsed_at_ns == 0 && now - last_heartbeat_ns.load() > run.lease_ns) {
+          lapsed_at_ns = now;
+          stop.store(true);
+        }
+        if (lapsed_at_ns != 0 && now - lapsed_at_ns > grace_ns) {
+          context.TryCancel();
+          return;
+        }
+        if (shutting_down_.load()) stop.store(true);
+        wake.wait_for(lock, token, std::chrono::nanoseconds(period_ns), [] { return false; });
+      }
     });
 
     load::RunControl control;
     control.stop = &stop;
-    control.start_at_unix_ns = start.start_unix_ns();
+    control.start_at_unix_ns = run.start_unix_ns;
+    control.endpoints = endpoints;
     control.on_progress = [&](const load::Progress&) {
-      if (steady_now_ns() - last_heartbeat_ns.load() > lease_ns || context.IsCancelled() ||
-          shutting_down_.load()) {
+      if (context.IsCancelled()) stop.store(true);
+    };
+    control.on_interval = [&](const model::TimelineEntry& e) {
+      try {
+        v1::WorkerMessage message;
+        v1::Interval* interval = message.mutable_interval();
+        interval->set_second(e.second);
+        interval->set_duration_s(e.duration_s);
+        interval->set_completed(e.completed);
+        interval->set_errors(e.errors);
+        interval->set_latency_histogram(e.latency_histogram);
+        interval->set_service_time_histogram(e.service_time_histogram);
+        if (!stream.Write(message)) stop.store(true);
+      } catch (...) {  // called inside the run's loop: nothing may escape it
         stop.store(true);
       }
     };
-    control.on_interval = [&](const model::TimelineEntry& e) {
-      v1::WorkerMessage message;
-      v1::Interval* interval = message.mutable_interval();
-      interval->set_second(e.second);
-      interval->set_duration_s(e.duration_s);
-      interval->set_completed(e.completed);
-      interval->set_errors(e.errors);
-      interval->set_latency_histogram(e.latency_histogram);
-      interval->set_service_time_histogram(e.service_time_histogram);
-      stream.Write(message);
-    };
-    auto result = load::run_load(options, control);
+    auto result = load::run_load(run.options, control);
 
     grpc::Status status = grpc::Status::OK;
     if (!result.ok()) {
-      status = {grpc::StatusCode::FAILED_PRECONDITION, result.status().message()};
+      status = {result.status().code() == StatusCode::kInvalidArgument ? grpc::StatusCode::INVALID_ARGUMENT
+                                                                       : grpc::StatusCode::FAILED_PRECONDITION,
+                result.status().message()};
     } else if (auto message = output::to_proto(*result); !message.ok()) {
       status = {grpc::StatusCode::INTERNAL, message.status().message()};
     } else {
@@ -172,13 +295,15 @@ class WorkerService final : public v1::Worker::Service {
       *final_message.mutable_final()->mutable_result() = std::move(*message);
       stream.Write(final_message);
     }
-    // Wait for the controller to close its side; then make sure the reader ends.
-    const auto until = std::chrono::steady_clock::now() + kCloseGrace;
-    while (!reader_done.load() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!status.ok()) {
+      // Said in-band: the reader still holds the stream, so the call's status can only
+      // follow once the controller has closed its side.
+      v1::WorkerMessage failed;
+      failed.mutable_failed()->set_code(static_cast<int32_t>(status.error_code()));
+      failed.mutable_failed()->set_message(status.error_message());
+      stream.Write(failed);
     }
-    if (!reader_done.load()) context.TryCancel();
-    reader.join();
+    reader.finish(kCloseGrace);
     return status;
   }
 
@@ -259,19 +384,40 @@ bool target_allowed(const std::string& host, const std::vector<std::string>& res
   return true;
 }
 
-Result<std::unique_ptr<WorkerServer>> WorkerServer::start(const WorkerServerOptions& options) {
+Status check_listen_policy(const WorkerServerOptions& options) {
   std::string host;
   std::string port;
   if (!split_host_port(options.listen, host, port)) {
     return Status::invalid_argument("--listen '" + options.listen + "' needs the form HOST:PORT");
   }
+  if (is_loopback_host(host)) return {};
+  const bool tls = !options.tls_cert_pem.empty() && !options.tls_key_pem.empty();
+  const bool mutual_tls = tls && !options.client_ca_pem.empty();
+  if (options.token.empty() && !mutual_tls) {
+    return Status::invalid_argument(
+        "refusing to listen on '" + options.listen +
+        "' beyond loopback without --token-file or mutual TLS (--tls-cert, --tls-key, --client-ca): a worker sends "
+        "load on command. 'nightjar certs --out DIR --hosts NAME' makes a CA and the certificates");
+  }
+  if (!options.token.empty() && !tls && !options.allow_plaintext_token) {
+    return Status::invalid_argument(
+        "refusing to listen on '" + options.listen +
+        "' beyond loopback with a bearer token over plaintext: the token would travel in clear, and whoever reads "
+        "it can send load through this worker. Serve TLS: 'nightjar certs --out DIR --hosts NAME' writes a CA and "
+        "certificates; run the worker with --tls-cert DIR/worker.pem --tls-key DIR/worker-key.pem --client-ca "
+        "DIR/ca.pem (mutual TLS; the controller then gives --worker-ca DIR/ca.pem --worker-cert "
+        "DIR/controller.pem --worker-key DIR/controller-key.pem). --allow-plaintext-token accepts the risk");
+  }
+  return {};
+}
+
+Result<std::unique_ptr<WorkerServer>> WorkerServer::start(const WorkerServerOptions& options) {
+  if (Status s = check_listen_policy(options); !s.ok()) return s;
+  std::string host;
+  std::string port;
+  split_host_port(options.listen, host, port);
   const bool tls = !options.tls_cert_pem.empty() || !options.tls_key_pem.empty();
   const bool mutual_tls = tls && !options.client_ca_pem.empty();
-  if (!is_loopback_host(host) && options.token.empty() && !mutual_tls) {
-    return Status::invalid_argument("refusing to listen on '" + options.listen +
-                                    "' beyond loopback without --token-file or mutual TLS "
-                                    "(--tls-cert, --tls-key, --client-ca): a worker sends load on command");
-  }
   if (tls && (options.tls_cert_pem.empty() || options.tls_key_pem.empty())) {
     return Status::invalid_argument("--tls-cert and --tls-key go together");
   }

@@ -112,7 +112,8 @@ namespace {
 
 Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const RunControl& control) {
   if (Status s = validate(options); !s.ok()) return s;
-  auto endpoint = resolve(options.urls.front());
+  Result<asio::ip::tcp::endpoint> endpoint =
+      control.endpoints.empty() ? resolve(options.urls.front()) : Result(control.endpoints.front());
   if (!endpoint.ok()) return endpoint.status();
 
   model::RunOptions run = options.run;

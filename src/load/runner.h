@@ -3,7 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <functional>
+#include <vector>
 
 #include "common/status.h"
 #include "load/load_options.h"
@@ -35,9 +37,15 @@ struct RunControl {
   // as soon as the connections are up; 0 or a past time: at once. Distributed runs start
   // every worker at one moment this way.
   int64_t start_at_unix_ns = 0;
+  // The target's addresses, already resolved (and checked) by the caller: the run connects
+  // to the first of them and never resolves the URLs' host itself. Empty: the runner
+  // resolves the host. A worker with an allowlist pins the addresses it approved this way,
+  // so no second DNS answer can move the load elsewhere.
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints;
 };
 
-// Errors: the options are invalid, or the host cannot be resolved. A target that refuses
+// Errors: the options are invalid, or the host cannot be resolved (when no endpoints are
+// given). A target that refuses
 // or misbehaves is not an error here: its failures are counted in the result.
 Result<model::RunResult> run_load(const LoadOptions& options, const RunControl& control = {});
 

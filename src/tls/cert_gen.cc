@@ -9,7 +9,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
+#include <cctype>
 #include <memory>
 
 namespace nightjar::tls {
@@ -140,6 +142,44 @@ Result<KeyAndCert> generate_certificate(const CertSpec& spec, const KeyAndCert* 
   if (Status status = add_extensions(cert.get(), signer_cert, spec); !status.ok()) return status;
   if (X509_sign(cert.get(), signer_key, EVP_sha256()) <= 0) return openssl_failure("signing");
   return to_pem(cert.get(), key.get());
+}
+
+Result<MutualTlsSet> generate_mutual_tls_set(const std::vector<std::string>& worker_hosts, int64_t valid_days) {
+  if (worker_hosts.empty()) return Status::invalid_argument("--hosts: name at least one host the workers are dialled by");
+  if (valid_days < 1 || valid_days > 36500) {
+    return Status::invalid_argument("--days must be from 1 to 36500 (got " + std::to_string(valid_days) + ")");
+  }
+  for (const std::string& host : worker_hosts) {
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    const bool dns_name = !host.empty() && host.size() <= 253 && std::all_of(host.begin(), host.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '*';
+    });
+    if (ec && !dns_name) {
+      return Status::invalid_argument("--hosts: '" + host + "' is neither an IP address nor a DNS name");
+    }
+  }
+  const int64_t not_after_s = valid_days * 86400;
+  CertSpec ca_spec;
+  ca_spec.common_name = "nightjar CA";
+  ca_spec.hosts = {};
+  ca_spec.is_ca = true;
+  ca_spec.not_after_s = not_after_s;
+  Result<KeyAndCert> ca = generate_certificate(ca_spec);
+  if (!ca.ok()) return ca.status();
+  CertSpec worker_spec;
+  worker_spec.common_name = "nightjar worker";
+  worker_spec.hosts = worker_hosts;
+  worker_spec.not_after_s = not_after_s;
+  Result<KeyAndCert> worker = generate_certificate(worker_spec, &*ca);
+  if (!worker.ok()) return worker.status();
+  CertSpec controller_spec;
+  controller_spec.common_name = "nightjar controller";
+  controller_spec.hosts = {};
+  controller_spec.not_after_s = not_after_s;
+  Result<KeyAndCert> controller = generate_certificate(controller_spec, &*ca);
+  if (!controller.ok()) return controller.status();
+  return MutualTlsSet{std::move(*ca), std::move(*worker), std::move(*controller)};
 }
 
 Result<std::string> certificate_fingerprint_sha256(const std::string& cert_pem) {

@@ -1,7 +1,8 @@
-// Test certificates made with OpenSSL: self-signed or CA-signed EC P-256 certificates for
-// `nightjar serve --tls` and for tests that need a CA, an expired certificate or one for
-// the wrong host. Not for production use: keys are unencrypted and validity is whatever the
-// caller asks.
+// Certificates made with OpenSSL: self-signed or CA-signed EC P-256 certificates for
+// `nightjar serve --tls`, for tests that need a CA, an expired certificate or one for the
+// wrong host, and the CA and certificates of `nightjar certs` (mutual TLS between a
+// controller and its workers). Keys are unencrypted PEM: whoever stores them protects them
+// (file modes, Kubernetes Secrets).
 //
 // Thread-safety: every function may be called from any thread.
 #pragma once
@@ -34,6 +35,20 @@ struct CertSpec {
 // Errors: InvalidArgument when the issuer's PEM does not parse or a host is empty;
 // Internal when OpenSSL fails (the message carries OpenSSL's reason).
 Result<KeyAndCert> generate_certificate(const CertSpec& spec, const KeyAndCert* issuer = nullptr);
+
+// What mutual TLS between a controller and its workers needs: a CA, a certificate for the
+// workers (serverAuth; SANs: the hosts the controller dials, or the name it verifies) and one
+// for the controller (clientAuth), both signed by the CA.
+struct MutualTlsSet {
+  KeyAndCert ca;
+  KeyAndCert worker;
+  KeyAndCert controller;
+};
+
+// Makes a new MutualTlsSet valid for `valid_days` from now (the CA as long). Errors:
+// InvalidArgument for no hosts, a bad host or days outside 1..36500; Internal when OpenSSL
+// fails.
+Result<MutualTlsSet> generate_mutual_tls_set(const std::vector<std::string>& worker_hosts, int64_t valid_days);
 
 // "AB:CD:..." SHA-256 of the DER certificate (the first one in `cert_pem`).
 // Errors: InvalidArgument when `cert_pem` holds no PEM certificate.

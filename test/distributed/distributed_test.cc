@@ -1,26 +1,39 @@
 // Distributed runs on loopback: in-process workers where the test needs only the API, real
-// `nightjar worker` and `nightjar load` processes where one must be killed. Every process
-// started is stopped; waits are on conditions with deadlines, never on sleeps.
+// `nightjar worker` and `nightjar load` processes where one must be killed or frozen.
+//
+// Every thread a test starts is joined on every way out of it (BackgroundRun), every
+// process started is stopped (Subprocess), ports are bound at 127.0.0.1:0 and read back,
+// and waits are on conditions with deadlines. The only waits that are not for a condition
+// are the observation windows of stays_flat_for, which check that nothing happens over a
+// span of time.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <sstream>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/duration.h"
 #include "distributed/controller.h"
 #include "distributed/worker_server.h"
 #include "nightjar/v1/worker.grpc.pb.h"
 #include "server/test_server.h"
+#include "support/scripted_server.h"
 #include "support/subprocess.h"
+#include "tls/cert_gen.h"
 
 namespace nightjar::distributed {
 namespace {
 
 using testing::Subprocess;
+namespace v1 = nightjar::v1;
 
 const std::string kBinary = NIGHTJAR_BINARY;
 
@@ -33,13 +46,132 @@ std::string tls_file(const std::string& name) {
 
 // Waits for a condition, polling; false when the deadline passed first.
 template <typename F>
-bool wait_for(F condition, std::chrono::seconds deadline = std::chrono::seconds(30)) {
+bool wait_for(F condition, std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
   const auto until = std::chrono::steady_clock::now() + deadline;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling interval, not synchronisation
   }
   return true;
+}
+
+// Watches `counter` for `window`: true when it never changed. This is an observation over
+// a span of time (the claim is "nothing happens"), so it always takes the whole window.
+bool stays_flat_for(const std::function<int64_t()>& counter, std::chrono::milliseconds window) {
+  const int64_t before = counter();
+  return !wait_for([&] { return counter() != before; }, window);
+}
+
+// A controller run on its own thread. Leaving scope (also through a failed assertion) asks
+// the run to stop and joins the thread, so no test can end with a joinable std::thread.
+class BackgroundRun {
+ public:
+  BackgroundRun(load::LoadOptions options, ControllerOptions controller) {
+    control_.stop = &stop_;
+    thread_ = std::jthread([this, options = std::move(options), controller = std::move(controller)] {
+      result_ = run_distributed(options, controller, control_);
+    });
+  }
+  BackgroundRun(const BackgroundRun&) = delete;
+  BackgroundRun& operator=(const BackgroundRun&) = delete;
+  ~BackgroundRun() { stop(); }  // then thread_ (the last member) joins
+
+  void stop() { stop_.store(true); }
+  // Waits for the run to end by itself (or after stop()) and returns what it returned.
+  Result<model::RunResult> join() {
+    thread_.join();
+    return std::move(result_);
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  load::RunControl control_;
+  Result<model::RunResult> result_ = Status::internal("not run");
+  std::jthread thread_;
+};
+
+// A `nightjar worker` process on 127.0.0.1:0; SIGTERM at the end (the destructor of
+// Subprocess kills it if it did not exit).
+class WorkerProcess {
+ public:
+  explicit WorkerProcess(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {kBinary, "worker", "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<Subprocess>(args);
+    const std::string line = process_->read_line();
+    EXPECT_EQ(line.rfind("listening on ", 0), 0u) << line << process_->err();
+    if (line.rfind("listening on ", 0) == 0) address_ = line.substr(13);
+  }
+  const std::string& address() const { return address_; }
+  Subprocess& process() { return *process_; }
+  // Asks it to stop; its exit code (0 for a clean stop).
+  int stop() {
+    process_->signal(SIGTERM);
+    return process_->wait(std::chrono::seconds(20));
+  }
+
+ private:
+  std::unique_ptr<Subprocess> process_;
+  std::string address_;
+};
+
+std::unique_ptr<v1::Worker::Stub> stub_for(const std::string& address) {
+  return v1::Worker::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+// Whether the worker answers Info and is idle.
+bool worker_idle(v1::Worker::Stub& stub) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::WorkerInfo info;
+  return stub.Info(&context, v1::InfoRequest(), &info).ok() && info.current_run_id().empty();
+}
+
+// What one raw Run call (a Start written by hand) came to.
+struct RawRun {
+  grpc::Status status;
+  bool accepted = false;
+  bool final_seen = false;
+  int64_t completed = 0;
+};
+
+// Sends `first`, reads until the Final or the end, closes and collects the status.
+RawRun run_raw(v1::Worker::Stub& stub, const v1::ControllerMessage& first) {
+  RawRun out;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto stream = stub.Run(&context);
+  stream->Write(first);
+  v1::WorkerMessage message;
+  while (stream->Read(&message)) {
+    if (message.has_accepted()) out.accepted = true;
+    if (message.has_final()) {
+      out.final_seen = true;
+      out.completed = message.final().result().requests().completed();
+      break;
+    }
+    if (message.has_failed()) break;  // the status follows once this side is closed
+  }
+  stream->WritesDone();
+  out.status = stream->Finish();
+  return out;
+}
+
+// A Start a worker runs: 5 requests, closed loop, one connection.
+v1::ControllerMessage valid_start(const std::string& url) {
+  v1::ControllerMessage message;
+  v1::Start* start = message.mutable_start();
+  start->set_run_id("table-1");
+  start->set_shard_index(0);
+  start->set_shard_count(1);
+  v1::LoadSpec* spec = start->mutable_spec();
+  spec->add_urls(url);
+  spec->set_total_requests(5);
+  spec->set_connections(1);
+  spec->set_threads(1);
+  spec->set_timeout_ns(5 * kNanosPerSecond);
+  spec->set_max_pending(10);
+  return message;
 }
 
 class DistributedTest : public ::testing::Test {
@@ -58,13 +190,17 @@ class DistributedTest : public ::testing::Test {
     options.listen = "127.0.0.1:0";
     auto worker = WorkerServer::start(options);
     EXPECT_TRUE(worker.ok()) << worker.status().message();
+    if (!worker.ok()) return "127.0.0.1:0";
     workers_.push_back(std::move(*worker));
     return workers_.back()->listen_address();
   }
 
+  std::string target_url() const { return "http://" + target_->listen_address() + "/"; }
+  int64_t target_requests() const { return target_->stats().requests; }
+
   load::LoadOptions options(double rps, int64_t requests, int64_t duration_ns = 0) const {
     load::LoadOptions o;
-    const std::string url = "http://" + target_->listen_address() + "/";
+    const std::string url = target_url();
     o.urls.push_back(*http::parse_url(url));
     o.run.urls = {url};
     o.run.requested_rps = rps;
@@ -88,7 +224,7 @@ TEST_F(DistributedTest, ThreeWorkersSplitThePlanAndMergeExactly) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r->partial);
   EXPECT_EQ(r->completed, 300);
-  EXPECT_EQ(target_->stats().requests, 300);
+  EXPECT_EQ(target_requests(), 300);
   ASSERT_EQ(r->shards.size(), 3u);
   ASSERT_EQ(r->workers.size(), 3u);
   stats::HdrHistogram all;
@@ -153,19 +289,16 @@ TEST_F(DistributedTest, HttpsAndGrpcRunsCarryTheirTlsAndGrpcSettingsToEveryWorke
   auto refused = run_distributed(https, c);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("--cert"), std::string::npos) << refused.status().message();
+  (*target)->stop();
 }
 
 TEST_F(DistributedTest, StoppingTheControllerCancelsEveryWorkerAndStillReports) {
   ControllerOptions c;
   c.workers = {add_worker(), add_worker()};
-  std::atomic<bool> stop{false};
-  load::RunControl control;
-  control.stop = &stop;
-  Result<model::RunResult> result = Status::internal("not run");
-  std::thread controller([&] { result = run_distributed(options(200, 0, 3600 * kNanosPerSecond), c, control); });
-  ASSERT_TRUE(wait_for([&] { return target_->stats().requests >= 50; }));
-  stop.store(true);
-  controller.join();
+  BackgroundRun run(options(200, 0, 3600 * kNanosPerSecond), c);
+  ASSERT_TRUE(wait_for([&] { return target_requests() >= 50; }));
+  run.stop();
+  auto result = run.join();
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_TRUE(result->interrupted);
   EXPECT_FALSE(result->partial);
@@ -181,7 +314,9 @@ TEST_F(DistributedTest, AWrongTokenIsRefused) {
   c.token = "wrong-token";
   auto r = run_distributed(options(100, 10), c);
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("refused the token"), std::string::npos) << r.status().message();
+  EXPECT_EQ(target_requests(), 0);
   c.token = "right-token";
   auto ok = run_distributed(options(100, 10), c);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
@@ -207,41 +342,96 @@ TEST_F(DistributedTest, MutualTlsRefusesAControllerWithoutACertificate) {
   EXPECT_EQ(accepted->completed, 10);
 }
 
+// Workers found through dns:NAME:PORT are dialled by address but verified against NAME, so
+// one certificate for a Kubernetes Service's name serves every pod behind it.
+TEST_F(DistributedTest, DnsWorkersAreVerifiedAgainstTheNameNotTheAddress) {
+  auto set = tls::generate_mutual_tls_set({"localhost"}, 1);  // no IP SAN at all
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  WorkerServerOptions secured;
+  secured.tls_cert_pem = set->worker.cert_pem;
+  secured.tls_key_pem = set->worker.key_pem;
+  secured.client_ca_pem = set->ca.cert_pem;
+  const std::string address = add_worker(secured);
+  const std::string port = address.substr(address.rfind(':') + 1);
+  ControllerOptions c;
+  c.ca_pem = set->ca.cert_pem;
+  c.cert_pem = set->controller.cert_pem;
+  c.key_pem = set->controller.key_pem;
+  c.workers = {address};  // 127.0.0.1:PORT: the certificate does not name 127.0.0.1
+  auto by_address = run_distributed(options(100, 10), c);
+  ASSERT_FALSE(by_address.ok());
+  EXPECT_NE(by_address.status().message().find("unreachable"), std::string::npos) << by_address.status().message();
+  c.workers = {"dns:localhost:" + port};
+  c.min_workers = 1;  // where localhost also resolves to ::1, nothing listens there
+  auto by_name = run_distributed(options(100, 10), c);
+  ASSERT_TRUE(by_name.ok()) << by_name.status().message();
+  EXPECT_EQ(by_name->completed, 10);
+}
+
 TEST_F(DistributedTest, ASecondConcurrentRunIsRefused) {
   ControllerOptions c;
   c.workers = {add_worker()};
-  std::atomic<bool> stop{false};
-  load::RunControl control;
-  control.stop = &stop;
-  std::thread first([&] { (void)run_distributed(options(100, 0, 3600 * kNanosPerSecond), c, control); });
-  ASSERT_TRUE(wait_for([&] { return target_->stats().requests > 0; }));
+  BackgroundRun first(options(100, 0, 3600 * kNanosPerSecond), c);
+  ASSERT_TRUE(wait_for([&] { return target_requests() > 0; }));
   auto second = run_distributed(options(100, 10), c);
-  stop.store(true);
-  first.join();
+  first.stop();
+  ASSERT_TRUE(first.join().ok());
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("busy"), std::string::npos) << second.status().message();
 }
 
-TEST_F(DistributedTest, TargetsOutsideTheAllowlistAreRefused) {
+// A refusal by one worker ends the whole run before its start: the other workers, which
+// accepted, are cancelled while they wait for the common start, so no request is sent.
+TEST_F(DistributedTest, ATargetOutsideOneWorkersAllowlistStopsTheWholeRunBeforeAnyRequest) {
   WorkerServerOptions limited;
   limited.allow_targets = {"10.0.0.0/8"};
   ControllerOptions c;
-  c.workers = {add_worker(limited)};
-  auto r = run_distributed(options(100, 10), c);
-  ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_TRUE(r->partial);
-  ASSERT_EQ(r->workers.size(), 1u);
-  EXPECT_TRUE(r->workers[0].failed);
-  EXPECT_NE(r->workers[0].failure.find("not allowed"), std::string::npos) << r->workers[0].failure;
-  EXPECT_EQ(target_->stats().requests, 0);
+  const std::string open = add_worker();
+  c.workers = {open, add_worker(limited)};
+  auto r = run_distributed(options(200, 0, 3600 * kNanosPerSecond), c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("refused the run: target '127.0.0.1' is not allowed"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(target_requests(), 0);
+  // Both are ready for the next run.
+  auto stub = stub_for(open);
+  ASSERT_TRUE(wait_for([&] { return worker_idle(*stub); }, std::chrono::seconds(15)));
+  c.workers = {open};
+  auto next = run_distributed(options(100, 10), c);
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(next->completed, 10);
+}
+
+// The brief's crash: a Start asking for a 4e12-entry queue. The CLI refuses it before
+// sending; a controller that does not (an older or hostile one) gets InvalidArgument naming
+// the option, and the worker runs the next run.
+TEST_F(DistributedTest, AnOptionAWorkerRefusesEndsTheRunWithInvalidArgumentNamingIt) {
+  ControllerOptions c;
+  const std::string address = add_worker();
+  c.workers = {address};
+  load::LoadOptions huge = options(100, 10);
+  huge.run.max_pending = 4'000'000'000'000;
+  auto r = run_distributed(huge, c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("worker " + address + " refused the run: --max-pending"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(target_requests(), 0);
+  auto next = run_distributed(options(100, 10), c);
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(next->completed, 10);
 }
 
 TEST_F(DistributedTest, MissingWorkersStopTheStartUnlessMinWorkersAllowsIt) {
+  testing::RefusingPort nobody;
+  const std::string missing = "127.0.0.1:" + std::to_string(nobody.port());
   ControllerOptions c;
-  c.workers = {add_worker(), "127.0.0.1:1"};
+  c.workers = {add_worker(), missing};
   auto r = run_distributed(options(100, 10), c);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("127.0.0.1:1: unreachable"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(missing + ": unreachable"), std::string::npos) << r.status().message();
+  EXPECT_EQ(target_requests(), 0);
   c.min_workers = 1;
   auto partial = run_distributed(options(100, 10), c);
   ASSERT_TRUE(partial.ok()) << partial.status().message();
@@ -249,21 +439,29 @@ TEST_F(DistributedTest, MissingWorkersStopTheStartUnlessMinWorkersAllowsIt) {
   EXPECT_TRUE(partial->partial);
 }
 
+TEST_F(DistributedTest, ALeaseOutsideItsRangeIsRefusedBeforeAnyWorkerIsAsked) {
+  ControllerOptions c;
+  c.workers = {add_worker()};
+  c.lease_ns = 3600 * kNanosPerSecond;
+  auto r = run_distributed(options(100, 10), c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("--lease"), std::string::npos) << r.status().message();
+}
+
 TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
-  std::vector<std::unique_ptr<Subprocess>> processes;
+  std::vector<std::unique_ptr<WorkerProcess>> processes;
   ControllerOptions c;
   for (int i = 0; i < 3; ++i) {
-    processes.push_back(std::make_unique<Subprocess>(std::vector<std::string>{kBinary, "worker", "--listen", "127.0.0.1:0"}));
-    const std::string line = processes.back()->read_line();
-    ASSERT_EQ(line.rfind("listening on ", 0), 0u) << line;
-    c.workers.push_back(line.substr(13));
+    processes.push_back(std::make_unique<WorkerProcess>());
+    ASSERT_FALSE(processes.back()->address().empty());
+    c.workers.push_back(processes.back()->address());
   }
-  Result<model::RunResult> result = Status::internal("not run");
-  std::thread controller([&] { result = run_distributed(options(300, 0, 4 * kNanosPerSecond), c); });
+  BackgroundRun run(options(300, 0, 4 * kNanosPerSecond), c);
   // Kill one after its first full second was streamed (300 req/s: 450 is 1.5 s in).
-  ASSERT_TRUE(wait_for([&] { return target_->stats().requests >= 450; }));
-  processes[1]->signal(SIGKILL);
-  controller.join();
+  ASSERT_TRUE(wait_for([&] { return target_requests() >= 450; }));
+  processes[1]->process().signal(SIGKILL);
+  auto result = run.join();
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_TRUE(result->partial);
   int failed = 0;
@@ -271,6 +469,7 @@ TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
     if (w.failed) {
       ++failed;
       EXPECT_EQ(w.name, c.workers[1]);
+      EXPECT_FALSE(w.failure.empty());
     }
   }
   EXPECT_EQ(failed, 1);
@@ -282,38 +481,275 @@ TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
   ASSERT_NE(dead, result->shards.end());
   EXPECT_GT(dead->completed, 0);
   EXPECT_GT(result->completed, 0);
+  EXPECT_EQ(processes[0]->stop(), 0);
+  EXPECT_EQ(processes[2]->stop(), 0);
 }
 
-TEST_F(DistributedTest, AKilledControllerLeavesTheWorkerIdleWithinItsLease) {
-  const std::string address = add_worker();
-  Subprocess controller({kBinary, "load", "http://" + target_->listen_address() + "/", "--rps", "200", "-d", "1h",
-                         "--workers", address, "--lease", "1s", "--no-progress"});
-  ASSERT_TRUE(wait_for([&] { return target_->stats().requests >= 50; }));
-  controller.signal(SIGKILL);
-  controller.wait();
-  auto stub = nightjar::v1::Worker::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  auto idle = [&] {
-    grpc::ClientContext context;
-    nightjar::v1::WorkerInfo info;
-    return stub->Info(&context, nightjar::v1::InfoRequest(), &info).ok() && info.current_run_id().empty();
+// The worker's counter check: while a run is on, the target's request count moves within a
+// window; once the controller is gone (killed, or frozen so its stream stays open) and the
+// worker says it is idle, the count stays flat for twice the lease. A worker that kept an
+// hour-long run at 200 req/s going would add about 400 requests in that window.
+class OrphanedLoadTest : public DistributedTest {
+ protected:
+  static constexpr auto kLease = std::chrono::seconds(1);
+  static constexpr auto kWindow = 2 * kLease;
+
+  void expect_load_stops_after(int signal) {
+    const std::string address = add_worker();
+    auto stub = stub_for(address);
+    Subprocess controller({kBinary, "load", target_url(), "--rps", "200", "-d", "1h", "--workers", address,
+                           "--lease", "1s", "--no-progress"});
+    ASSERT_TRUE(wait_for([&] { return target_requests() >= 50; })) << controller.err();
+    // Control: with the run on, the counter does move within the window.
+    ASSERT_FALSE(stays_flat_for([&] { return target_requests(); }, kWindow));
+    controller.signal(signal);
+    // The worker ends the run (stream broken, or lease lapsed) and is free again.
+    ASSERT_TRUE(wait_for([&] { return worker_idle(*stub); }, std::chrono::seconds(15)));
+    EXPECT_TRUE(stays_flat_for([&] { return target_requests(); }, kWindow))
+        << "load still arrives after the controller is gone";
+    controller.signal(SIGKILL);  // a frozen one too (SIGKILL needs no SIGCONT)
+    controller.wait();
+    // The worker is ready for the next controller.
+    ControllerOptions c;
+    c.workers = {address};
+    auto next = run_distributed(options(100, 10), c);
+    ASSERT_TRUE(next.ok()) << next.status().message();
+    EXPECT_EQ(next->completed, 10);
+  }
+};
+
+TEST_F(OrphanedLoadTest, AKilledControllerLeavesNoLoadBehind) { expect_load_stops_after(SIGKILL); }
+
+TEST_F(OrphanedLoadTest, AFrozenControllerLosesItsRunWhenTheLeaseLapses) { expect_load_stops_after(SIGSTOP); }
+
+// Table-driven: every Start field set out of range or malformed. Each is refused with
+// INVALID_ARGUMENT naming the field (the Start field for the worker's own limits, the load
+// option for load::validate's), nothing reaches the target, and the same worker then runs a
+// valid Start. Fields without a malformed value (the booleans; body and gRPC message, whose
+// size gRPC's 4 MiB message limit bounds first) are not in the table.
+TEST_F(DistributedTest, EveryMalformedStartFieldIsRefusedByNameAndTheWorkerRunsTheNextStart) {
+  struct Case {
+    const char* what;
+    std::function<void(v1::ControllerMessage&)> spoil;
+    const char* names;  // the message must contain this
   };
-  ASSERT_TRUE(wait_for(idle, std::chrono::seconds(15)));
-  // Idle means no run: the target sees no more requests from it.
-  const int64_t after = target_->stats().requests;
-  ASSERT_TRUE(idle());
-  EXPECT_EQ(target_->stats().requests, after);
+  const std::string url = target_url();
+  auto start = [](v1::ControllerMessage& m) { return m.mutable_start(); };
+  auto spec = [](v1::ControllerMessage& m) { return m.mutable_start()->mutable_spec(); };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const int64_t hour = 3600 * kNanosPerSecond;
+  const std::vector<Case> cases = {
+      {"no Start first", [](auto& m) { m.mutable_heartbeat(); }, "a run starts with a Start message"},
+      {"run_id too long", [&](auto& m) { start(m)->set_run_id(std::string(65, 'a')); }, "Start.run_id"},
+      {"run_id with a line break", [&](auto& m) { start(m)->set_run_id("a\nb"); }, "Start.run_id"},
+      {"lease_ns negative", [&](auto& m) { start(m)->set_lease_ns(-1); }, "Start.lease_ns"},
+      {"lease_ns an hour", [&](auto& m) { start(m)->set_lease_ns(hour); }, "Start.lease_ns"},
+      {"start_unix_ns negative", [&](auto& m) { start(m)->set_start_unix_ns(-1); }, "Start.start_unix_ns"},
+      {"start_unix_ns an hour ahead", [&](auto& m) { start(m)->set_start_unix_ns(unix_now_ns() + hour); },
+       "Start.start_unix_ns"},
+      {"shard_count 0", [&](auto& m) { start(m)->set_shard_count(0); }, "shard 0 of 0"},
+      {"shard_count 20000", [&](auto& m) { start(m)->set_shard_count(20000); }, "shard 0 of 20000"},
+      {"shard_index past the count", [&](auto& m) { start(m)->set_shard_index(1); }, "shard 1 of 1"},
+      {"no URL", [&](auto& m) { spec(m)->clear_urls(); }, "at least one URL"},
+      {"URL malformed", [&](auto& m) { spec(m)->set_urls(0, "not a url"); }, "LoadSpec.urls"},
+      {"URLs of two hosts", [&](auto& m) { spec(m)->add_urls("http://10.1.1.1:80/"); }, "share host and port"},
+      {"101 URLs",
+       [&](auto& m) {
+         for (int i = 0; i < 100; ++i) spec(m)->add_urls(url);
+       },
+       "at most 100 URLs"},
+      {"method with a request line inside", [&](auto& m) { spec(m)->set_method("GET / HTTP/1.1\r\nX: y"); },
+       "--method"},
+      {"method too long", [&](auto& m) { spec(m)->set_method(std::string(33, 'G')); }, "--method"},
+      {"header name with a space",
+       [&](auto& m) {
+         v1::Header* h = spec(m)->add_headers();
+         h->set_name("Bad Name");
+         h->set_value("x");
+       },
+       "LoadSpec.headers"},
+      {"header value with a line break",
+       [&](auto& m) {
+         v1::Header* h = spec(m)->add_headers();
+         h->set_name("X-A");
+         h->set_value("a\r\nInjected: yes");
+       },
+       "LoadSpec.headers"},
+      {"101 headers",
+       [&](auto& m) {
+         for (int i = 0; i < 101; ++i) {
+           v1::Header* h = spec(m)->add_headers();
+           h->set_name("X-" + std::to_string(i));
+           h->set_value("v");
+         }
+       },
+       "-H"},
+      {"total_rps NaN", [&](auto& m) { spec(m)->set_total_rps(nan); }, "--rps"},
+      {"total_rps negative", [&](auto& m) { spec(m)->set_total_rps(-1); }, "--rps"},
+      {"total_rps too small", [&](auto& m) { spec(m)->set_total_rps(1e-9); }, "--rps"},
+      {"total_rps too large", [&](auto& m) { spec(m)->set_total_rps(1e12); }, "--rps"},
+      {"duration_ns negative", [&](auto& m) { spec(m)->set_duration_ns(-1); }, "--duration"},
+      {"duration_ns two days", [&](auto& m) { spec(m)->set_duration_ns(48 * hour); }, "--duration"},
+      {"neither duration nor count", [&](auto& m) { spec(m)->set_total_requests(0); }, "--duration above 0"},
+      {"total_requests negative", [&](auto& m) { spec(m)->set_total_requests(-1); }, "--requests"},
+      {"total_requests 2e12", [&](auto& m) { spec(m)->set_total_requests(2'000'000'000'000); }, "--requests"},
+      {"warmup_ns negative", [&](auto& m) { spec(m)->set_warmup_ns(-1); }, "--warmup"},
+      {"warmup_ns two hours", [&](auto& m) { spec(m)->set_warmup_ns(2 * hour); }, "--warmup"},
+      {"timeout_ns 0", [&](auto& m) { spec(m)->set_timeout_ns(0); }, "--timeout"},
+      {"timeout_ns two hours", [&](auto& m) { spec(m)->set_timeout_ns(2 * hour); }, "--timeout"},
+      {"connections 0", [&](auto& m) { spec(m)->set_connections(0); }, "--connections"},
+      {"connections 200000", [&](auto& m) { spec(m)->set_connections(200000); }, "--connections"},
+      {"threads 0", [&](auto& m) { spec(m)->set_threads(0); }, "--threads"},
+      {"threads 1000", [&](auto& m) { spec(m)->set_threads(1000); }, "--threads"},
+      {"max_pending negative", [&](auto& m) { spec(m)->set_max_pending(-1); }, "--max-pending"},
+      {"max_pending 4e12 (was bad_alloc)", [&](auto& m) { spec(m)->set_max_pending(4'000'000'000'000); },
+       "--max-pending"},
+      {"max_concurrent_streams negative", [&](auto& m) { spec(m)->set_max_concurrent_streams(-1); },
+       "--max-concurrent-streams"},
+      {"max_concurrent_streams 5000", [&](auto& m) { spec(m)->set_max_concurrent_streams(5000); },
+       "--max-concurrent-streams"},
+      {"protocol unknown", [&](auto& m) { spec(m)->set_protocol("spdy/3"); }, "protocol 'spdy/3'"},
+      {"grpc_method malformed",
+       [&](auto& m) {
+         spec(m)->set_protocol("grpc");
+         spec(m)->set_grpc_method("nope");
+       },
+       "--grpc-method"},
+      {"test_name too long", [&](auto& m) { spec(m)->set_test_name(std::string(2000, 'n')); }, "--name"},
+      {"65 labels",
+       [&](auto& m) {
+         for (int i = 0; i < 65; ++i) (*spec(m)->mutable_labels())["k" + std::to_string(i)] = "v";
+       },
+       "--label"},
+      {"label with an empty key", [&](auto& m) { (*spec(m)->mutable_labels())[""] = "v"; }, "--label"},
+      {"tls_sni with a space", [&](auto& m) { spec(m)->set_tls_sni("bad host"); }, "LoadSpec.tls_sni"},
+      {"tls_ca_pem not PEM",
+       [&](auto& m) {
+         spec(m)->set_urls(0, "https://" + target_->listen_address() + "/");
+         spec(m)->set_protocol("auto");
+         spec(m)->set_tls_ca_pem("-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n");
+       },
+       "CA certificates"},
+  };
+  const std::string address = add_worker();
+  auto stub = stub_for(address);
+  int64_t expected_requests = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    v1::ControllerMessage bad = valid_start(url);
+    c.spoil(bad);
+    const RawRun refused = run_raw(*stub, bad);
+    EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.status.error_message();
+    EXPECT_NE(refused.status.error_message().find(c.names), std::string::npos) << refused.status.error_message();
+    EXPECT_FALSE(refused.final_seen);
+    EXPECT_EQ(target_requests(), expected_requests) << "a refused Start sent load";
+    const RawRun next = run_raw(*stub, valid_start(url));
+    EXPECT_TRUE(next.status.ok()) << next.status.error_message();
+    EXPECT_EQ(next.completed, 5);
+    expected_requests += 5;
+    EXPECT_EQ(target_requests(), expected_requests);
+  }
 }
 
-TEST(WorkerServer, RefusesToListenBeyondLoopbackWithoutAuthentication) {
-  WorkerServerOptions o;
-  o.listen = "0.0.0.0:0";
-  auto w = WorkerServer::start(o);
-  ASSERT_FALSE(w.ok());
-  EXPECT_NE(w.status().message().find("beyond loopback"), std::string::npos);
-  o.token = "t";
-  auto with_token = WorkerServer::start(o);
-  ASSERT_TRUE(with_token.ok()) << with_token.status().message();
-  (*with_token)->stop();
+// The worker pins what it approved: the target is resolved once, checked, and the run
+// connects to those addresses. A resolver that answers differently the second time (DNS
+// rebinding) is never asked again, and the run reaches the approved address although the URL
+// names a host that does not resolve at all.
+TEST_F(DistributedTest, TheAllowlistPinsTheAddressesItApproved) {
+  std::atomic<int> lookups{0};
+  WorkerServerOptions pinned;
+  pinned.allow_targets = {"127.0.0.1"};
+  pinned.resolve = [&](const std::string& host) -> std::vector<std::string> {
+    if (host != "rebinding.invalid") return {};
+    return {lookups.fetch_add(1) == 0 ? "127.0.0.1" : "10.255.255.1"};
+  };
+  ControllerOptions c;
+  c.workers = {add_worker(pinned)};
+  load::LoadOptions o = options(0, 20);
+  const std::string url = "http://rebinding.invalid:" + std::to_string(target_->port()) + "/";
+  o.urls = {*http::parse_url(url)};
+  o.run.urls = {url};
+  auto r = run_distributed(o, c);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->partial) << (r->workers.empty() ? "" : r->workers[0].failure);
+  EXPECT_EQ(r->completed, 20);
+  EXPECT_EQ(target_requests(), 20);
+  EXPECT_EQ(lookups.load(), 1);
+}
+
+// An exception inside a run (here from the resolver) becomes an INTERNAL status for that
+// run; the worker process lives on, is idle, and runs the next Start.
+TEST_F(DistributedTest, AnExceptionInARunEndsThatRunOnlyAndFreesTheWorker) {
+  std::atomic<int> calls{0};
+  WorkerServerOptions fragile;
+  fragile.resolve = [&](const std::string&) -> std::vector<std::string> {
+    if (calls.fetch_add(1) == 0) throw std::runtime_error("resolver exploded");
+    return {"127.0.0.1"};
+  };
+  const std::string address = add_worker(fragile);
+  auto stub = stub_for(address);
+  const RawRun failed = run_raw(*stub, valid_start(target_url()));
+  EXPECT_EQ(failed.status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_NE(failed.status.error_message().find("resolver exploded"), std::string::npos)
+      << failed.status.error_message();
+  EXPECT_TRUE(worker_idle(*stub));
+  const RawRun next = run_raw(*stub, valid_start(target_url()));
+  EXPECT_TRUE(next.status.ok()) << next.status.error_message();
+  EXPECT_EQ(next.completed, 5);
+}
+
+TEST(WorkerServer, ListensBeyondLoopbackOnlyWithTlsProtectedAuthentication) {
+  struct Case {
+    const char* what;
+    std::string listen;
+    bool token;
+    bool tls;
+    bool client_ca;
+    bool allow_plaintext_token;
+    const char* refusal;  // nullptr: accepted
+  };
+  const std::vector<Case> cases = {
+      {"loopback, nothing", "127.0.0.1:7070", false, false, false, false, nullptr},
+      {"loopback v6, token in clear", "[::1]:7070", true, false, false, false, nullptr},
+      {"localhost, token in clear", "localhost:7070", true, false, false, false, nullptr},
+      {"beyond, nothing", "0.0.0.0:7070", false, false, false, false, "without --token-file or mutual TLS"},
+      {"beyond, TLS without token or client CA", "0.0.0.0:7070", false, true, false, false,
+       "without --token-file or mutual TLS"},
+      {"beyond, token in clear", "0.0.0.0:7070", true, false, false, false, "would travel in clear"},
+      {"beyond v6, token in clear", "[::]:7070", true, false, false, false, "would travel in clear"},
+      {"beyond, token in clear, accepted risk", "0.0.0.0:7070", true, false, false, true, nullptr},
+      {"beyond, token over TLS", "0.0.0.0:7070", true, true, false, false, nullptr},
+      {"beyond, mutual TLS", "0.0.0.0:7070", false, true, true, false, nullptr},
+      {"beyond, mutual TLS and token", "10.1.2.3:7070", true, true, true, false, nullptr},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    WorkerServerOptions o;
+    o.listen = c.listen;
+    if (c.token) o.token = "t";
+    if (c.tls) {
+      o.tls_cert_pem = "cert";
+      o.tls_key_pem = "key";
+    }
+    if (c.client_ca) o.client_ca_pem = "ca";
+    o.allow_plaintext_token = c.allow_plaintext_token;
+    const Status s = check_listen_policy(o);
+    if (c.refusal == nullptr) {
+      EXPECT_TRUE(s.ok()) << s.message();
+    } else {
+      ASSERT_FALSE(s.ok());
+      EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(s.message().find(c.refusal), std::string::npos) << s.message();
+      EXPECT_NE(s.message().find("nightjar certs"), std::string::npos) << s.message();
+    }
+  }
+  // The refusal comes before anything is bound.
+  WorkerServerOptions clear;
+  clear.listen = "0.0.0.0:0";
+  clear.token = "t";
+  auto refused = WorkerServer::start(clear);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--allow-plaintext-token"), std::string::npos);
 }
 
 TEST(WorkerServer, TokensCompareExactly) {
@@ -340,41 +776,36 @@ TEST(Controller, ExpandsDnsNamesToEveryAddress) {
   auto expanded = expand_workers({"dns:localhost:7070", "127.0.0.1:7071"});
   ASSERT_TRUE(expanded.ok()) << expanded.status().message();
   EXPECT_GE(expanded->size(), 2u);
-  EXPECT_EQ(expanded->back(), "127.0.0.1:7071");
+  EXPECT_EQ(expanded->front().tls_name, "localhost");  // its certificate is checked for the name
+  EXPECT_EQ(expanded->back().address, "127.0.0.1:7071");
+  EXPECT_EQ(expanded->back().tls_name, "");
   EXPECT_FALSE(expand_workers({"nohostport"}).ok());
   EXPECT_FALSE(expand_workers({"dns:nameonly"}).ok());
 }
 
-}  // namespace
-}  // namespace nightjar::distributed
-
-namespace nightjar::distributed {
-namespace {
-
+// A controller that keeps its stream open but never heartbeats: the worker ends the run
+// itself when the lease lapses, sends its Final, and is idle again.
 TEST(WorkerLease, AControllerThatGoesSilentLosesItsRunWithinTheLease) {
   auto target = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
   ASSERT_TRUE(target.ok());
-  auto worker = WorkerServer::start(WorkerServerOptions{});
+  WorkerServerOptions on_loopback;
+  on_loopback.listen = "127.0.0.1:0";
+  auto worker = WorkerServer::start(on_loopback);
   ASSERT_TRUE(worker.ok());
-  auto stub = nightjar::v1::Worker::NewStub(
-      grpc::CreateChannel((*worker)->listen_address(), grpc::InsecureChannelCredentials()));
-  // A controller that starts an hour-long run, keeps the stream open and never heartbeats.
-  grpc::ClientContext context;
-  auto stream = stub->Run(&context);
-  nightjar::v1::ControllerMessage start;
+  auto stub = stub_for((*worker)->listen_address());
+  v1::ControllerMessage start = valid_start("http://" + (*target)->listen_address() + "/");
   start.mutable_start()->set_run_id("silent");
-  start.mutable_start()->set_shard_count(1);
   start.mutable_start()->set_lease_ns(500 * kNanosPerMilli);
-  nightjar::v1::LoadSpec* spec = start.mutable_start()->mutable_spec();
-  spec->add_urls("http://" + (*target)->listen_address() + "/");
+  v1::LoadSpec* spec = start.mutable_start()->mutable_spec();
+  spec->set_total_requests(0);
   spec->set_total_rps(100);
   spec->set_duration_ns(3600 * kNanosPerSecond);
-  spec->set_connections(1);
-  spec->set_threads(1);
-  spec->set_timeout_ns(kNanosPerSecond);
-  spec->set_max_pending(10);
+  const auto began = std::chrono::steady_clock::now();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub->Run(&context);
   ASSERT_TRUE(stream->Write(start));
-  nightjar::v1::WorkerMessage message;
+  v1::WorkerMessage message;
   bool final_seen = false;
   while (stream->Read(&message)) {
     if (message.has_final()) {
@@ -384,9 +815,11 @@ TEST(WorkerLease, AControllerThatGoesSilentLosesItsRunWithinTheLease) {
     }
   }
   EXPECT_TRUE(final_seen) << "the worker should end the run itself when the lease lapses";
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(10));
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
   EXPECT_GT((*target)->stats().requests, 0);
+  EXPECT_TRUE(wait_for([&] { return worker_idle(*stub); }, std::chrono::seconds(10)));
   (*worker)->stop();
   (*target)->stop();
 }
