@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-sanitize fuzz bench format clean
+.PHONY: all deps build demo test test-sanitize test-tsan fuzz bench format clean
 
 all: build
 
@@ -23,11 +23,19 @@ test: build
 	@scripts/install-deps.sh --test
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# Address+undefined sanitizer build of the whole suite, in build-asan/.
+# Address+undefined sanitizer build of the whole suite, in build-asan/ (CI runs it after `make test`).
 test-sanitize: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNIGHTJAR_SANITIZE=address >/dev/null
+	@scripts/install-deps.sh --test
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNIGHTJAR_SANITIZE=address $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+# ThreadSanitizer build of the suite, in build-tsan/ (not in CI: see docs/reliability.md).
+test-tsan: deps
+	@scripts/install-deps.sh --test
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNIGHTJAR_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) $(TSAN_TESTS)
 
 # libFuzzer on the HTTP/1.1 response parser for FUZZ_SECONDS (60), with clang, in build-fuzz/.
 FUZZ_SECONDS ?= 60
@@ -46,4 +54,4 @@ format:
 	@clang-format -i $$(git ls-files '*.h' '*.cc')
 
 clean:
-	@rm -rf $(BUILD_DIR) build-asan
+	@rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz

@@ -2,11 +2,13 @@
 #include "cli/certs_command.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <cstdio>
@@ -587,7 +589,80 @@ struct ServeFlags {
   std::string tls_cert_out;
   std::string tls_client_ca;
   std::string alpn;  // empty: h2,http/1.1
+  // Limits (see ServerOptions).
+  std::string header_timeout = "10s";
+  std::string idle_timeout = "60s";
+  std::string tls_handshake_timeout = "10s";
+  int64_t max_connections = server::ServerOptions::kDefaultMaxConnections;
+  std::string max_body_bytes = "16m";
+  std::string max_header_bytes = "16k";
+  int64_t max_headers = server::ServerOptions::kDefaultMaxHeaderFields;
 };
+
+// A byte count for a serve flag: digits with an optional k, m or g suffix (powers of 1024).
+Result<uint64_t> parse_serve_bytes(const std::string& flag, const std::string& text) {
+  uint64_t multiplier = 1;
+  std::string digits = text;
+  if (!digits.empty()) {
+    const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(digits.back())));
+    multiplier = unit == 'k' ? 1024 : unit == 'm' ? 1024 * 1024 : unit == 'g' ? 1024 * 1024 * 1024 : 1;
+    if (multiplier != 1) digits.pop_back();
+  }
+  if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::invalid_argument(flag + ": expected a byte count such as 65536, 64k or 16m, not '" + text + "'");
+  }
+  return std::stoull(digits) * multiplier;
+}
+
+// The limits of `serve` from its flags; a usage error names the flag.
+Result<server::ServerOptions> serve_limit_options(const ServeFlags& f, server::ServerOptions options) {
+  constexpr int64_t kMaxTimeoutNs = server::ServerOptions::kMaxTimeoutNs;
+  for (const auto& [flag, text, into] :
+       {std::tuple{"--header-timeout", &f.header_timeout, &options.header_timeout_ns},
+        std::tuple{"--idle-timeout", &f.idle_timeout, &options.idle_timeout_ns},
+        std::tuple{"--tls-handshake-timeout", &f.tls_handshake_timeout, &options.tls_handshake_timeout_ns}}) {
+    auto ns = parse_duration_ns(*text);
+    if (!ns.ok()) return Status::invalid_argument(std::string(flag) + ": " + ns.status().message());
+    if (*ns <= 0 || *ns > kMaxTimeoutNs) {
+      return Status::invalid_argument(std::string(flag) + " must be more than 0 and at most 24h, not '" + *text + "'");
+    }
+    *into = *ns;
+  }
+  if (f.max_connections < 1) return Status::invalid_argument("--max-connections must be at least 1");
+  options.max_connections = f.max_connections;
+  auto body = parse_serve_bytes("--max-body-bytes", f.max_body_bytes);
+  if (!body.ok()) return body.status();
+  if (*body == 0) return Status::invalid_argument("--max-body-bytes must be at least 1");
+  options.max_body_bytes = *body;
+  auto header = parse_serve_bytes("--max-header-bytes", f.max_header_bytes);
+  if (!header.ok()) return header.status();
+  if (*header < server::ServerOptions::kMinHeaderBytes || *header > server::ServerOptions::kMaxHeaderBytes) {
+    return Status::invalid_argument("--max-header-bytes must be from 1k to 1m, not '" + f.max_header_bytes + "'");
+  }
+  options.max_header_bytes = static_cast<uint32_t>(*header);
+  if (f.max_headers < 1 || f.max_headers > 10000) {
+    return Status::invalid_argument("--max-headers must be from 1 to 10000");
+  }
+  options.max_header_fields = static_cast<uint32_t>(f.max_headers);
+  return options;
+}
+
+// Raises the soft descriptor limit toward the hard one so that `max_connections` fit; warns
+// when they still do not (connections beyond wait in the listen queue until others close).
+void raise_descriptor_limit(int64_t max_connections) {
+  constexpr rlim_t kSpareDescriptors = 64;  // listener, event loops, standard streams, files
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kSpareDescriptors;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  rlimit raised = limit;
+  raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  if (limit.rlim_cur < wanted) {
+    std::cerr << "nightjar: warning: --max-connections " << max_connections << " needs about " << wanted
+              << " file descriptors, the limit is " << limit.rlim_cur
+              << " (ulimit -n): connections beyond it wait until others close\n";
+  }
+}
 
 // The TLS side of `serve` from its flags; a usage error names the flag.
 Result<server::ServerOptions> serve_tls_options(const ServeFlags& f, server::ServerOptions options) {
@@ -650,7 +725,10 @@ int run_serve_command(const ServeFlags& f) {
   }
   auto with_tls = serve_tls_options(f, options);
   if (!with_tls.ok()) return usage_error(with_tls.status().message());
-  options = std::move(with_tls).value();
+  auto with_limits = serve_limit_options(f, std::move(with_tls).value());
+  if (!with_limits.ok()) return usage_error(with_limits.status().message());
+  options = std::move(with_limits).value();
+  raise_descriptor_limit(options.max_connections);
   // Block the stop signals before any thread starts, then wait for one here.
   sigset_t signals;
   sigemptyset(&signals);
@@ -691,6 +769,15 @@ int run_serve_command(const ServeFlags& f) {
                            stats.tls_resumed_handshakes, stats.tls_handshake_failures);
   }
   std::cerr << summary << ")\n";
+  std::string limits = fmt::format(
+      "nightjar serve: closed {} connections over --max-connections, {} at --header-timeout, {} at --idle-timeout",
+      stats.connections_rejected, stats.header_timeouts, stats.idle_timeouts);
+  if (options.tls) limits += fmt::format(", {} at --tls-handshake-timeout", stats.tls_handshake_timeouts);
+  limits += fmt::format(
+      "; refused {} request bodies over --max-body-bytes, {} headers over --max-header-bytes or --max-headers; "
+      "{} accept back-offs",
+      stats.bodies_too_large, stats.headers_too_large, stats.accept_backoffs);
+  std::cerr << limits << "\n";
   return kExitOk;
 }
 
@@ -802,6 +889,27 @@ int run_cli(int argc, char** argv) {
                     "Require client certificates signed by this CA (PEM)");
   serve->add_option("--alpn", serve_flags.alpn,
                     "TLS application protocols accepted, in preference order (default h2,http/1.1)");
+  serve->add_option("--header-timeout", serve_flags.header_timeout,
+                    "Close a connection whose request header (HTTP/2: preface, header block) takes longer")
+      ->capture_default_str();
+  serve->add_option("--idle-timeout", serve_flags.idle_timeout,
+                    "Close a keep-alive connection with nothing in flight after this long")
+      ->capture_default_str();
+  serve->add_option("--tls-handshake-timeout", serve_flags.tls_handshake_timeout,
+                    "Close a connection whose TLS handshake takes longer")
+      ->capture_default_str();
+  serve->add_option("--max-connections", serve_flags.max_connections,
+                    "Connections open at once; more are accepted and closed at once")
+      ->capture_default_str();
+  serve->add_option("--max-body-bytes", serve_flags.max_body_bytes,
+                    "Largest request body (413 / RESOURCE_EXHAUSTED beyond); also the gRPC request bytes "
+                    "one HTTP/2 connection may hold (suffixes k, m, g)")
+      ->capture_default_str();
+  serve->add_option("--max-header-bytes", serve_flags.max_header_bytes,
+                    "Largest request header, 1k to 1m (431 beyond)")
+      ->capture_default_str();
+  serve->add_option("--max-headers", serve_flags.max_headers, "Most request header fields (431 beyond)")
+      ->capture_default_str();
 
   RunFlags run_flags;
   CLI::App* run = app.add_subcommand("run", "Run an SMPS test file (YAML or JSON; legacy or camelCase shape)");

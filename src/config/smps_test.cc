@@ -1,9 +1,11 @@
 #include "config/smps_test.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <initializer_list>
+#include <sstream>
 
 #include "common/duration.h"
 #include "http/grpc.h"
@@ -256,6 +258,11 @@ Result<TestPlan> parse_document(const Context& ctx, const YAML::Node& root) {
   if (!clients.IsSequence() || clients.size() == 0) {
     return ctx.error(clients, used, "must be a list of at least one client");
   }
+  if (clients.size() > kMaxTestClients) {
+    return ctx.error(clients, used,
+                     "has " + std::to_string(clients.size()) + " clients, more than the limit of " +
+                         std::to_string(kMaxTestClients));
+  }
   for (size_t i = 0; i < clients.size(); ++i) {
     auto client = parse_client(ctx, clients[i], i, plan.duration_ns, plan.name, plan.labels);
     if (!client.ok()) return client.status();
@@ -264,22 +271,66 @@ Result<TestPlan> parse_document(const Context& ctx, const YAML::Node& root) {
   return plan;
 }
 
+// Walks the parser's events before the document is built, and stops at the first map or
+// sequence nested deeper than kMaxTestFileDepth (yaml-cpp's own guard allows 2000 levels).
+class DepthCheck final : public YAML::EventHandler {
+ public:
+  struct TooDeep {
+    YAML::Mark mark;
+  };
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    enter(mark);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    enter(mark);
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  void enter(const YAML::Mark& mark) {
+    if (++depth_ > kMaxTestFileDepth) throw TooDeep{mark};
+  }
+
+  int depth_ = 0;
+};
+
+std::string where(const std::string& source, const YAML::Mark& mark) {
+  return source + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
 }  // namespace
 
 Result<TestPlan> parse_smps_test(std::string_view text, const std::string& source) {
+  if (text.size() > kMaxTestFileBytes) {
+    return Status::invalid_argument(source + ": the file is " + std::to_string(text.size()) +
+                                    " bytes, more than the limit of " + std::to_string(kMaxTestFileBytes));
+  }
   const Context ctx(source);
   YAML::Node root;
   try {
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    DepthCheck depth_check;
+    parser.HandleNextDocument(depth_check);
     root = YAML::Load(std::string(text));
+  } catch (const DepthCheck::TooDeep& e) {
+    return Status::invalid_argument(where(source, e.mark) + ": maps and lists nest deeper than " +
+                                    std::to_string(kMaxTestFileDepth) + " levels (an SMPS test nests 4)");
   } catch (const YAML::Exception& e) {
-    return Status::invalid_argument(source + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                    std::to_string(e.mark.column + 1) + ": not valid YAML or JSON: " + e.msg);
+    return Status::invalid_argument(where(source, e.mark) + ": not valid YAML or JSON: " + e.msg);
   }
   try {
     return parse_document(ctx, root);
   } catch (const YAML::Exception& e) {
-    return Status::invalid_argument(source + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                    std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Status::invalid_argument(where(source, e.mark) + ": " + e.msg);
   }
 }
 

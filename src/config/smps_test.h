@@ -8,6 +8,7 @@
 // is: "FILE:LINE:COLUMN: clients[0].rps: ...".
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -30,7 +31,14 @@ struct TestPlan {
   std::vector<TestClient> clients;            // at least one; they run at the same time
 };
 
-// Parses a test file's text; `source` names it in messages (usually the path).
+// Limits on a test file (docs/output.md, "Limits on what is read"); a file beyond them is
+// refused with a message naming it (and the line and column of the nesting or client).
+inline constexpr size_t kMaxTestFileBytes = size_t{1} << 20;  // 1 MiB (Meshery's are < 2 KiB)
+inline constexpr int kMaxTestFileDepth = 32;                  // nested maps/sequences (SMPS uses 4)
+inline constexpr size_t kMaxTestClients = 100;                // clients run at once
+
+// Parses a test file's text; `source` names it in messages (usually the path). Never throws:
+// yaml-cpp's errors become "SOURCE:LINE:COLUMN: ..." messages.
 Result<TestPlan> parse_smps_test(std::string_view text, const std::string& source);
 
 }  // namespace nightjar::config

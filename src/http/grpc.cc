@@ -110,6 +110,9 @@ Http2Request make_grpc_request(const RequestSpec& spec, const Url& url, const st
 }
 
 int effective_grpc_status(int http_status, int grpc_status) {
+  // gRPC defines 0 to 16; a server's other numbers count as UNKNOWN (so a hostile server
+  // cannot grow the per-status counts without bound).
+  if (grpc_status > 16) return 2;
   if (grpc_status >= 0) return grpc_status;
   switch (http_status) {
     case 200: return 13;                       // INTERNAL: a 200 without grpc-status

@@ -344,7 +344,11 @@ int Http2Session::on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, co
   return callback_guard<int>([&]() -> int {
     auto* self = static_cast<Http2Session*>(user_data);
     if (Stream* s = self->find(stream_id)) s->bytes += len;
-    if (self->body_sink_ != nullptr) self->body_sink_->append(reinterpret_cast<const char*>(data), len);
+    if (self->body_sink_ != nullptr) {
+      // Kept only for small answers (the health check); a server that sends more ends the stream.
+      if (self->body_sink_->size() + len > kMaxBodySinkBytes) return NGHTTP2_ERR_CALLBACK_FAILURE;
+      self->body_sink_->append(reinterpret_cast<const char*>(data), len);
+    }
     return 0;
   });
 }

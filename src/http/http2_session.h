@@ -57,8 +57,10 @@ class Http2Session final : public Session, private TransportEvents {
   State state() const override { return state_; }
   int id() const override { return id_; }
   const Transport& transport() const override { return transport_; }
-  // Appends every response body byte to `sink` (one-off calls such as a health check).
+  // Appends every response body byte to `sink` (one-off calls such as a health check), at
+  // most kMaxBodySinkBytes: a server that sends more fails the session.
   void set_body_sink(std::string* sink) { body_sink_ = sink; }
+  static constexpr size_t kMaxBodySinkBytes = 1 << 20;
 
  private:
   void on_transport_connected() override;

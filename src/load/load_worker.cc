@@ -39,6 +39,8 @@ int64_t StartGate::arrive_and_wait() {
   return start_ns_.load();
 }
 
+void StartGate::arrive_for_missing() { (void)barrier_.arrive_and_drop(); }
+
 LoadWorker::LoadWorker(const WorkerConfig& config, asio::ip::tcp::endpoint endpoint,
                        const std::vector<std::string>& requests, bool head_request,
                        const std::vector<http::Http2Request>* http2_requests)

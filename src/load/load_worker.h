@@ -93,6 +93,8 @@ class StartGate {
   // `start_at_steady_ns`: the earliest start (steady clock); 0 for as soon as all arrived.
   explicit StartGate(int workers, int64_t start_at_steady_ns = 0);
   int64_t arrive_and_wait();  // returns the run's start (steady-clock ns)
+  // For a worker whose thread never started: the others do not wait for it.
+  void arrive_for_missing();
 
  private:
   struct SetStart {

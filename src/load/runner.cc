@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -205,6 +206,24 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
   StartGate gate(threads, start_at_steady);
   std::atomic<int> running{threads};
   std::vector<std::thread> pool;
+  // Whatever leaves this function early (a thread that cannot be created, a callback that
+  // throws) stops the started threads and joins them: none is left joinable, none waits at
+  // the gate for a thread that never came.
+  struct JoinOnExit {
+    std::vector<std::unique_ptr<LoadWorker>>& workers;
+    std::vector<std::thread>& pool;
+    StartGate& gate;
+    ~JoinOnExit() {
+      const bool all_joined = pool.size() == workers.size() &&
+                              std::none_of(pool.begin(), pool.end(), [](const std::thread& t) { return t.joinable(); });
+      if (all_joined) return;
+      for (auto& worker : workers) worker->request_stop();
+      for (size_t i = pool.size(); i < workers.size(); ++i) gate.arrive_for_missing();
+      for (std::thread& t : pool) {
+        if (t.joinable()) t.join();
+      }
+    }
+  } join_on_exit{workers, pool, gate};
   for (auto& worker : workers) {
     pool.emplace_back([&gate, &running, w = worker.get()] {
       w->run(gate);  // noexcept: a failure is kept in its totals

@@ -3,6 +3,8 @@
 // Every format and field is documented in docs/output.md.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,7 +41,13 @@ std::string render_fortio(const model::RunResult& result);
 std::string render_smps(const model::RunResult& result);
 std::string render_html(const model::RunResult& result);
 
-// Reads nightjar's JSON form back. Errors name the field that is missing or malformed.
+// Reads nightjar's JSON form back. Never throws: errors (InvalidArgument) name the field that
+// is missing, of the wrong type or out of range ("requests.completed has the wrong type
+// (string)"), or the limit exceeded. Limits (docs/output.md, "Limits on what is read"):
+inline constexpr size_t kMaxResultJsonBytes = size_t{64} << 20;  // 64 MiB of text
+inline constexpr int kMaxResultJsonDepth = 32;                     // nested arrays/objects
+// The encoded histograms of one result together: 2^25 buckets (256 MiB of counts).
+inline constexpr int64_t kMaxResultHistogramBuckets = int64_t{1} << 25;
 Result<model::RunResult> parse_result_json(std::string_view text);
 
 // Helpers shared by the formats.

@@ -1,6 +1,12 @@
 // nightjar's canonical JSON form: the contract fields of PRODUCT.md plus everything needed
 // to rebuild the RunResult (encoded histograms, per-second histograms, per-shard parts).
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "output/formatters.h"
@@ -34,25 +40,94 @@ class Reader {
       if (required) fail(path + key + " is missing");
       return fallback;
     }
-    try {
-      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        // protobuf's JSON printer writes 64-bit integers as strings.
-        if (v->is_string()) return static_cast<T>(std::stoll(v->get<std::string>()));
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      auto n = integer(*v);
+      if (!n || *n < std::numeric_limits<T>::min() || *n > std::numeric_limits<T>::max()) {
+        fail(path + key + (n || v->is_number() || v->is_string() ? " is out of range or not a whole number"
+                                                                 : wrong_type(*v)));
+        return fallback;
+      }
+      return static_cast<T>(*n);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!v->is_number() || !std::isfinite(v->get<double>())) {
+        fail(path + key + (v->is_number() ? " is not a finite number" : wrong_type(*v)));
+        return fallback;
       }
       return v->get<T>();
-    } catch (const std::exception&) {
-      fail(path + key + " has the wrong type (" + std::string(v->type_name()) + ")");
-      return fallback;
+    } else {
+      try {
+        return v->get<T>();
+      } catch (const nlohmann::json::exception&) {
+        fail(path + key + wrong_type(*v));
+        return fallback;
+      }
     }
   }
+  // obj[key] when it is an object (or, with `array`, an array); the empty object or array when
+  // it is absent or null (an error when `required`), and an error when it is of another type.
+  const nlohmann::json& container(const nlohmann::json& obj, const std::string& path, const std::string& key,
+                                  bool array, bool required) {
+    static const nlohmann::json kEmptyObject = nlohmann::json::object();
+    static const nlohmann::json kEmptyArray = nlohmann::json::array();
+    const nlohmann::json& empty = array ? kEmptyArray : kEmptyObject;
+    const nlohmann::json* v = find(obj, key);
+    if (v == nullptr || v->is_null()) {
+      if (required) fail(path + key + " is missing");
+      return empty;
+    }
+    if (array ? !v->is_array() : !v->is_object()) {
+      fail(path + key + wrong_type(*v));
+      return empty;
+    }
+    return *v;
+  }
+  const nlohmann::json& object(const nlohmann::json& obj, const std::string& path, const std::string& key,
+                               bool required = false) {
+    return container(obj, path, key, false, required);
+  }
+  const nlohmann::json& array(const nlohmann::json& obj, const std::string& path, const std::string& key) {
+    return container(obj, path, key, true, false);
+  }
+  // Element i of an array of objects; the empty object (and an error) when it is not one.
+  const nlohmann::json& element(const nlohmann::json& array, size_t i, const std::string& path) {
+    static const nlohmann::json kEmptyObject = nlohmann::json::object();
+    const nlohmann::json& e = array[i];
+    if (e.is_object()) return e;
+    fail(path + wrong_type(e));
+    return kEmptyObject;
+  }
+  // An integer from a JSON number without a fraction, or from a string of digits (protobuf's
+  // JSON printer writes 64-bit integers as strings).
+  static std::optional<int64_t> integer(const nlohmann::json& v) {
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+      return static_cast<int64_t>(u);
+    }
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (!v.is_string()) return std::nullopt;
+    const auto& text = v.get_ref<const std::string&>();
+    int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return n;
+  }
+  static std::string wrong_type(const nlohmann::json& v) {
+    return " has the wrong type (" + std::string(v.type_name()) + ")";
+  }
+  // Decodes an encoded histogram within what is left of the file's bucket budget.
   HdrHistogram histogram(const nlohmann::json& obj, const std::string& path, const std::string& key) {
     const std::string text = get<std::string>(obj, path, key, "", false);
     if (text.empty()) return {};
-    auto h = stats::decode_base64(text);
+    auto h = stats::decode_base64(text, static_cast<int32_t>(std::min<int64_t>(buckets_left_, INT32_MAX)));
     if (!h.ok()) {
-      fail(path + key + ": " + h.status().message());
+      fail(path + key + ": " + h.status().message() +
+           (buckets_left_ < stats::kMaxDecodedCountsLen ? " (the file's histograms together may hold " +
+                                                              std::to_string(kMaxResultHistogramBuckets) + " buckets)"
+                                                        : ""));
       return {};
     }
+    buckets_left_ -= h->counts_len();
     return std::move(*h);
   }
   void fail(const std::string& message) {
@@ -64,6 +139,7 @@ class Reader {
  private:
   const nlohmann::json& root_;
   std::string error_;
+  int64_t buckets_left_ = kMaxResultHistogramBuckets;
 };
 
 }  // namespace
@@ -195,13 +271,29 @@ std::string render_json(const RunResult& r) {
 }
 
 Result<RunResult> parse_result_json(std::string_view text) {
+  if (text.size() > kMaxResultJsonBytes) {
+    return Status::invalid_argument("the result is " + std::to_string(text.size()) + " bytes, more than the limit of " +
+                                    std::to_string(kMaxResultJsonBytes));
+  }
+  struct TooDeep {};
   nlohmann::json root;
   try {
-    root = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+    root = nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+      if ((event == nlohmann::json::parse_event_t::object_start ||
+           event == nlohmann::json::parse_event_t::array_start) &&
+          depth >= kMaxResultJsonDepth) {
+        throw TooDeep{};
+      }
+      return true;
+    });
+  } catch (const nlohmann::json::exception& e) {
     return Status::invalid_argument(std::string("not valid JSON: ") + e.what());
+  } catch (const TooDeep&) {
+    return Status::invalid_argument("arrays and objects nest deeper than " + std::to_string(kMaxResultJsonDepth) +
+                                    " levels (a nightjar result nests 4)");
   }
-  if (!root.is_object() || root.value("tool", "") != "nightjar") {
+  const auto tool = root.find("tool");  // end() unless root is an object with the key
+  if (tool == root.end() || !tool->is_string() || tool->get_ref<const std::string&>() != "nightjar") {
     return Status::invalid_argument("not a nightjar result (no \"tool\": \"nightjar\" at the top)");
   }
   Reader in(root);
@@ -209,10 +301,7 @@ Result<RunResult> parse_result_json(std::string_view text) {
   auto& o = r.options;
   o.test_name = in.get<std::string>(root, "", "test_name", "", false);
   o.labels = in.get<std::map<std::string, std::string>>(root, "", "labels", {}, false);
-  static const nlohmann::json kEmpty = nlohmann::json::object();
-  const nlohmann::json* opts = in.find(root, "options");
-  if (opts == nullptr) in.fail("options is missing");
-  const nlohmann::json& op = opts != nullptr ? *opts : kEmpty;
+  const nlohmann::json& op = in.object(root, "", "options", true);
   o.urls = in.get<std::vector<std::string>>(op, "options.", "urls", {}, true);
   o.method = in.get<std::string>(op, "options.", "method", "GET", false);
   o.protocol = in.get<std::string>(op, "options.", "protocol", "http/1.1", false);
@@ -240,10 +329,11 @@ Result<RunResult> parse_result_json(std::string_view text) {
   r.interrupted = in.get<bool>(root, "", "interrupted", false, false);
   r.start_unix_ns = in.get<int64_t>(root, "", "start_unix_ns", 0, false);
   r.measured_ns = in.get<int64_t>(root, "", "duration_ns", 0, true);
-  r.end_unix_ns = r.start_unix_ns + r.measured_ns;
-  const nlohmann::json* requests = in.find(root, "requests");
-  if (requests == nullptr) in.fail("requests is missing");
-  const nlohmann::json& rq = requests != nullptr ? *requests : kEmpty;
+  if (r.measured_ns < 0) in.fail("duration_ns must not be negative");
+  if (__builtin_add_overflow(r.start_unix_ns, r.measured_ns, &r.end_unix_ns)) {
+    in.fail("start_unix_ns + duration_ns is beyond the year 2262");
+  }
+  const nlohmann::json& rq = in.object(root, "", "requests", true);
   r.sent = in.get<int64_t>(rq, "requests.", "sent", 0, false);
   r.completed = in.get<int64_t>(rq, "requests.", "completed", 0, true);
   r.errors = in.get<int64_t>(rq, "requests.", "errors", 0, true);
@@ -251,36 +341,39 @@ Result<RunResult> parse_result_json(std::string_view text) {
   r.queued = in.get<int64_t>(rq, "requests.", "queued", 0, false);
   r.cancelled = in.get<int64_t>(rq, "requests.", "cancelled", 0, false);
   r.warmup_completed = in.get<int64_t>(rq, "requests.", "warmup_completed", 0, false);
-  if (const nlohmann::json* kinds = in.find(root, "errors_by_kind")) {
-    for (int k = 0; k < model::kErrorKindCount; ++k) {
-      const std::string name(model::error_kind_name(static_cast<model::ErrorKind>(k)));
-      r.error_counts[static_cast<size_t>(k)] = in.get<int64_t>(*kinds, "errors_by_kind.", name, 0, false);
-    }
+  const nlohmann::json& kinds = in.object(root, "", "errors_by_kind");
+  for (int k = 0; k < model::kErrorKindCount; ++k) {
+    const std::string name(model::error_kind_name(static_cast<model::ErrorKind>(k)));
+    r.error_counts[static_cast<size_t>(k)] = in.get<int64_t>(kinds, "errors_by_kind.", name, 0, false);
   }
-  if (const nlohmann::json* codes = in.find(root, "status_codes"); codes != nullptr && codes->is_object()) {
-    for (const auto& [code, count] : codes->items()) {
-      try {
-        r.status_codes[std::stoi(code)] = in.get<int64_t>(*codes, "status_codes.", code, 0, true);
-      } catch (const std::exception&) {
-        in.fail("status_codes has a key that is not a number: '" + code + "'");
-      }
+  const nlohmann::json& codes = in.object(root, "", "status_codes");
+  for (const auto& [key, count] : codes.items()) {
+    int code = 0;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), code);
+    if (ec != std::errc() || end != key.data() + key.size()) {
+      in.fail("status_codes has a key that is not a number: '" + key + "'");
+      continue;
     }
+    r.status_codes[code] = in.get<int64_t>(codes, "status_codes.", key, 0, true);
   }
-  if (const nlohmann::json* grpc = in.find(root, "grpc_status_codes"); grpc != nullptr && grpc->is_object()) {
-    for (const auto& [name, count] : grpc->items()) {
+  {
+    const nlohmann::json& grpc = in.object(root, "", "grpc_status_codes");
+    for (const auto& [name, count] : grpc.items()) {
       int code = -1;
       for (int c = 0; c <= 16; ++c) {
         if (model::grpc_status_name(c) == name) code = c;
       }
-      if (code < 0 && name.rfind("CODE_", 0) == 0) code = std::atoi(name.c_str() + 5);
+      if (code < 0 && name.rfind("CODE_", 0) == 0) {
+        const auto [end, ec] = std::from_chars(name.data() + 5, name.data() + name.size(), code);
+        if (ec != std::errc() || end != name.data() + name.size()) code = -1;
+      }
       if (code < 0) in.fail("grpc_status_codes has an unknown status name: '" + name + "'");
-      r.grpc_status_codes[code] = in.get<int64_t>(*grpc, "grpc_status_codes.", name, 0, true);
+      r.grpc_status_codes[code] = in.get<int64_t>(grpc, "grpc_status_codes.", name, 0, true);
     }
   }
-  if (const nlohmann::json* details = in.find(root, "error_details"); details != nullptr && details->is_object()) {
-    for (const auto& [kind, message] : details->items()) {
-      r.error_details[kind] = in.get<std::string>(*details, "error_details.", kind, "", true);
-    }
+  const nlohmann::json& details = in.object(root, "", "error_details");
+  for (const auto& [kind, message] : details.items()) {
+    r.error_details[kind] = in.get<std::string>(details, "error_details.", kind, "", true);
   }
   r.tls_handshakes = in.get<int64_t>(root, "", "tls_handshakes", 0, false);
   r.tls_resumed = in.get<int64_t>(root, "", "tls_resumed", 0, false);
@@ -290,56 +383,60 @@ Result<RunResult> parse_result_json(std::string_view text) {
   r.connections_opened = in.get<int64_t>(root, "", "connections_opened", 0, false);
   r.connect_failures = in.get<int64_t>(root, "", "connect_failures", 0, false);
   r.bytes_received = in.get<int64_t>(root, "", "bytes_received", 0, false);
-  const nlohmann::json* hists = in.find(root, "histograms");
-  if (hists == nullptr) in.fail("histograms is missing (results from before format_version 1 cannot be re-rendered)");
-  const nlohmann::json& hs = hists != nullptr ? *hists : kEmpty;
+  if (in.find(root, "histograms") == nullptr) {
+    in.fail("histograms is missing (results from before format_version 1 cannot be re-rendered)");
+  }
+  const nlohmann::json& hs = in.object(root, "", "histograms");
   r.latency = in.histogram(hs, "histograms.", "latency");
   r.service_time = in.histogram(hs, "histograms.", "service_time");
   r.schedule_lag = in.histogram(hs, "histograms.", "schedule_lag");
-  if (const nlohmann::json* timeline = in.find(root, "timeline"); timeline != nullptr && timeline->is_array()) {
-    for (size_t i = 0; i < timeline->size(); ++i) {
-      const nlohmann::json& e = (*timeline)[i];
+  {
+    const nlohmann::json& timeline = in.array(root, "", "timeline");
+    for (size_t i = 0; i < timeline.size(); ++i) {
       const std::string path = "timeline[" + std::to_string(i) + "].";
+      const nlohmann::json& e = in.element(timeline, i, path.substr(0, path.size() - 1));
       model::TimelineEntry t;
       t.second = in.get<int64_t>(e, path, "second", 0, true);
       t.duration_s = in.get<double>(e, path, "duration_s", 1.0, false);
       t.completed = in.get<int64_t>(e, path, "completed", 0, true);
       t.errors = in.get<int64_t>(e, path, "errors", 0, false);
-      const nlohmann::json& lat = in.find(e, "latency_ns") ? e["latency_ns"] : kEmpty;
+      const nlohmann::json& lat = in.object(e, path, "latency_ns");
       t.latency_p50_ns = in.get<int64_t>(lat, path + "latency_ns.", "p50", 0, false);
       t.latency_p90_ns = in.get<int64_t>(lat, path + "latency_ns.", "p90", 0, false);
       t.latency_p99_ns = in.get<int64_t>(lat, path + "latency_ns.", "p99", 0, false);
       t.latency_max_ns = in.get<int64_t>(lat, path + "latency_ns.", "max", 0, false);
-      const nlohmann::json& svc = in.find(e, "service_time_ns") ? e["service_time_ns"] : kEmpty;
+      const nlohmann::json& svc = in.object(e, path, "service_time_ns");
       t.service_time_p50_ns = in.get<int64_t>(svc, path + "service_time_ns.", "p50", 0, false);
       t.service_time_p99_ns = in.get<int64_t>(svc, path + "service_time_ns.", "p99", 0, false);
-      const nlohmann::json& th = in.find(e, "histograms") ? e["histograms"] : kEmpty;
+      const nlohmann::json& th = in.object(e, path, "histograms");
       t.latency_histogram = in.get<std::string>(th, path + "histograms.", "latency", "", false);
       t.service_time_histogram = in.get<std::string>(th, path + "histograms.", "service_time", "", false);
       r.timeline.push_back(std::move(t));
     }
   }
-  if (const nlohmann::json* shards = in.find(root, "shards"); shards != nullptr && shards->is_array()) {
-    for (size_t i = 0; i < shards->size(); ++i) {
-      const nlohmann::json& e = (*shards)[i];
+  {
+    const nlohmann::json& shards = in.array(root, "", "shards");
+    for (size_t i = 0; i < shards.size(); ++i) {
       const std::string path = "shards[" + std::to_string(i) + "].";
+      const nlohmann::json& e = in.element(shards, i, path.substr(0, path.size() - 1));
       model::ShardResult s;
       s.name = in.get<std::string>(e, path, "name", "", false);
       s.sent = in.get<int64_t>(e, path, "sent", 0, false);
       s.completed = in.get<int64_t>(e, path, "completed", 0, false);
       s.errors = in.get<int64_t>(e, path, "errors", 0, false);
       s.dropped = in.get<int64_t>(e, path, "dropped", 0, false);
-      const nlohmann::json& sh = in.find(e, "histograms") ? e["histograms"] : kEmpty;
+      const nlohmann::json& sh = in.object(e, path, "histograms");
       s.latency = in.histogram(sh, path + "histograms.", "latency");
       s.service_time = in.histogram(sh, path + "histograms.", "service_time");
       r.shards.push_back(std::move(s));
     }
   }
   r.partial = in.get<bool>(root, "", "partial", false, false);
-  if (const nlohmann::json* workers = in.find(root, "workers"); workers != nullptr && workers->is_array()) {
-    for (size_t i = 0; i < workers->size(); ++i) {
-      const nlohmann::json& e = (*workers)[i];
+  {
+    const nlohmann::json& workers = in.array(root, "", "workers");
+    for (size_t i = 0; i < workers.size(); ++i) {
       const std::string path = "workers[" + std::to_string(i) + "].";
+      const nlohmann::json& e = in.element(workers, i, path.substr(0, path.size() - 1));
       model::WorkerStatus w;
       w.name = in.get<std::string>(e, path, "name", "", false);
       w.clock_offset_ns = in.get<int64_t>(e, path, "clock_offset_ns", 0, false);

@@ -100,6 +100,7 @@ void ResponseControls::reset() {
   goaway = false;
   has_content_type = false;
   extra_headers.clear();
+  extra_header_count = 0;
 }
 
 std::string_view query_of(std::string_view target) {
@@ -171,6 +172,7 @@ Status ControlParser::apply_one(std::string_view key, std::string_view value, st
   } else if (key == "delay") {
     Result<int64_t> delay = parse_duration_ns(value);
     if (!delay.ok()) return bad_control(raw, delay.status().message());
+    if (*delay > kMaxDelayNs) return bad_control(raw, "longer than the maximum of 10m");
     controls.delay_ns = *delay;
   } else if (key == "header") {
     const size_t colon = value.find(':');
@@ -192,8 +194,18 @@ Status ControlParser::apply_one(std::string_view key, std::string_view value, st
         iequals(name, "connection")) {
       return bad_control(raw, "this header is set by the server (use size= or close=)");
     }
+    if (controls.extra_header_count >= kMaxHeaderControls) {
+      return bad_control(raw, "more than " + std::to_string(kMaxHeaderControls) +
+                                  " header= controls in one request");
+    }
+    if (controls.extra_headers.size() + name.size() + field_value.size() + 4 >
+        kMaxHeaderControlBytes) {
+      return bad_control(raw, "the header= controls of one request add more than " +
+                                  std::to_string(kMaxHeaderControlBytes) + " bytes of header");
+    }
     if (iequals(name, "content-type")) controls.has_content_type = true;
     controls.extra_headers.append(name).append(": ").append(field_value).append("\r\n");
+    ++controls.extra_header_count;
   } else {  // close, reset, goaway
     bool& flag = key == "close"   ? controls.close
                  : key == "reset" ? controls.reset_stream

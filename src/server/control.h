@@ -3,6 +3,7 @@
 // server component.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,8 +12,15 @@
 
 namespace nightjar::server {
 
-// Largest body a size= control may ask for (1 TiB): beyond that it is surely a typo.
+// The maxima of the controls; a value over one is refused, naming the control.
+// Largest body a size= control may ask for (1 TiB): beyond that it is surely a typo. (Bodies
+// are filler text, never held in memory, so the cap is about time, not memory.)
 inline constexpr uint64_t kMaxResponseBodyBytes = uint64_t{1} << 40;
+// Longest delay= (10 minutes): a response held longer holds its connection or stream too.
+inline constexpr int64_t kMaxDelayNs = int64_t{10} * 60 * 1'000'000'000;
+// header= controls per request, and the bytes of the response header lines they add.
+inline constexpr uint32_t kMaxHeaderControls = 64;
+inline constexpr size_t kMaxHeaderControlBytes = size_t{8} * 1024;
 
 // Which meaning the controls have: an HTTP request's, or a gRPC call's (status= is then a
 // gRPC status code 0..16, and header= and close= do not apply).
@@ -29,6 +37,7 @@ struct ResponseControls {
   bool goaway = false;            // HTTP/2: GOAWAY after this response
   bool has_content_type = false;  // a header= control set Content-Type itself
   std::string extra_headers;      // "Name: value\r\n" per header= control, already validated
+  uint32_t extra_header_count = 0;  // header= controls in extra_headers
 
   // Back to the defaults, keeping extra_headers' capacity so reuse does not allocate.
   void reset();

@@ -1,10 +1,11 @@
 #include "server/grpc_service.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <string>
 
 #include "grpc/health/v1/health.pb.h"
 #include "nightjar/test/v1/test_service.pb.h"
-#include "server/output_queue.h"
 
 namespace nightjar::server {
 namespace {
@@ -13,26 +14,41 @@ constexpr std::string_view kPingPath = "/nightjar.test.v1.TestService/Ping";
 constexpr std::string_view kEchoPath = "/nightjar.test.v1.TestService/Echo";
 constexpr std::string_view kHealthCheckPath = "/grpc.health.v1.Health/Check";
 constexpr std::string_view kTestServiceName = "nightjar.test.v1.TestService";
-// A Ping payload is built in memory: size= beyond this is surely a mistake for gRPC.
-constexpr uint64_t kMaxPingPayloadBytes = uint64_t{64} * 1024 * 1024;
-constexpr size_t kPrefixBytes = 5;  // compressed flag, then the length, big-endian
+constexpr size_t kPrefixBytes = kGrpcPrefixBytes;
 
 void fail(GrpcReply& reply, int status, std::string message) {
   reply.status = status;
   reply.message = std::move(message);
 }
 
-// Serializes `message` into reply.body after the 5-byte prefix, reusing its capacity.
-void frame(const google::protobuf::MessageLite& message, GrpcReply& reply) {
+// Serializes `message` into reply.body after the 5-byte prefix, reusing its capacity, and
+// then, if `filler_bytes`, the key and length of a bytes field `filler_field` whose value is
+// that much filler (sent from the static filler, never held: see GrpcReply). Protobuf
+// parsers take fields in any order, so that field may come last.
+void frame(const google::protobuf::MessageLite& message, GrpcReply& reply, int filler_field = 0,
+           uint64_t filler_bytes = 0) {
+  using google::protobuf::io::CodedOutputStream;
   const size_t length = message.ByteSizeLong();
-  reply.body.resize(kPrefixBytes + length);
+  size_t field_head = 0;
+  uint32_t tag = 0;
+  if (filler_bytes > 0) {
+    tag = static_cast<uint32_t>(filler_field) << 3 | 2;  // wire type 2: length-delimited
+    field_head = CodedOutputStream::VarintSize32(tag) + CodedOutputStream::VarintSize64(filler_bytes);
+  }
+  const uint64_t total = length + field_head + filler_bytes;
+  reply.body.resize(kPrefixBytes + length + field_head);
   auto* data = reinterpret_cast<uint8_t*>(reply.body.data());
   data[0] = 0;
-  data[1] = static_cast<uint8_t>(length >> 24);
-  data[2] = static_cast<uint8_t>(length >> 16);
-  data[3] = static_cast<uint8_t>(length >> 8);
-  data[4] = static_cast<uint8_t>(length);
-  message.SerializeWithCachedSizesToArray(data + kPrefixBytes);
+  data[1] = static_cast<uint8_t>(total >> 24);
+  data[2] = static_cast<uint8_t>(total >> 16);
+  data[3] = static_cast<uint8_t>(total >> 8);
+  data[4] = static_cast<uint8_t>(total);
+  uint8_t* end = message.SerializeWithCachedSizesToArray(data + kPrefixBytes);
+  if (filler_bytes > 0) {
+    end = CodedOutputStream::WriteVarint32ToArray(tag, end);
+    CodedOutputStream::WriteVarint64ToArray(filler_bytes, end);
+  }
+  reply.filler_bytes = filler_bytes;
 }
 
 }  // namespace
@@ -48,13 +64,14 @@ void GrpcReply::reset() {
   status = kGrpcOk;
   message.clear();
   body.clear();
+  filler_bytes = 0;
   bad_control = false;
 }
 
 GrpcService::GrpcService() : messages_(new Messages()) {}
 GrpcService::~GrpcService() = default;
 
-void GrpcService::handle(std::string_view path, std::string_view request, bool too_large,
+void GrpcService::handle(std::string_view path, std::string_view request,
                          std::string_view metadata_control, int64_t arrival_gap_ns,
                          ResponseControls& controls, GrpcReply& reply) {
   controls.reset();
@@ -69,7 +86,7 @@ void GrpcService::handle(std::string_view path, std::string_view request, bool t
     return;
   }
   std::string_view message;
-  if (!unframe(request, too_large, message, reply)) return;
+  if (!unframe(request, message, reply)) return;
   if (is_ping || is_echo) {
     ping(message, is_echo, metadata_control, arrival_gap_ns, controls, reply);
   } else {
@@ -77,12 +94,8 @@ void GrpcService::handle(std::string_view path, std::string_view request, bool t
   }
 }
 
-bool GrpcService::unframe(std::string_view request, bool too_large, std::string_view& message,
+bool GrpcService::unframe(std::string_view request, std::string_view& message,
                           GrpcReply& reply) {
-  if (too_large) {
-    fail(reply, kGrpcResourceExhausted, "the request message is larger than 4 MiB");
-    return false;
-  }
   if (request.size() < kPrefixBytes) {
     fail(reply, kGrpcInternal, "expected one length-prefixed request message");
     return false;
@@ -138,13 +151,14 @@ void GrpcService::ping(std::string_view message, bool echo, std::string_view met
     return;
   nightjar::test::v1::PingResponse& response = messages_->ping_response;
   response.Clear();
+  response.set_arrival_gap_ns(arrival_gap_ns);
   if (echo) {
     response.set_payload(request.payload());
-  } else if (controls.size_bytes > 0) {
-    append_filler(*response.mutable_payload(), static_cast<size_t>(controls.size_bytes));
+    frame(response, reply);
+  } else {
+    frame(response, reply, nightjar::test::v1::PingResponse::kPayloadFieldNumber,
+          controls.size_bytes);
   }
-  response.set_arrival_gap_ns(arrival_gap_ns);
-  frame(response, reply);
 }
 
 void GrpcService::health_check(std::string_view message, std::string_view metadata_control,

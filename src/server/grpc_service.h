@@ -27,14 +27,21 @@ inline constexpr int kGrpcResourceExhausted = 8;
 inline constexpr int kGrpcUnimplemented = 12;
 inline constexpr int kGrpcInternal = 13;
 
-// Largest request message accepted (gRPC's usual default limit).
+// Largest request message accepted (gRPC's usual default limit). The HTTP/2 connection
+// enforces it (and the server's body limit) as the request arrives.
 inline constexpr size_t kMaxGrpcRequestBytes = size_t{4} * 1024 * 1024;
+inline constexpr size_t kGrpcPrefixBytes = 5;  // compressed flag, then the length, big-endian
+// Largest Ping payload a size= control may ask for.
+inline constexpr uint64_t kMaxPingPayloadBytes = uint64_t{64} * 1024 * 1024;
 
 // How one call is to be answered. Strings keep their capacity when reused.
 struct GrpcReply {
   int status = kGrpcOk;  // not OK: a trailers-only answer
   std::string message;   // grpc-message of a non-OK answer, plain text
-  std::string body;      // OK: the response message with its 5-byte prefix
+  // OK: the response message with its 5-byte prefix is `body` followed by `filler_bytes` of
+  // filler text (a Ping's payload, so that no payload is held in memory).
+  std::string body;
+  uint64_t filler_bytes = 0;
   bool bad_control = false;
 
   void reset();
@@ -50,19 +57,16 @@ class GrpcService {
   GrpcService& operator=(const GrpcService&) = delete;
 
   // Decides the answer to one unary call. `path` is the :path, `request` the call's DATA
-  // (length-prefixed messages; `too_large` when more arrived than kMaxGrpcRequestBytes),
-  // `metadata_control` the x-nightjar-control metadata. Sets `controls` (delay, reset,
-  // goaway for the HTTP/2 side) and `reply`.
-  void handle(std::string_view path, std::string_view request, bool too_large,
-              std::string_view metadata_control, int64_t arrival_gap_ns, ResponseControls& controls,
-              GrpcReply& reply);
+  // (length-prefixed messages), `metadata_control` the x-nightjar-control metadata. Sets
+  // `controls` (delay, reset, goaway for the HTTP/2 side) and `reply`.
+  void handle(std::string_view path, std::string_view request, std::string_view metadata_control,
+              int64_t arrival_gap_ns, ResponseControls& controls, GrpcReply& reply);
 
  private:
   struct Messages;
 
   // The single message of a unary request, or false with `reply` set to the error.
-  bool unframe(std::string_view request, bool too_large, std::string_view& message,
-               GrpcReply& reply);
+  bool unframe(std::string_view request, std::string_view& message, GrpcReply& reply);
   bool apply_controls(std::string_view message_control, std::string_view metadata_control,
                       ResponseControls& controls, GrpcReply& reply);
   void ping(std::string_view message, bool echo, std::string_view metadata_control,

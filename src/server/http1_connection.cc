@@ -19,9 +19,9 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using boost::system::error_code;
 
-// Room for a header at its limit plus the start of the next request.
-constexpr size_t kReadBufferBytes = size_t{16} * 1024;
-constexpr uint32_t kHeaderLimitBytes = 8 * 1024;
+// The read buffer holds a header at its limit plus the start of the next request.
+constexpr size_t kMinReadBufferBytes = size_t{16} * 1024;
+constexpr size_t kReadBufferSlackBytes = size_t{4} * 1024;
 // Requests parsed ahead of their responses; beyond this the connection stops reading, so a
 // client pipelining delayed requests cannot grow the queue without bound.
 constexpr size_t kMaxPendingResponses = 64;
@@ -43,13 +43,16 @@ void RequestHead::reset() {
   expect_continue = false;
   target.clear();
   control.clear();
+  fields = 0;
+  too_many_fields = false;
 }
 
-RequestParser::RequestParser(RequestHead& head) : head_(head) {
-  header_limit(kHeaderLimitBytes);
-  // Bodies are discarded as they arrive, so any size is fine. (Not boost::none: Boost 1.74
-  // compares a Content-Length against an empty limit as if it were exceeded.)
-  body_limit(std::numeric_limits<uint64_t>::max());
+RequestParser::RequestParser(RequestHead& head, const ConnectionLimits& limits)
+    : head_(head), max_fields_(limits.max_header_fields) {
+  header_limit(limits.max_header_bytes);
+  // Bodies are discarded as they arrive, so the limit is not about memory: a body larger
+  // than a client may send is refused (413), as nginx and Envoy do.
+  body_limit(limits.max_body_bytes);
   eager(true);
 }
 
@@ -61,7 +64,12 @@ void RequestParser::on_request_impl(http::verb method, string_view /*method_str*
 }
 
 void RequestParser::on_field_impl(http::field name, string_view name_string, string_view value,
-                                  error_code& /*ec*/) {
+                                  error_code& ec) {
+  if (++head_.fields > max_fields_) {
+    head_.too_many_fields = true;
+    ec = http::error::header_limit;
+    return;
+  }
   if (name == http::field::expect) {
     head_.expect_continue = boost::beast::iequals(value, "100-continue");
   } else if (name == http::field::unknown &&
@@ -73,36 +81,89 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
 
 template <typename Transport>
 Http1Connection<Transport>::Http1Connection(Transport transport, ConnectionContext& context,
-                                            bool detect_http2)
+                                            int64_t opened_ns, bool detect_http2)
     : ServerConnection(context.registry),
       context_(context),
       shared_(context.shared),
       counters_(context.counters),
+      limits_(context.limits),
+      opened_ns_(opened_ns),
+      read_buffer_bytes_(std::max(kMinReadBufferBytes,
+                                  size_t{context.limits.max_header_bytes} + kReadBufferSlackBytes)),
       transport_(std::move(transport)),
       timer_(transport_.get_executor()),
-      in_(new char[kReadBufferBytes]),
+      guard_(transport_.get_executor()),
+      in_(new char[read_buffer_bytes_]),
+      last_write_ns_(opened_ns),
       detecting_http2_(detect_http2) {
   new_parser();
+  header_started_ns_ = opened_ns;  // the first request's header is due from the start
 }
 
 template <typename Transport>
 void Http1Connection<Transport>::start() {
-  read_more();
+  guarded(*this, [&] {
+    read_more();
+    on_guard();  // arms the guard
+  });
 }
 
 template <typename Transport>
-void Http1Connection<Transport>::abort() {
+void Http1Connection<Transport>::abort() noexcept {
+  guard_.cancel();
   if (closed_) return;
   closed_ = true;
   transport_.close();
-  timer_.cancel();
+  cancel_waits(timer_);
 }
 
 template <typename Transport>
 void Http1Connection<Transport>::new_parser() {
   head_.reset();
   continue_queued_ = false;
-  parser_.emplace(head_);
+  header_started_ns_ = 0;
+  parser_.emplace(head_, limits_);
+}
+
+template <typename Transport>
+void Http1Connection<Transport>::watch(int64_t deadline_ns) {
+  if (guard_.fires_by(deadline_ns)) return;
+  guard_.arm(deadline_ns, [self = this->shared_from_this()](const error_code& ec) {
+    if (ec) return;  // replaced by an earlier deadline, or cancelled
+    self->guard_.fired();
+    if (self->closed_ || self->lingering_) return;
+    guarded(*self, [&] { self->on_guard(); });
+  });
+}
+
+// The header timeout runs while the current request's header is incomplete and the
+// connection waits for the client's bytes; the idle timeout whenever the server holds no
+// response for a delay or the stall. Any bytes read, and any response written, restart it.
+template <typename Transport>
+void Http1Connection<Transport>::on_guard() {
+  if (closed_ || lingering_) return;
+  const int64_t now_ns = steady_now_ns();
+  int64_t deadline_ns = std::numeric_limits<int64_t>::max();
+  bool header = false;
+  if (header_started_ns_ != 0 && reading_) {
+    deadline_ns = header_started_ns_ + limits_.header_timeout_ns;
+    header = true;
+  }
+  if (!timer_pending_) {
+    const int64_t idle_ns = std::max(last_read_ns_, last_write_ns_) + limits_.idle_timeout_ns;
+    if (idle_ns < deadline_ns) {
+      deadline_ns = idle_ns;
+      header = false;
+    }
+  } else if (!header) {
+    deadline_ns = now_ns + limits_.idle_timeout_ns;  // look again once the response is out
+  }
+  if (deadline_ns <= now_ns) {
+    WorkerCounters::bump(header ? counters_.header_timeouts : counters_.idle_timeouts);
+    abort();
+    return;
+  }
+  watch(deadline_ns);
 }
 
 template <typename Transport>
@@ -116,8 +177,10 @@ bool Http1Connection<Transport>::protocol_is_http1() {
   if (compared < kHttp2Preface.size()) return false;  // a prefix of the preface so far
   // HTTP/2: the new connection takes the socket and the bytes read; this one just ends.
   closed_ = true;
-  auto http2 = std::make_shared<Http2Connection<Transport>>(
-      std::move(transport_), context_, std::string_view(in_.get(), in_end_), last_read_ns_);
+  guard_.cancel();
+  auto http2 = std::make_shared<Http2Connection<Transport>>(std::move(transport_), context_,
+                                                            std::string_view(in_.get(), in_end_),
+                                                            last_read_ns_, opened_ns_);
   http2->start();
   return false;
 }
@@ -138,14 +201,14 @@ void Http1Connection<Transport>::read_more() {
   if (closed_ || reading_) return;
   if (!lingering_) {
     if (stop_parsing_ || write_waiting_ || pending_count_ - pending_head_ >= kMaxPendingResponses ||
-        in_end_ == kReadBufferBytes) {
+        in_end_ == read_buffer_bytes_) {
       return;
     }
   }
   reading_ = true;
   // Lingering input is discarded, so it may overwrite the whole buffer.
   char* data = lingering_ ? in_.get() : in_.get() + in_end_;
-  const size_t size = lingering_ ? kReadBufferBytes : kReadBufferBytes - in_end_;
+  const size_t size = lingering_ ? read_buffer_bytes_ : read_buffer_bytes_ - in_end_;
   transport_.async_read_some(data, size,
                              bind_memory(read_memory_, [self = this->shared_from_this()](
                                                            const error_code& ec, size_t bytes) {
@@ -190,10 +253,12 @@ template <typename Transport>
 void Http1Connection<Transport>::parse_input() {
   while (!stop_parsing_ && in_begin_ < in_end_ &&
          pending_count_ - pending_head_ < kMaxPendingResponses) {
+    if (header_started_ns_ == 0 && !parser_->got_some()) header_started_ns_ = last_read_ns_;
     error_code ec;
     const size_t used =
         parser_->put(asio::const_buffer(in_.get() + in_begin_, in_end_ - in_begin_), ec);
     in_begin_ += used;
+    if (parser_->is_header_done()) header_started_ns_ = 0;
     if (ec == http::error::need_more) break;
     if (ec) {
       queue_bad_request(ec);
@@ -212,6 +277,8 @@ void Http1Connection<Transport>::parse_input() {
     interim.interim_continue = true;
     continue_queued_ = true;
   }
+  // A header arriving in pieces: its timeout runs (a whole one costs nothing here).
+  if (header_started_ns_ != 0) watch(header_started_ns_ + limits_.header_timeout_ns);
   // Keep the unparsed tail (at most a partial request) at the front of the buffer.
   if (in_begin_ == in_end_) {
     in_begin_ = in_end_ = 0;
@@ -274,12 +341,39 @@ void Http1Connection<Transport>::on_request_complete() {
 
 template <typename Transport>
 void Http1Connection<Transport>::queue_bad_request(const error_code& ec) {
+  if (ec == http::error::body_limit) {
+    WorkerCounters::bump(counters_.bodies_too_large);
+    queue_refusal(413, "request body larger than the server's limit of " +
+                           std::to_string(limits_.max_body_bytes) + " bytes");
+    return;
+  }
+  if (ec == http::error::header_limit) {
+    WorkerCounters::bump(counters_.headers_too_large);
+    queue_refusal(431, head_.too_many_fields
+                           ? "more than " + std::to_string(limits_.max_header_fields) +
+                                 " request header fields"
+                           : "request header larger than the server's limit of " +
+                                 std::to_string(limits_.max_header_bytes) + " bytes");
+    return;
+  }
   PendingResponse& response = push_pending();
   response.arrival_gap_ns = shared_.record_arrival(last_read_ns_);
   response.controls.status = 400;
   response.controls.close = true;  // the framing is lost: nothing after this can be trusted
   response.error_body.assign("bad request: ").append(ec.message()).push_back('\n');
   response.bad_request = true;
+  stop_parsing_ = true;
+}
+
+// A request the server will not take (413, 431): answered, then the connection closes, as
+// the rest of the request is not read.
+template <typename Transport>
+void Http1Connection<Transport>::queue_refusal(int status, std::string_view why) {
+  PendingResponse& response = push_pending();
+  response.arrival_gap_ns = shared_.record_arrival(last_read_ns_);
+  response.controls.status = status;
+  response.controls.close = true;
+  response.error_body.assign(why).push_back('\n');
   stop_parsing_ = true;
 }
 
@@ -306,6 +400,7 @@ void Http1Connection<Transport>::flush() {
         }
       }
       serialize(response);
+      last_write_ns_ = now_ns != 0 ? now_ns : last_read_ns_;
       ++pending_head_;
       if (closing_) {
         pending_head_ = pending_count_;
@@ -382,6 +477,7 @@ void Http1Connection<Transport>::write_now() {
             if (wait_ec) {
               self->abort();
             } else {
+              self->last_write_ns_ = steady_now_ns();  // the client reads: progress
               self->pump();
             }
           });
@@ -417,6 +513,7 @@ void Http1Connection<Transport>::start_linger() {
     return;
   }
   lingering_ = true;
+  guard_.cancel();  // the linger time bounds what is left
   transport_.shutdown_send();
   timer_.expires_after(kLingerTime);  // also cancels a delay wait, no longer needed
   timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {

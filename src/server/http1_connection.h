@@ -1,7 +1,8 @@
 // One HTTP/1.1 connection of the test server: reads requests, answers each as its controls
 // ask, in order. A connection whose first bytes are the HTTP/2 client preface is handed to
-// an Http2Connection instead (h2c with prior knowledge on the same port). Internal to the
-// server component.
+// an Http2Connection instead (h2c with prior knowledge on the same port). Enforces the
+// header and idle timeouts and the header and body limits (see ServerOptions). Internal to
+// the server component.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +15,7 @@
 
 #include "server/connection.h"
 #include "server/control.h"
+#include "server/deadline.h"
 #include "server/handler_memory.h"
 #include "server/output_queue.h"
 #include "server/server_state.h"
@@ -28,15 +30,19 @@ struct RequestHead {
   bool expect_continue = false;  // Expect: 100-continue
   std::string target;
   std::string control;  // X-Nightjar-Control values, joined with '&'
+  uint32_t fields = 0;  // header fields so far
+  bool too_many_fields = false;
 
   void reset();
 };
 
 // A beast parser that records the head and discards the body. A new one is emplaced for
-// each request (beast parsers are single-use); that does not allocate.
+// each request (beast parsers are single-use); that does not allocate. Fails with
+// header_limit past `limits.max_header_bytes` or `limits.max_header_fields` (the head says
+// which) and with body_limit past `limits.max_body_bytes`.
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
-  explicit RequestParser(RequestHead& head);
+  RequestParser(RequestHead& head, const ConnectionLimits& limits);
 
  private:
   using string_view = boost::beast::string_view;
@@ -57,6 +63,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void on_finish_impl(error_code&) override {}
 
   RequestHead& head_;
+  const uint32_t max_fields_;
 };
 
 // Lives in shared_ptrs held by its pending handlers; all its methods run on the thread of
@@ -65,14 +72,17 @@ template <typename Transport>
 class Http1Connection final : public ServerConnection,
                               public std::enable_shared_from_this<Http1Connection<Transport>> {
  public:
-  // `context` must outlive the connection. With `detect_http2`, a connection that opens with
-  // the HTTP/2 preface becomes an Http2Connection.
-  Http1Connection(Transport transport, ConnectionContext& context, bool detect_http2);
+  // `context` must outlive the connection. `opened_ns`: when the connection was accepted (or
+  // its TLS handshake done), the start of its first request's header timeout. With
+  // `detect_http2`, a connection that opens with the HTTP/2 preface becomes an
+  // Http2Connection.
+  Http1Connection(Transport transport, ConnectionContext& context, int64_t opened_ns,
+                  bool detect_http2);
 
   // Starts reading requests.
   void start();
 
-  void abort() override;
+  void abort() noexcept override;
 
  private:
   struct PendingResponse {
@@ -91,6 +101,7 @@ class Http1Connection final : public ServerConnection,
   void parse_input();
   void on_request_complete();
   void queue_bad_request(const boost::beast::error_code& ec);
+  void queue_refusal(int status, std::string_view why);
   PendingResponse& push_pending();
   void new_parser();
   // False while the first bytes may still be the HTTP/2 preface; hands the connection over
@@ -107,13 +118,22 @@ class Http1Connection final : public ServerConnection,
   void start_linger();
   void finish_if_done();
 
+  // The header and idle timeouts (see deadline.h): `watch` makes the guard fire by
+  // `deadline_ns`; when it fires, on_guard closes the connection if a timeout has passed.
+  void watch(int64_t deadline_ns);
+  void on_guard();
+
   // Constant after construction.
   ConnectionContext& context_;
   SharedState& shared_;
   WorkerCounters& counters_;
+  const ConnectionLimits& limits_;
+  const int64_t opened_ns_;
+  const size_t read_buffer_bytes_;  // room for a header at its limit and then some
 
   Transport transport_;
   boost::asio::steady_timer timer_;  // delays, the stall window, the lingering close
+  Deadline guard_;                   // the header and idle timeouts
   // Operation state of the pending read, write wait and timer wait.
   HandlerMemory read_memory_;
   HandlerMemory write_memory_;
@@ -124,6 +144,8 @@ class Http1Connection final : public ServerConnection,
   size_t in_begin_ = 0;
   size_t in_end_ = 0;
   int64_t last_read_ns_ = 0;  // when the latest bytes arrived: the arrival of their requests
+  int64_t last_write_ns_ = 0;      // when a response was last serialized or written out
+  int64_t header_started_ns_ = 0;  // the current request's header began then; 0: not begun
   RequestHead head_;
   std::optional<RequestParser> parser_;
   ControlParser control_parser_;

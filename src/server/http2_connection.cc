@@ -55,14 +55,31 @@ bool is_connection_specific(std::string_view name) {
   return false;
 }
 
-// nghttp2 calls back from C: an exception must not unwind through it.
+// nghttp2 calls back from C: an exception must not unwind through it. A failed callback
+// makes nghttp2 end the session; the connection then closes.
 template <typename F>
-int callback_guard(F&& body) {
+int callback_guard(F&& body) noexcept {
   try {
     return body();
-  } catch (const std::exception&) {
+  } catch (...) {
     return NGHTTP2_ERR_CALLBACK_FAILURE;
   }
+}
+
+// Digits only, as nghttp2 has checked; -1 when not a number that fits.
+int64_t parse_content_length(std::string_view text) {
+  if (text.empty() || text.size() > 18) return -1;
+  int64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+std::string body_limit_message(uint64_t max_body_bytes) {
+  return "request body larger than the server's limit of " + std::to_string(max_body_bytes) +
+         " bytes";
 }
 
 }  // namespace
@@ -112,7 +129,14 @@ void Http2Connection<Transport>::Stream::reset() {
   head_method = false;
   grpc = false;
   grpc_request.clear();
-  grpc_too_large = false;
+  header_bytes = 0;
+  header_fields = 0;
+  header_too_large = false;
+  content_length = -1;
+  body_bytes = 0;
+  request_ended = false;
+  refused = false;
+  answering = false;
   controls.reset();
   grpc_reply.reset();
   error_body.clear();
@@ -125,16 +149,21 @@ void Http2Connection<Transport>::Stream::reset() {
 
 template <typename Transport>
 Http2Connection<Transport>::Http2Connection(Transport transport, ConnectionContext& context,
-                                            std::string_view received, int64_t received_at_ns)
+                                            std::string_view received, int64_t received_at_ns,
+                                            int64_t opened_ns)
     : ServerConnection(context.registry),
       context_(context),
       shared_(context.shared),
       counters_(context.counters),
+      limits_(context.limits),
+      opened_ns_(opened_ns),
       transport_(std::move(transport)),
       timer_(transport_.get_executor()),
+      guard_(transport_.get_executor()),
       in_(new char[kReadBufferBytes]),
       received_bytes_(std::min(received.size(), kReadBufferBytes)),
-      last_read_ns_(received_at_ns) {
+      last_read_ns_(received_at_ns),
+      last_progress_ns_(opened_ns) {
   assert(received.size() <= kReadBufferBytes);
   if (received_bytes_ > 0) std::memcpy(in_.get(), received.data(), received_bytes_);
 }
@@ -148,10 +177,13 @@ template <typename Transport>
 bool Http2Connection<Transport>::create_session() {
   nghttp2_session_callbacks* callbacks = nullptr;
   if (nghttp2_session_callbacks_new(&callbacks) != 0) return false;
+  nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, &on_begin_frame);
   nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &on_begin_headers);
   nghttp2_session_callbacks_set_on_header_callback(callbacks, &on_header);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &on_data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &on_frame_recv);
+  nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, &on_invalid_frame_recv);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &on_frame_send);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &on_stream_close);
   nghttp2_session_callbacks_set_send_callback(callbacks, &on_send);
   nghttp2_session_callbacks_set_send_data_callback(callbacks, &on_send_data);
@@ -163,7 +195,8 @@ bool Http2Connection<Transport>::create_session() {
   }
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kWindowBytes)}};
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kWindowBytes)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, limits_.max_header_bytes}};
   return nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings)) == 0 &&
          nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kWindowBytes) == 0;
 }
@@ -178,15 +211,17 @@ void Http2Connection<Transport>::start() {
     if (received_bytes_ > 0) receive(in_.get(), received_bytes_);
     flush();
     read_more();
+    on_guard();  // arms the guard
   });
 }
 
 template <typename Transport>
-void Http2Connection<Transport>::abort() {
+void Http2Connection<Transport>::abort() noexcept {
+  guard_.cancel();
   if (closed_) return;
   closed_ = true;
   transport_.close();
-  timer_.cancel();
+  cancel_waits(timer_);
 }
 
 template <typename Transport>
@@ -209,6 +244,7 @@ typename Http2Connection<Transport>::Stream* Http2Connection<Transport>::acquire
 
 template <typename Transport>
 void Http2Connection<Transport>::release_stream(Stream* stream) {
+  release_grpc_request(*stream);
   stream->reset();
   free_streams_.push_back(stream);  // capacity reserved when the stream was made
 }
@@ -262,6 +298,23 @@ void Http2Connection<Transport>::receive(const char* data, size_t size) {
     // connection closes once that is written.
     nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
   }
+  // A header block arriving in pieces: its timeout runs (a whole one costs nothing here).
+  if (header_block_since_ns_ != 0) watch(header_block_since_ns_ + limits_.header_timeout_ns);
+}
+
+// A header block (HEADERS, then CONTINUATIONs until END_HEADERS) is in progress from its
+// first frame's header until that flag; any other frame means it is over. (receive() starts
+// its timeout if it is still in progress once the bytes read are processed.)
+template <typename Transport>
+int Http2Connection<Transport>::on_begin_frame(nghttp2_session* /*session*/,
+                                               const nghttp2_frame_hd* hd, void* user_data) {
+  auto* self = static_cast<Http2Connection*>(user_data);
+  if (hd->type == NGHTTP2_HEADERS) {
+    self->header_block_since_ns_ = self->last_read_ns_;
+  } else if (hd->type != NGHTTP2_CONTINUATION) {
+    self->header_block_since_ns_ = 0;
+  }
+  return 0;
 }
 
 template <typename Transport>
@@ -269,6 +322,7 @@ int Http2Connection<Transport>::on_begin_headers(nghttp2_session* session,
                                                  const nghttp2_frame* frame, void* user_data) {
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   auto* self = static_cast<Http2Connection*>(user_data);
+  self->last_progress_ns_ = self->last_read_ns_;
   return callback_guard([&] {
     Stream* stream = self->acquire_stream();
     stream->reset();
@@ -286,11 +340,28 @@ int Http2Connection<Transport>::on_header(nghttp2_session* /*session*/, const ng
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   auto* self = static_cast<Http2Connection*>(user_data);
   Stream* stream = self->find(frame->hd.stream_id);
-  if (stream == nullptr) return 0;
+  if (stream == nullptr || stream->header_too_large) return 0;
+  // Counted as SETTINGS_MAX_HEADER_LIST_SIZE counts; past a limit nothing more is kept and
+  // the request is refused (431) once its header block is complete.
+  constexpr uint32_t kFieldOverheadBytes = 32;
+  const uint64_t header_bytes =
+      uint64_t{stream->header_bytes} + name_length + value_length + kFieldOverheadBytes;
+  if (header_bytes > self->limits_.max_header_bytes ||
+      stream->header_fields >= self->limits_.max_header_fields) {
+    stream->header_too_large = true;
+    stream->header_fields += 1;
+    stream->path.clear();
+    stream->control.clear();
+    return 0;
+  }
+  stream->header_bytes = static_cast<uint32_t>(header_bytes);
+  stream->header_fields += 1;
   return callback_guard([&] {
     const std::string_view field = view(name, name_length);  // nghttp2 has checked it is lower case
     const std::string_view text = view(value, value_length);
-    if (field == ":path") {
+    if (field == "content-length") {
+      stream->content_length = parse_content_length(text);
+    } else if (field == ":path") {
       stream->path.assign(text);
     } else if (field == ":method") {
       stream->head_method = text == "HEAD";
@@ -310,15 +381,9 @@ int Http2Connection<Transport>::on_data_chunk(nghttp2_session* /*session*/, uint
                                               void* user_data) {
   auto* self = static_cast<Http2Connection*>(user_data);
   Stream* stream = self->find(stream_id);
-  // Other request bodies are discarded (nghttp2 still opens the windows again).
-  if (stream == nullptr || !stream->grpc || stream->grpc_too_large) return 0;
+  if (stream == nullptr) return 0;
   return callback_guard([&] {
-    if (stream->grpc_request.size() + length > kMaxGrpcRequestBytes + 5) {
-      stream->grpc_too_large = true;
-      stream->grpc_request.clear();
-    } else {
-      stream->grpc_request.append(view(data, length));
-    }
+    self->on_body_data(*stream, data, length);
     return 0;
   });
 }
@@ -326,16 +391,52 @@ int Http2Connection<Transport>::on_data_chunk(nghttp2_session* /*session*/, uint
 template <typename Transport>
 int Http2Connection<Transport>::on_frame_recv(nghttp2_session* /*session*/,
                                               const nghttp2_frame* frame, void* user_data) {
-  const bool request_ends = (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
-                            (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
-  if (!request_ends) return 0;
   auto* self = static_cast<Http2Connection*>(user_data);
+  const uint8_t type = frame->hd.type;
+  if (type == NGHTTP2_SETTINGS && (frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
+    self->settings_received_ = true;
+    return 0;
+  }
+  if (type != NGHTTP2_HEADERS && type != NGHTTP2_DATA) return 0;
+  if (type == NGHTTP2_HEADERS) self->header_block_since_ns_ = 0;  // END_HEADERS came
   Stream* stream = self->find(frame->hd.stream_id);
   if (stream == nullptr) return 0;
+  const bool request_ends = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  if (request_ends) stream->request_ended = true;
   return callback_guard([&] {
-    self->on_request(*stream);
+    if (type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      self->on_headers_done(*stream);
+    }
+    if (request_ends && !stream->refused) self->on_request(*stream);
     return 0;
   });
+}
+
+template <typename Transport>
+int Http2Connection<Transport>::on_invalid_frame_recv(nghttp2_session* /*session*/,
+                                                      const nghttp2_frame* frame,
+                                                      int /*lib_error_code*/, void* user_data) {
+  // A header block nghttp2 refused is over too.
+  if (frame->hd.type == NGHTTP2_HEADERS) {
+    static_cast<Http2Connection*>(user_data)->header_block_since_ns_ = 0;
+  }
+  return 0;
+}
+
+// Once a refusal is sent in full while the client still sends its request, RST_STREAM
+// (NO_ERROR) tells it to stop (RFC 9113 section 8.1).
+template <typename Transport>
+int Http2Connection<Transport>::on_frame_send(nghttp2_session* session, const nghttp2_frame* frame,
+                                              void* user_data) {
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0) return 0;
+  if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+  auto* self = static_cast<Http2Connection*>(user_data);
+  Stream* stream = self->find(frame->hd.stream_id);
+  if (stream == nullptr || !stream->refused || stream->request_ended) return 0;
+  return nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                   NGHTTP2_NO_ERROR) == 0
+             ? 0
+             : NGHTTP2_ERR_CALLBACK_FAILURE;
 }
 
 template <typename Transport>
@@ -344,13 +445,100 @@ int Http2Connection<Transport>::on_stream_close(nghttp2_session* /*session*/, in
   auto* self = static_cast<Http2Connection*>(user_data);
   Stream* stream = self->find(stream_id);
   if (stream == nullptr) return 0;
-  if (self->goaway_with_stream_id_ == stream_id) {
-    // Its response is sent (or the client reset it): now the GOAWAY it asked for.
-    self->goaway_with_stream_id_ = 0;
-    self->go_away(stream_id);
+  return callback_guard([&] {
+    if (self->goaway_with_stream_id_ == stream_id) {
+      // Its response is sent (or the client reset it): now the GOAWAY it asked for.
+      self->goaway_with_stream_id_ = 0;
+      self->go_away(stream_id);
+    }
+    if (stream->answering) {
+      --self->answering_streams_;
+      self->last_progress_ns_ = steady_now_ns();  // a response done: the idle time starts now
+    }
+    self->release_stream(stream);
+    return 0;
+  });
+}
+
+// ---- Limits on what a request may hold
+
+// A request whose header is over a limit, or whose announced body is, is refused as soon
+// as its header block is complete.
+template <typename Transport>
+void Http2Connection<Transport>::on_headers_done(Stream& stream) {
+  if (stream.header_too_large) {
+    WorkerCounters::bump(counters_.headers_too_large);
+    refuse(stream, 431, kGrpcResourceExhausted,
+           stream.header_fields > limits_.max_header_fields
+               ? "more than " + std::to_string(limits_.max_header_fields) +
+                     " request header fields"
+               : "request header larger than the server's limit of " +
+                     std::to_string(limits_.max_header_bytes) + " bytes");
+  } else if (stream.content_length >= 0 &&
+             static_cast<uint64_t>(stream.content_length) > limits_.max_body_bytes) {
+    WorkerCounters::bump(counters_.bodies_too_large);
+    refuse(stream, 413, kGrpcResourceExhausted, body_limit_message(limits_.max_body_bytes));
   }
-  self->release_stream(stream);
-  return 0;
+}
+
+// Request bodies are discarded, except a gRPC call's, held until it is answered. A body over
+// max_body_bytes is refused; so is a gRPC message over gRPC's limit, or one that would take
+// the bytes held for all of this connection's calls over max_body_bytes.
+template <typename Transport>
+void Http2Connection<Transport>::on_body_data(Stream& stream, const uint8_t* data, size_t length) {
+  last_progress_ns_ = last_read_ns_;
+  stream.body_bytes += length;
+  if (stream.refused) return;
+  if (stream.body_bytes > limits_.max_body_bytes) {
+    WorkerCounters::bump(counters_.bodies_too_large);
+    refuse(stream, 413, kGrpcResourceExhausted, body_limit_message(limits_.max_body_bytes));
+    return;
+  }
+  if (!stream.grpc) return;
+  if (stream.grpc_request.size() + length > kMaxGrpcRequestBytes + kGrpcPrefixBytes) {
+    WorkerCounters::bump(counters_.bodies_too_large);
+    refuse(stream, 413, kGrpcResourceExhausted, "the request message is larger than 4 MiB");
+    return;
+  }
+  if (held_body_bytes_ + length > limits_.max_body_bytes) {
+    WorkerCounters::bump(counters_.bodies_too_large);
+    refuse(stream, 413, kGrpcResourceExhausted,
+           "the request bodies this connection holds would exceed the server's limit of " +
+               std::to_string(limits_.max_body_bytes) + " bytes");
+    return;
+  }
+  stream.grpc_request.append(view(data, length));
+  held_body_bytes_ += length;
+}
+
+template <typename Transport>
+void Http2Connection<Transport>::release_grpc_request(Stream& stream) {
+  held_body_bytes_ -= std::min<uint64_t>(held_body_bytes_, stream.grpc_request.size());
+  stream.grpc_request.clear();
+}
+
+// Answers a request over a limit at once, whatever its controls: HTTP `http_status` or, for a
+// gRPC call, `grpc_status`, both saying `why`. Whatever else the client sends for it is
+// discarded, and once the answer is out the stream is reset (see on_frame_send).
+template <typename Transport>
+void Http2Connection<Transport>::refuse(Stream& stream, int http_status, int grpc_status,
+                                        std::string why) {
+  stream.refused = true;
+  release_grpc_request(stream);
+  if (stream.grpc_request.capacity() > kReadBufferBytes) std::string().swap(stream.grpc_request);
+  // Above the last stream of our GOAWAY: never answered, the GOAWAY refuses it.
+  if (goaway_last_stream_id_ >= 0 && stream.id > goaway_last_stream_id_) return;
+  stream.controls.reset();
+  stream.arrival_gap_ns = shared_.record_arrival(last_read_ns_);
+  if (stream.grpc) {
+    stream.grpc_reply.reset();
+    stream.grpc_reply.status = grpc_status;
+    stream.grpc_reply.message = std::move(why);
+  } else {
+    stream.controls.status = http_status;
+    stream.error_body.assign(why).push_back('\n');
+  }
+  answer(stream);
 }
 
 // ---- Answering
@@ -363,8 +551,8 @@ void Http2Connection<Transport>::on_request(Stream& stream) {
   stream.arrival_gap_ns = shared_.record_arrival(last_read_ns_);
   if (stream.grpc) {
     if (!grpc_) grpc_ = std::make_unique<GrpcService>();
-    grpc_->handle(stream.path, stream.grpc_request, stream.grpc_too_large, stream.control,
-                  stream.arrival_gap_ns, stream.controls, stream.grpc_reply);
+    grpc_->handle(stream.path, stream.grpc_request, stream.control, stream.arrival_gap_ns,
+                  stream.controls, stream.grpc_reply);
   } else {
     prepare_http(stream);
   }
@@ -426,6 +614,8 @@ void Http2Connection<Transport>::schedule(Stream& stream, int64_t ready_at_ns) {
 
 template <typename Transport>
 void Http2Connection<Transport>::answer(Stream& stream) {
+  stream.answering = true;
+  ++answering_streams_;
   if (stream.controls.reset_stream) {
     nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
   } else if (stream.grpc) {
@@ -505,7 +695,7 @@ void Http2Connection<Transport>::submit_grpc_response(Stream& stream) {
     return;
   }
   stream.body_source = &reply.body;
-  stream.body_left = reply.body.size();
+  stream.body_left = reply.body.size() + reply.filler_bytes;
   stream.body_sent = 0;
   nghttp2_data_provider provider{};
   provider.source.ptr = &stream;
@@ -587,12 +777,14 @@ int Http2Connection<Transport>::on_send_data(nghttp2_session* /*session*/, nghtt
     out.append(view(frame_header, 9));
     const size_t padding = frame->data.padlen;
     if (padding > 0) out.push_back(static_cast<char>(padding - 1));
-    if (live && stream->body_source != nullptr) {
-      out.append(*stream->body_source, stream->body_sent, length);
-      stream->body_sent += length;
-    } else {
-      self->out_.append_filler_bytes(length);
+    // The body: bytes of *body_source, if any, then filler.
+    size_t from_source = 0;
+    if (live && stream->body_source != nullptr && stream->body_sent < stream->body_source->size()) {
+      from_source = std::min(length, stream->body_source->size() - stream->body_sent);
+      out.append(*stream->body_source, stream->body_sent, from_source);
+      stream->body_sent += from_source;
     }
+    self->out_.append_filler_bytes(length - from_source);
     if (padding > 1) out.append(padding - 1, '\0');
     return 0;
   });
@@ -608,6 +800,8 @@ void Http2Connection<Transport>::flush() {
       return;
     }
     if (out_.empty()) break;
+    // Response bytes going out count as progress (a PING's answer alone does not).
+    if (answering_streams_ > 0) last_progress_ns_ = steady_now_ns();
     const error_code ec = out_.write(transport_);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       write_waiting_ = true;
@@ -667,6 +861,59 @@ void Http2Connection<Transport>::on_timer() {
   read_more();
 }
 
+// ---- Timeouts
+
+template <typename Transport>
+void Http2Connection<Transport>::watch(int64_t deadline_ns) {
+  if (guard_.fires_by(deadline_ns)) return;
+  guard_.arm(deadline_ns, [self = this->shared_from_this()](const error_code& ec) {
+    if (ec) return;  // replaced by an earlier deadline, or cancelled
+    self->guard_.fired();
+    if (self->closed_ || self->lingering_) return;
+    guarded(*self, [&] { self->on_guard(); });
+  });
+}
+
+// The header timeout runs for the preface and SETTINGS, and for a header block in progress,
+// while the connection waits for the client's bytes. The idle timeout runs while no
+// response is held for a delay or the stall; HEADERS, DATA and response bytes going out
+// restart it (PING, SETTINGS and WINDOW_UPDATE do not, so they cannot keep a connection).
+template <typename Transport>
+void Http2Connection<Transport>::on_guard() {
+  if (closed_ || lingering_) return;
+  const int64_t now_ns = steady_now_ns();
+  int64_t deadline_ns = std::numeric_limits<int64_t>::max();
+  bool header = false;
+  if (reading_ && (!settings_received_ || header_block_since_ns_ != 0)) {
+    const int64_t since_ns = settings_received_ ? header_block_since_ns_ : opened_ns_;
+    deadline_ns = since_ns + limits_.header_timeout_ns;
+    header = true;
+  }
+  if (waits_.empty()) {
+    const int64_t idle_ns = last_progress_ns_ + limits_.idle_timeout_ns;
+    if (idle_ns < deadline_ns) {
+      deadline_ns = idle_ns;
+      header = false;
+    }
+  } else if (!header) {
+    deadline_ns = now_ns + limits_.idle_timeout_ns;  // look again once the responses are out
+  }
+  if (deadline_ns > now_ns) {
+    watch(deadline_ns);
+    return;
+  }
+  WorkerCounters::bump(header ? counters_.header_timeouts : counters_.idle_timeouts);
+  if (settings_received_) {
+    // A GOAWAY says why, if the socket takes it now; the connection closes either way.
+    nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
+    if (out_.empty() && nghttp2_session_send(session_) == 0) {
+      boost::system::error_code ignored = out_.write(transport_);
+      (void)ignored;
+    }
+  }
+  abort();
+}
+
 // ---- Closing
 
 template <typename Transport>
@@ -681,6 +928,7 @@ void Http2Connection<Transport>::start_linger() {
   // As for HTTP/1.1: stop sending, drain what the client still sends so that the close is
   // not a reset that could destroy the last responses in flight.
   lingering_ = true;
+  guard_.cancel();  // the linger time bounds what is left
   transport_.shutdown_send();
   timer_.expires_after(kLingerTime);  // also cancels a delay wait, no longer needed
   timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 namespace nightjar::server {
 
@@ -62,6 +63,53 @@ class SharedState {
   alignas(64) std::atomic<int64_t> first_arrival_ns_{kNone};
 };
 
+// The connections open at once, against the server's maximum; shared by every worker.
+// Thread-safe, lock-free.
+class ConnectionLimit {
+ public:
+  explicit ConnectionLimit(int64_t max_open) : max_open_(max_open) {}
+
+  // Takes a place for a new connection; false when max_open are already open.
+  bool try_acquire() {
+    if (open_.fetch_add(1, std::memory_order_relaxed) >= max_open_) {
+      open_.fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
+    return true;
+  }
+  void release() { open_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t open() const { return open_.load(std::memory_order_relaxed); }
+
+ private:
+  const int64_t max_open_;
+  std::atomic<int64_t> open_{0};
+};
+
+// One connection's place in a ConnectionLimit, given back when this is destroyed or
+// released. Travels with the socket (inside its transport), so the hand-overs of a
+// connection (TLS handshake to HTTP, HTTP/1.1 to h2c) do not count it twice.
+class ConnectionSlot {
+ public:
+  ConnectionSlot() = default;
+  explicit ConnectionSlot(ConnectionLimit& limit) : limit_(&limit) {}
+  ConnectionSlot(ConnectionSlot&& other) noexcept : limit_(std::exchange(other.limit_, nullptr)) {}
+  ConnectionSlot& operator=(ConnectionSlot&& other) noexcept {
+    if (this != &other) {
+      release();
+      limit_ = std::exchange(other.limit_, nullptr);
+    }
+    return *this;
+  }
+  ~ConnectionSlot() { release(); }
+
+  void release() {
+    if (limit_ != nullptr) std::exchange(limit_, nullptr)->release();
+  }
+
+ private:
+  ConnectionLimit* limit_ = nullptr;
+};
+
 // Counters of one event-loop thread; written only by that thread, read by stats() from
 // any thread. On their own cache line so threads do not share one.
 struct alignas(64) WorkerCounters {
@@ -72,7 +120,16 @@ struct alignas(64) WorkerCounters {
   std::atomic<int64_t> grpc_requests{0};   // of http2_requests, gRPC calls
   std::atomic<int64_t> tls_handshakes{0};  // TLS handshakes completed
   std::atomic<int64_t> tls_resumed_handshakes{0};  // of tls_handshakes, resuming a session
-  std::atomic<int64_t> tls_handshake_failures{0};  // TLS handshakes refused or abandoned
+  std::atomic<int64_t> tls_handshake_failures{0};  // TLS handshakes refused, abandoned, timed out
+  std::atomic<int64_t> tls_handshake_timeouts{0};  // of tls_handshake_failures, timed out
+  std::atomic<int64_t> connections_rejected{0};    // closed at accept: the maximum were open
+  std::atomic<int64_t> accept_backoffs{0};  // accept failed (out of descriptors, ...): waited
+  std::atomic<int64_t> header_timeouts{0};  // closed: a request's header (HTTP/2: the preface
+                                            // and SETTINGS, a header block) came too slowly
+  std::atomic<int64_t> idle_timeouts{0};    // closed: nothing in flight for the idle timeout
+  std::atomic<int64_t> bodies_too_large{0};   // requests refused for their body (413,
+                                              // RESOURCE_EXHAUSTED)
+  std::atomic<int64_t> headers_too_large{0};  // requests refused for their header (431)
 
   // Single writer, so a plain load and store is enough and avoids a locked instruction.
   static void bump(std::atomic<int64_t>& counter) {

@@ -34,7 +34,9 @@ class TestServerImpl final : public TestServer {
  private:
   explicit TestServerImpl(const ServerOptions& options);
 
-  SharedState shared_;  // declared first: the workers' connections use it until joined
+  // Declared first: the workers' connections use them until joined.
+  SharedState shared_;
+  ConnectionLimit connection_limit_;
   std::unique_ptr<tls::ServerContext> tls_;  // null: plaintext; also used until joined
 
   // Constant after start.

@@ -10,22 +10,40 @@
 namespace nightjar::server {
 
 TlsHandshake::TlsHandshake(TlsTransport transport, ConnectionContext& context)
-    : ServerConnection(context.registry), context_(context), transport_(std::move(transport)) {}
+    : ServerConnection(context.registry),
+      context_(context),
+      transport_(std::move(transport)),
+      timer_(transport_->get_executor()) {}
 
 void TlsHandshake::start() {
-  transport_->async_handshake([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (self->closed_) return;
-    guarded(*self, [&] { self->on_done(ec); });
+  guarded(*this, [&] {
+    timer_.expires_after(std::chrono::nanoseconds(context_.limits.tls_handshake_timeout_ns));
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->closed_) return;
+      guarded(*self, [&] { self->on_timeout(); });
+    });
+    transport_->async_handshake([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (self->closed_) return;
+      guarded(*self, [&] { self->on_done(ec); });
+    });
   });
 }
 
-void TlsHandshake::abort() {
+void TlsHandshake::abort() noexcept {
+  cancel_waits(timer_);
   if (closed_) return;
   closed_ = true;
   transport_->close();
 }
 
+void TlsHandshake::on_timeout() {
+  WorkerCounters::bump(context_.counters.tls_handshake_failures);
+  WorkerCounters::bump(context_.counters.tls_handshake_timeouts);
+  abort();
+}
+
 void TlsHandshake::on_done(const boost::system::error_code& ec) {
+  cancel_waits(timer_);
   if (ec) {
     WorkerCounters::bump(context_.counters.tls_handshake_failures);
     abort();
@@ -41,13 +59,16 @@ void TlsHandshake::on_done(const boost::system::error_code& ec) {
   const std::string_view alpn(reinterpret_cast<const char*>(protocol),
                               protocol == nullptr ? 0 : length);
   closed_ = true;  // the connection below owns the socket from here
+  // Its first request's header timeout counts from here, not from the accept.
+  const int64_t now_ns = steady_now_ns();
   if (alpn == "h2") {
     std::make_shared<Http2Connection<TlsTransport>>(std::move(*transport_), context_,
-                                                    std::string_view{}, steady_now_ns())
+                                                    std::string_view{}, now_ns, now_ns)
         ->start();
   } else {
     const bool detect_http2 = alpn.empty() && context_.http2_without_alpn;
-    std::make_shared<Http1Connection<TlsTransport>>(std::move(*transport_), context_, detect_http2)
+    std::make_shared<Http1Connection<TlsTransport>>(std::move(*transport_), context_, now_ns,
+                                                    detect_http2)
         ->start();
   }
 }

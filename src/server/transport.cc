@@ -80,8 +80,11 @@ SslPtr new_server_ssl(SSL_CTX* context, int fd) {
   return ssl;
 }
 
-TlsTransport::TlsTransport(asio::ip::tcp::socket socket, SslPtr ssl)
-    : socket_(std::move(socket)), ssl_(std::move(ssl)), stage_(new char[kStageBytes]) {}
+TlsTransport::TlsTransport(asio::ip::tcp::socket socket, SslPtr ssl, ConnectionSlot slot)
+    : socket_(std::move(socket)),
+      slot_(std::move(slot)),
+      ssl_(std::move(ssl)),
+      stage_(new char[kStageBytes]) {}
 
 TlsTransport::Want TlsTransport::classify(int ssl_error, error_code& ec) {
   switch (ssl_error) {
@@ -183,6 +186,7 @@ void TlsTransport::close() {
   }
   error_code ignored;
   socket_.close(ignored);
+  slot_.release();
 }
 
 }  // namespace nightjar::server

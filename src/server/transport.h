@@ -7,7 +7,11 @@
 //   write_some(buffers, ec)                non-blocking gather write; would_block when full
 //   async_wait_writable(handler)           handler(error_code) once write_some may progress
 //   shutdown_send(), shutdown_both(), close()
-// Neither throws from these (errors are error_codes), except for allocation failure.
+// Neither throws from these (errors are error_codes), except for allocation failure; no
+// exception escapes a handler of theirs into the event loop.
+//
+// Each owns its connection's place in the server's connection count (a ConnectionSlot),
+// given back when the socket is closed.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -21,12 +25,15 @@
 #include <string_view>
 #include <utility>
 
+#include "server/server_state.h"
+
 namespace nightjar::server {
 
 class PlainTransport {
  public:
   // `socket` must be non-blocking.
-  explicit PlainTransport(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+  PlainTransport(boost::asio::ip::tcp::socket socket, ConnectionSlot slot)
+      : socket_(std::move(socket)), slot_(std::move(slot)) {}
 
   auto get_executor() { return socket_.get_executor(); }
 
@@ -56,10 +63,12 @@ class PlainTransport {
   void close() {
     boost::system::error_code ignored;
     socket_.close(ignored);
+    slot_.release();
   }
 
  private:
   boost::asio::ip::tcp::socket socket_;
+  ConnectionSlot slot_;
 };
 
 struct SslDeleter {
@@ -77,7 +86,7 @@ SslPtr new_server_ssl(SSL_CTX* context, int fd);
 class TlsTransport {
  public:
   // `socket` must be non-blocking; `ssl` comes from new_server_ssl() for this socket.
-  TlsTransport(boost::asio::ip::tcp::socket socket, SslPtr ssl);
+  TlsTransport(boost::asio::ip::tcp::socket socket, SslPtr ssl, ConnectionSlot slot);
   TlsTransport(TlsTransport&&) = default;
 
   auto get_executor() { return socket_.get_executor(); }
@@ -98,7 +107,12 @@ class TlsTransport {
              handler(wait_ec);
              return;
            }
-           async_handshake(std::move(handler));
+           try {
+             async_handshake(std::move(handler));
+           } catch (...) {
+             // No memory for the next wait: the handler, and with it the connection (maybe
+             // this transport too), is gone, closing the socket; the loop carries on.
+           }
          });
   }
 
@@ -153,7 +167,11 @@ class TlsTransport {
       Want again = Want::kNothing;
       const size_t bytes = read_now(data, size, ec, again);
       if (again != Want::kNothing) {
-        read_when_ready(data, size, again, std::move(handler));
+        try {
+          read_when_ready(data, size, again, std::move(handler));
+        } catch (...) {
+          // As in async_handshake: the connection is dropped; touch nothing of it.
+        }
         return;
       }
       handler(ec, bytes);  // last: the handler may move this transport elsewhere
@@ -166,6 +184,7 @@ class TlsTransport {
   Want classify(int ssl_error, boost::system::error_code& ec);
 
   boost::asio::ip::tcp::socket socket_;
+  ConnectionSlot slot_;
   SslPtr ssl_;
   std::unique_ptr<char[]> stage_;  // plaintext handed to SSL_write
   size_t staged_ = 0;              // > 0: an SSL_write of stage_[0, staged_) must be retried

@@ -44,9 +44,12 @@ bool allows_http2(const tls::ServerContext* tls) {
 
 }  // namespace
 
-Worker::Worker(SharedState& shared, int64_t goaway_after_requests, const tls::ServerContext* tls)
+Worker::Worker(SharedState& shared, ConnectionLimit& connection_limit,
+               const ConnectionLimits& limits, int64_t goaway_after_requests,
+               const tls::ServerContext* tls)
     : tls_(tls),
-      context_{shared, counters_, connections_, goaway_after_requests, allows_http2(tls)},
+      connection_limit_(connection_limit),
+      context_{shared, counters_, connections_, limits, goaway_after_requests, allows_http2(tls)},
       work_(io_context_.get_executor()) {}
 
 Worker::~Worker() {
@@ -100,7 +103,7 @@ void Worker::request_stop() {
     shutting_down_ = true;
     error_code ignored;
     acceptor_.close(ignored);
-    accept_retry_timer_.cancel();
+    cancel_waits(accept_retry_timer_);
     // Closing cancels each connection's pending operations; their handlers then release
     // the connections, and run() returns once no work is left.
     for (ServerConnection* connection : connections_) connection->abort();
@@ -112,7 +115,7 @@ void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::run() {
+void Worker::run() noexcept {
   for (;;) {
     try {
       io_context_.run();
@@ -120,48 +123,77 @@ void Worker::run() {
     } catch (const std::exception& e) {
       // Handlers catch their own errors; this only keeps the thread alive if one slips by.
       std::fprintf(stderr, "nightjar test server: event loop error: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "nightjar test server: event loop error\n");
     }
   }
 }
 
-void Worker::accept_next() {
-  acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
-    if (shutting_down_ || ec == asio::error::operation_aborted) return;
-    if (ec) {
-      if (is_transient(ec)) {
-        accept_next();
-        return;
-      }
-      accept_retry_timer_.expires_after(kAcceptRetryDelay);
-      accept_retry_timer_.async_wait([this](const error_code& wait_ec) {
-        if (!wait_ec && !shutting_down_) accept_next();
-      });
-      return;
-    }
-    WorkerCounters::bump(counters_.connections_accepted);
-    try {
-      serve(std::move(socket));
-    } catch (const std::exception&) {
-      // Out of memory for this one connection: it is dropped (closed with its socket), the
-      // server keeps accepting.
-    }
-    accept_next();
-  });
+void Worker::accept_next() noexcept {
+  try {
+    acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
+      on_accept(ec, std::move(socket));
+    });
+  } catch (...) {
+    back_off();  // no memory for the accept operation: try again later
+  }
 }
 
-void Worker::serve(tcp::socket socket) {
+void Worker::back_off() noexcept {
+  WorkerCounters::bump(counters_.accept_backoffs);
+  try {
+    accept_retry_timer_.expires_after(kAcceptRetryDelay);
+    accept_retry_timer_.async_wait([this](const error_code& wait_ec) {
+      if (!wait_ec && !shutting_down_) accept_next();
+    });
+  } catch (...) {
+    std::fprintf(stderr, "nightjar test server: out of memory, this thread stops accepting\n");
+  }
+}
+
+void Worker::on_accept(const error_code& ec, tcp::socket socket) {
+  if (shutting_down_ || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    if (is_transient(ec)) {
+      accept_next();
+    } else {
+      back_off();  // out of descriptors or memory: accepting again at once would spin
+    }
+    return;
+  }
+  if (!connection_limit_.try_acquire()) {
+    // Over the limit: closed at once, so the client learns it now rather than hanging.
+    WorkerCounters::bump(counters_.connections_rejected);
+    error_code ignored;
+    socket.close(ignored);
+    accept_next();
+    return;
+  }
+  WorkerCounters::bump(counters_.connections_accepted);
+  try {
+    serve(std::move(socket), ConnectionSlot(connection_limit_));
+  } catch (...) {
+    // Out of memory for this one connection: it is dropped (closed with its socket, its
+    // slot given back), the server keeps accepting.
+  }
+  accept_next();
+}
+
+void Worker::serve(tcp::socket socket, ConnectionSlot slot) {
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   socket.non_blocking(true, ignored);
   if (tls_ == nullptr) {
-    std::make_shared<Http1Connection<PlainTransport>>(PlainTransport(std::move(socket)), context_,
-                                                      /*detect_http2=*/true)
+    std::make_shared<Http1Connection<PlainTransport>>(
+        PlainTransport(std::move(socket), std::move(slot)), context_, steady_now_ns(),
+        /*detect_http2=*/true)
         ->start();
     return;
   }
   SslPtr ssl = new_server_ssl(tls_->native(), socket.native_handle());
   if (!ssl) return;  // out of memory: dropped
-  std::make_shared<TlsHandshake>(TlsTransport(std::move(socket), std::move(ssl)), context_)
+  std::make_shared<TlsHandshake>(TlsTransport(std::move(socket), std::move(ssl), std::move(slot)),
+                                 context_)
       ->start();
 }
 

@@ -18,8 +18,9 @@ namespace nightjar::server {
 
 class Worker {
  public:
-  // `shared` and `tls` (null: plaintext) must outlive the worker.
-  Worker(SharedState& shared, int64_t goaway_after_requests, const tls::ServerContext* tls);
+  // `shared`, `connection_limit` and `tls` (null: plaintext) must outlive the worker.
+  Worker(SharedState& shared, ConnectionLimit& connection_limit, const ConnectionLimits& limits,
+         int64_t goaway_after_requests, const tls::ServerContext* tls);
   ~Worker();  // stops and joins if still running
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -41,11 +42,15 @@ class Worker {
   const WorkerCounters& counters() const { return counters_; }
 
  private:
-  void accept_next();
-  void serve(boost::asio::ip::tcp::socket socket);
-  void run();
+  // Never throw: a failure to start an accept or a wait is reported and backed off.
+  void accept_next() noexcept;
+  void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  void back_off() noexcept;
+  void serve(boost::asio::ip::tcp::socket socket, ConnectionSlot slot);
+  void run() noexcept;
 
   const tls::ServerContext* const tls_;
+  ConnectionLimit& connection_limit_;
   WorkerCounters counters_;
   // Declared before io_context_ so they outlive connections freed with the context's handlers.
   ConnectionSet connections_;  // loop thread only

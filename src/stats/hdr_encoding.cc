@@ -26,9 +26,6 @@ constexpr uint32_t kV0CompressedEncodingCookie = 0x1c849309;
 constexpr size_t kHeaderSize = 40;           // cookie .. conversion ratio
 constexpr size_t kCompressedHeaderSize = 8;  // cookie, zlib stream length
 constexpr size_t kMaxVarintSize = 9;         // LEB128-64b9B
-// Base64 text beyond this is refused before decoding (the largest valid encoding, the widest
-// range at 5 significant figures with every bucket distinct, is far smaller once compressed).
-constexpr size_t kMaxBase64Size = 256u << 20;
 
 uint32_t cookie_base(uint32_t cookie) { return cookie & ~kWordSizeNibble; }
 
@@ -96,6 +93,7 @@ bool get_varint(const uint8_t* data, size_t end, size_t* pos, int64_t* result) {
 size_t max_payload_size(int32_t counts_len) {
   return static_cast<size_t>(counts_len) * kMaxVarintSize;
 }
+static_assert(kMaxDecodedPayloadBytes == size_t{kMaxDecodedCountsLen} * kMaxVarintSize);
 
 Status invalid(const std::string& message) {
   return Status::invalid_argument("HdrHistogram decode: " + message);
@@ -128,17 +126,28 @@ Status check_cookie(uint32_t cookie, uint32_t expected_base, const char* what) {
 
 // Builds the histogram the header declares and checks the payload size against it, before
 // any count is read (so a hostile header cannot make us allocate or read beyond bounds).
-Result<HdrHistogram> histogram_for_header(const V2Header& header) {
+Result<HdrHistogram> histogram_for_header(const V2Header& header, int32_t max_counts_len) {
   if (header.normalizing_index_offset != 0) {
     return invalid("unsupported normalizing index offset " +
                    std::to_string(header.normalizing_index_offset));
   }
-  auto histogram = HdrHistogram::create(header.lowest, header.highest, header.significant_figures);
-  if (!histogram.ok()) return invalid("bad header: " + histogram.status().message());
-  if (header.payload_size > max_payload_size(histogram->counts_len())) {
+  auto counts_len =
+      HdrHistogram::counts_len_for(header.lowest, header.highest, header.significant_figures);
+  if (!counts_len.ok()) return invalid("bad header: " + counts_len.status().message());
+  const int32_t limit = std::min(max_counts_len, kMaxDecodedCountsLen);
+  if (*counts_len > limit) {
+    return invalid("the header's range (" + std::to_string(header.lowest) + " to " +
+                   std::to_string(header.highest) + " at " +
+                   std::to_string(header.significant_figures) + " significant figures) needs " +
+                   std::to_string(*counts_len) + " buckets, more than the limit of " +
+                   std::to_string(limit));
+  }
+  if (header.payload_size > max_payload_size(*counts_len)) {
     return invalid("declared payload length " + std::to_string(header.payload_size) +
                    " exceeds what the declared range can hold");
   }
+  auto histogram = HdrHistogram::create(header.lowest, header.highest, header.significant_figures);
+  if (!histogram.ok()) return invalid("bad header: " + histogram.status().message());
   return histogram;
 }
 
@@ -165,14 +174,14 @@ Status decode_counts(const uint8_t* payload, size_t size, HdrHistogram& histogra
   return Status::ok_status();
 }
 
-Result<HdrHistogram> decode_uncompressed(const uint8_t* data, size_t size) {
+Result<HdrHistogram> decode_uncompressed(const uint8_t* data, size_t size, int32_t max_counts_len) {
   if (size < kHeaderSize)
     return invalid("truncated payload (" + std::to_string(size) + " bytes, header needs 40)");
   if (Status s = check_cookie(get_u32(data), kV2EncodingCookie, "an uncompressed V2 histogram");
       !s.ok())
     return s;
   const V2Header header = parse_header(data);
-  auto histogram = histogram_for_header(header);
+  auto histogram = histogram_for_header(header, max_counts_len);
   if (!histogram.ok()) return histogram;
   const size_t available = size - kHeaderSize;
   if (header.payload_size > available) {
@@ -211,7 +220,7 @@ struct InflateGuard {
   ~InflateGuard() { inflateEnd(stream); }
 };
 
-Result<HdrHistogram> decode_compressed(const uint8_t* data, size_t size) {
+Result<HdrHistogram> decode_compressed(const uint8_t* data, size_t size, int32_t max_counts_len) {
   if (size < kCompressedHeaderSize)
     return invalid("truncated payload (compressed header needs 8 bytes)");
   const size_t zlib_size = get_u32(data + 4);
@@ -243,7 +252,7 @@ Result<HdrHistogram> decode_compressed(const uint8_t* data, size_t size) {
     return s;
   }
   const V2Header header = parse_header(header_bytes);
-  auto histogram = histogram_for_header(header);
+  auto histogram = histogram_for_header(header, max_counts_len);
   if (!histogram.ok()) return histogram;
 
   std::vector<uint8_t> payload(header.payload_size);
@@ -329,23 +338,25 @@ std::string encode_base64(const HdrHistogram& histogram) {
   return out;
 }
 
-Result<HdrHistogram> decode(const uint8_t* data, size_t size) {
+Result<HdrHistogram> decode(const uint8_t* data, size_t size, int32_t max_counts_len) {
   if (data == nullptr || size < 4)
     return invalid("truncated payload (" + std::to_string(size) + " bytes)");
   const uint32_t base = cookie_base(get_u32(data));
-  if (base == kV2CompressedEncodingCookie) return decode_compressed(data, size);
-  if (base == kV2EncodingCookie) return decode_uncompressed(data, size);
+  if (base == kV2CompressedEncodingCookie) return decode_compressed(data, size, max_counts_len);
+  if (base == kV2EncodingCookie) return decode_uncompressed(data, size, max_counts_len);
   return check_cookie(get_u32(data), kV2CompressedEncodingCookie,
                       "a V2 histogram (compressed or not)");
 }
 
-Result<HdrHistogram> decode_base64(std::string_view text) {
+Result<HdrHistogram> decode_base64(std::string_view text, int32_t max_counts_len) {
   // .hlog lines may carry surrounding whitespace; nothing else may be there.
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return invalid("bad base64: empty input");
   text = text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-  if (text.size() > kMaxBase64Size)
-    return invalid("bad base64: input of " + std::to_string(text.size()) + " bytes is too long");
+  if (text.size() > kMaxDecodedBase64Bytes) {
+    return invalid("bad base64: input of " + std::to_string(text.size()) +
+                   " bytes is longer than the limit of " + std::to_string(kMaxDecodedBase64Bytes));
+  }
   if (text.size() % 4 != 0)
     return invalid("bad base64: length " + std::to_string(text.size()) + " is not a multiple of 4");
   size_t padding = 0;
@@ -361,7 +372,7 @@ Result<HdrHistogram> decode_base64(std::string_view text) {
   if (decoded < 0 || static_cast<size_t>(decoded) != bytes.size()) return invalid("bad base64");
   // EVP_DecodeBlock counts the padding as zero bytes.
   bytes.resize(bytes.size() - padding);
-  return decode(bytes.data(), bytes.size());
+  return decode(bytes.data(), bytes.size(), max_counts_len);
 }
 
 }  // namespace nightjar::stats

@@ -27,13 +27,29 @@ std::vector<uint8_t> encode_uncompressed(const HdrHistogram& histogram);
 std::vector<uint8_t> encode_compressed(const HdrHistogram& histogram);
 std::string encode_base64(const HdrHistogram& histogram);  // base64 of encode_compressed
 
+// Limits of the decoder, so that a hostile header cannot make it allocate without bound
+// (docs/statistics.md, "Decoding limits"). A header is checked before anything is allocated:
+//  - significant figures 1..5, lowest discernible value >= 1, highest >= 2 * lowest
+//    (HdrHistogram::create's rules);
+//  - the counts array those declare at most kMaxDecodedCountsLen buckets (32 MiB of counts):
+//    any range at up to 4 significant figures, 5 figures up to a range of about 2^46
+//    (1 ns to a day);
+//  - the (inflated) payload at most 9 bytes per bucket, so at most kMaxDecodedPayloadBytes;
+//  - base64 text at most kMaxDecodedBase64Bytes.
+// A decode's peak allocation is therefore below 32 + 36 MiB, plus 3/4 of the base64 text.
+inline constexpr int32_t kMaxDecodedCountsLen = int32_t{1} << 22;  // 4,194,304 buckets
+inline constexpr size_t kMaxDecodedPayloadBytes = size_t{kMaxDecodedCountsLen} * 9;  // 36 MiB
+inline constexpr size_t kMaxDecodedBase64Bytes = size_t{64} << 20;                   // 64 MiB
+
 // Decoding accepts the compressed and the uncompressed V2 forms. Errors name what was
 // wrong (bad base64, wrong cookie, truncated payload, corrupt zlib stream, counts beyond
-// the declared range, unsupported word size) and never crash on hostile input. Allocation
-// is bounded by the range the header declares (create()'s limits), and a payload may not
-// be longer than 9 bytes per bucket of that range. The conversion ratio is ignored
-// (integer histograms only); a non-zero normalizing index offset is refused.
-Result<HdrHistogram> decode(const uint8_t* data, size_t size);
-Result<HdrHistogram> decode_base64(std::string_view text);
+// the declared range, a range beyond the limits above, unsupported word size) and never
+// crash on hostile input. `max_counts_len` lowers the bucket limit (a reader decoding many
+// histograms passes what is left of its budget); it cannot raise it. The conversion ratio
+// is ignored (integer histograms only); a non-zero normalizing index offset is refused.
+Result<HdrHistogram> decode(const uint8_t* data, size_t size,
+                            int32_t max_counts_len = kMaxDecodedCountsLen);
+Result<HdrHistogram> decode_base64(std::string_view text,
+                                   int32_t max_counts_len = kMaxDecodedCountsLen);
 
 }  // namespace nightjar::stats

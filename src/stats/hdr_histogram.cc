@@ -33,6 +33,22 @@ Layout layout_for(int64_t lowest, int significant_figures) {
   return {floor_log2(static_cast<uint64_t>(lowest)), std::max(sub_bucket_count_magnitude, 1) - 1};
 }
 
+// Buckets double the covered range each; the first covers sub_bucket_count units.
+int32_t buckets_needed(const Layout& layout, int64_t highest) {
+  int64_t smallest_untrackable_value =
+      int64_t{2} << (layout.sub_bucket_half_count_magnitude + layout.unit_magnitude);
+  int32_t buckets = 1;
+  while (smallest_untrackable_value <= highest) {
+    if (smallest_untrackable_value > kInt64Max / 2) {
+      ++buckets;
+      break;
+    }
+    smallest_untrackable_value <<= 1;
+    ++buckets;
+  }
+  return buckets;
+}
+
 }  // namespace
 
 HdrHistogram::HdrHistogram()
@@ -48,26 +64,14 @@ HdrHistogram::HdrHistogram(int64_t lowest, int64_t highest, int significant_figu
   sub_bucket_count_ = int32_t{1} << (sub_bucket_half_count_magnitude_ + 1);
   sub_bucket_half_count_ = sub_bucket_count_ / 2;
   sub_bucket_mask_ = (int64_t{sub_bucket_count_} - 1) << unit_magnitude_;
-
-  // Buckets double the covered range each; the first covers sub_bucket_count units.
-  int64_t smallest_untrackable_value = int64_t{sub_bucket_count_} << unit_magnitude_;
-  int32_t buckets_needed = 1;
-  while (smallest_untrackable_value <= highest) {
-    if (smallest_untrackable_value > kInt64Max / 2) {
-      ++buckets_needed;
-      break;
-    }
-    smallest_untrackable_value <<= 1;
-    ++buckets_needed;
-  }
-  bucket_count_ = buckets_needed;
+  bucket_count_ = buckets_needed(layout, highest);
   counts_len_ = (bucket_count_ + 1) * sub_bucket_half_count_;
   counts_.assign(static_cast<size_t>(counts_len_), 0);
 }
 
-Result<HdrHistogram> HdrHistogram::create(int64_t lowest_discernible_value,
-                                          int64_t highest_trackable_value,
-                                          int significant_figures) {
+Result<int32_t> HdrHistogram::counts_len_for(int64_t lowest_discernible_value,
+                                             int64_t highest_trackable_value,
+                                             int significant_figures) {
   if (lowest_discernible_value < 1) {
     return Status::invalid_argument("lowest_discernible_value must be >= 1, got " +
                                     std::to_string(lowest_discernible_value));
@@ -90,6 +94,17 @@ Result<HdrHistogram> HdrHistogram::create(int64_t lowest_discernible_value,
         "lowest_discernible_value " + std::to_string(lowest_discernible_value) +
         " is too large for " + std::to_string(significant_figures) + " significant figures");
   }
+  // At most 64 buckets of at most 2^17 sub-buckets: fits an int32.
+  return (buckets_needed(layout, highest_trackable_value) + 1) *
+         (int32_t{1} << layout.sub_bucket_half_count_magnitude);
+}
+
+Result<HdrHistogram> HdrHistogram::create(int64_t lowest_discernible_value,
+                                          int64_t highest_trackable_value,
+                                          int significant_figures) {
+  auto counts_len =
+      counts_len_for(lowest_discernible_value, highest_trackable_value, significant_figures);
+  if (!counts_len.ok()) return counts_len.status();
   return HdrHistogram(lowest_discernible_value, highest_trackable_value, significant_figures);
 }
 

@@ -37,6 +37,10 @@ class HdrHistogram {
   // 1 <= significant_figures <= 5. The error names the offending argument.
   static Result<HdrHistogram> create(int64_t lowest_discernible_value,
                                      int64_t highest_trackable_value, int significant_figures);
+  // The counts_len() create() would give, or its error; allocates nothing (the decoder
+  // checks a header's demand with it before creating the histogram).
+  static Result<int32_t> counts_len_for(int64_t lowest_discernible_value,
+                                        int64_t highest_trackable_value, int significant_figures);
 
   // Records one value (or `count` of it). A value outside [0, highest_trackable_value]
   // is not recorded: it is counted (`count` times) in out_of_range_count() and false is

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "support/h2_test_client.h"
 #include "support/cli.h"
@@ -208,6 +211,129 @@ TEST(ServeCli, BadFlagsGetAClearMessageAndExitCodeTwo) {
   }
   std::remove(cert_file.c_str());
   std::remove(key_file.c_str());
+}
+
+TEST(ServeCli, HelpDocumentsTheLimitFlagsWithTheirDefaults) {
+  const Outcome o = run({"serve", "--help"});
+  EXPECT_EQ(o.code, 0);
+  for (const char* flag : {"--header-timeout", "--idle-timeout", "--tls-handshake-timeout",
+                           "--max-connections", "--max-body-bytes", "--max-header-bytes",
+                           "--max-headers"}) {
+    EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
+  }
+  for (const char* fallback : {"10s", "60s", "10000", "16m", "16k", "100"}) {
+    EXPECT_NE(o.out.find(fallback), std::string::npos) << fallback;
+  }
+}
+
+TEST(ServeCli, BadLimitFlagsGetAMessageNamingTheFlagAndExitCodeTwo) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--header-timeout", "0"}, "--header-timeout must be more than 0"},
+      {{"--header-timeout", "soon"}, "--header-timeout: "},
+      {{"--idle-timeout", "-1s"}, "--idle-timeout"},
+      {{"--idle-timeout", "25h"}, "--idle-timeout must be more than 0 and at most 24h"},
+      {{"--tls-handshake-timeout", "0s"}, "--tls-handshake-timeout must be more than 0"},
+      {{"--max-connections", "0"}, "--max-connections must be at least 1"},
+      {{"--max-connections", "lots"}, "--max-connections"},
+      {{"--max-body-bytes", "0"}, "--max-body-bytes must be at least 1"},
+      {{"--max-body-bytes", "12x"}, "--max-body-bytes: expected a byte count"},
+      {{"--max-header-bytes", "100"}, "--max-header-bytes must be from 1k to 1m"},
+      {{"--max-header-bytes", "2m"}, "--max-header-bytes must be from 1k to 1m"},
+      {{"--max-headers", "0"}, "--max-headers must be from 1 to 10000"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const Outcome o = run(args);
+    EXPECT_EQ(o.code, 2) << c.says << ": " << o.err;
+    EXPECT_NE(o.err.find(c.says), std::string::npos) << o.err;
+    EXPECT_EQ(o.out, "") << c.says;
+  }
+}
+
+TEST(ServeCli, StopSummaryCountsConnectionsClosedByTheLimits) {
+  Serve serve({"--header-timeout", "200ms", "--max-connections", "1", "--max-body-bytes", "1k"});
+  ASSERT_NE(serve.port(), 0);
+  {
+    TestConnection held(serve.port());      // takes the one place, then sends nothing
+    TestConnection rejected(serve.port());  // accepted after it (the queue is in order)
+    EXPECT_TRUE(rejected.wait_for_close());
+    EXPECT_TRUE(held.wait_for_close());  // at the header timeout
+  }
+  TestConnection upload(serve.port());
+  const std::string response =
+      upload.http1_exchange("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2048\r\n\r\n");
+  EXPECT_EQ(response.rfind("HTTP/1.1 413 ", 0), 0u) << response;
+  EXPECT_EQ(serve.stop(), 0);
+  EXPECT_NE(serve.err().find("nightjar serve: closed 1 connections over --max-connections, 1 at "
+                             "--header-timeout, 0 at --idle-timeout; refused 1 request bodies over "
+                             "--max-body-bytes, 0 headers over --max-header-bytes or --max-headers; "
+                             "0 accept back-offs"),
+            std::string::npos)
+      << serve.err();
+}
+
+// True when every descriptor number below `limit` is taken in process `pid`: the next
+// accept fails with EMFILE. (Counting is not enough: a process may hold inherited
+// descriptors above its limit.)
+bool descriptors_exhausted(const std::string& pid, int limit) {
+  for (int fd = 0; fd < limit; ++fd) {
+    std::error_code ec;
+    if (!std::filesystem::is_symlink("/proc/" + pid + "/fd/" + std::to_string(fd), ec)) return false;
+  }
+  return true;
+}
+
+// Out of descriptors, accept fails with EMFILE: the server must wait before trying again
+// (not spin on the listener, which stays readable), keep serving, and recover.
+TEST(ServeCli, OutOfDescriptorsTheServerBacksOffAndRecovers) {
+  constexpr int kDescriptors = 32;
+  const auto start = std::chrono::steady_clock::now();
+  Subprocess process({"/bin/sh", "-c",
+                      "echo $$; ulimit -n " + std::to_string(kDescriptors) + " && exec " + kBinary +
+                          " serve --listen 127.0.0.1:0"});
+  const std::string pid = process.read_line();
+  const std::string listening = process.read_line();
+  const std::string prefix = "listening on 127.0.0.1:";
+  ASSERT_EQ(listening.rfind(prefix, 0), 0u) << listening << process.err();
+  const auto port = static_cast<uint16_t>(std::stoi(listening.substr(prefix.size())));
+
+  std::vector<std::unique_ptr<TestConnection>> clients;
+  for (int i = 0; i < kDescriptors + 8; ++i) {
+    clients.push_back(std::make_unique<TestConnection>(port));  // the listen queue takes them
+    ASSERT_TRUE(clients.back()->ok()) << clients.back()->error();
+  }
+  // The server takes connections until no descriptor is left.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!descriptors_exhausted(pid, kDescriptors) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(descriptors_exhausted(pid, kDescriptors));
+  // Still serving the connections it has.
+  EXPECT_EQ(clients.front()->http1_get("/?size=1").rfind("HTTP/1.1 200 OK", 0), 0u);
+  clients.clear();
+  TestConnection fresh(port);  // once descriptors are free again, a new one is served
+  EXPECT_EQ(fresh.http1_get("/?size=1").rfind("HTTP/1.1 200 OK", 0), 0u);
+
+  process.signal(SIGTERM);
+  EXPECT_EQ(process.wait(), 0);
+  const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+  EXPECT_NE(process.err().find("file descriptors, the limit is 32 (ulimit -n)"), std::string::npos)
+      << process.err();
+  const std::string err = process.err();
+  const size_t at = err.find(" accept back-offs");
+  ASSERT_NE(at, std::string::npos) << err;
+  const size_t digits = err.find_last_not_of("0123456789", at - 1) + 1;
+  const long backoffs = std::stol(err.substr(digits, at - digits));
+  EXPECT_GE(backoffs, 1);
+  // Each back-off waits 50 ms: a server that spun would count far more.
+  EXPECT_LE(backoffs, elapsed_ms / 50 + 2) << err;
 }
 
 }  // namespace

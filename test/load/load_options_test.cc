@@ -108,7 +108,7 @@ INSTANTIATE_TEST_SUITE_P(
         LimitCase{"shard_beyond_count", [](LoadOptions& o) { o.shard_index = 3, o.shard_count = 3; }, "shard 3 of 3"},
         LimitCase{"zero_shards", [](LoadOptions& o) { o.shard_count = 0; }, "does not exist"},
         LimitCase{"too_many_shards", [](LoadOptions& o) { o.shard_count = limits::kMaxShards + 1; }, "at most 10000"}),
-    [](const ::testing::TestParamInfo<LimitCase>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<LimitCase>& case_info) { return std::string(case_info.param.name); });
 
 TEST(Validate, AcceptsEveryLimitAtItsEdge) {
   LoadOptions o = valid_options();

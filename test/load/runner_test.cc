@@ -282,6 +282,20 @@ TEST_F(RunnerTest, StopFlagEndsTheRunAndKeepsWhatWasMeasured) {
   EXPECT_GE(r->completed, seen);
 }
 
+TEST_F(RunnerTest, ACallbackThatThrowsEndsTheRunWithAnErrorNotATerminate) {
+  // The exception leaves run_load as a Status; the worker threads are stopped and joined
+  // on the way out (a joinable std::thread left behind would terminate the process).
+  LoadOptions o = options({url()});
+  o.run.requested_rps = 200;
+  o.run.duration_ns = 5 * kNanosPerSecond;
+  o.run.threads = 2;
+  RunControl control;
+  control.on_interval = [](const model::TimelineEntry&) { throw std::runtime_error("callback failed"); };
+  auto r = run_load(o, control);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("callback failed"), std::string::npos) << r.status().message();
+}
+
 TEST(RunnerErrors, RefusedConnectionsAreCountedPerRequest) {
   const testing::RefusingPort refusing;
   LoadOptions o;
@@ -374,7 +388,9 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{ScriptedServer::Behaviour::kCloseMidBody, ErrorKind::kClosedMidResponse},
                       FaultCase{ScriptedServer::Behaviour::kCloseAfterRead, ErrorKind::kClosedMidResponse},
                       FaultCase{ScriptedServer::Behaviour::kReset, ErrorKind::kReset},
-                      FaultCase{ScriptedServer::Behaviour::kNeverAnswer, ErrorKind::kTimeout}));
+                      FaultCase{ScriptedServer::Behaviour::kNeverAnswer, ErrorKind::kTimeout},
+                      FaultCase{ScriptedServer::Behaviour::kEndlessHeaders, ErrorKind::kBadResponse},
+                      FaultCase{ScriptedServer::Behaviour::kEndlessBody, ErrorKind::kTimeout}));
 
 }  // namespace
 }  // namespace nightjar::load

@@ -146,6 +146,29 @@ TEST(ControlParser, RejectsMalformedControlsNamingThem) {
   }
 }
 
+TEST(ControlParser, EnforcesEachControlsMaximumNamingIt) {
+  EXPECT_EQ(apply_ok("delay=10m").delay_ns, kMaxDelayNs);
+  EXPECT_NE(apply_error("delay=10m1ms").find("bad control 'delay=10m1ms': longer than the maximum"),
+            std::string::npos);
+  EXPECT_EQ(apply_ok("size=1099511627776").size_bytes, kMaxResponseBodyBytes);
+  EXPECT_NE(apply_error("size=1099511627777").find("'size=1099511627777': larger than 1 TiB"),
+            std::string::npos);
+
+  std::string headers;
+  for (uint32_t i = 0; i < kMaxHeaderControls; ++i) headers += "header=X-" + std::to_string(i) + ":v&";
+  EXPECT_EQ(apply_ok(headers).extra_header_count, kMaxHeaderControls);
+  EXPECT_NE(apply_error(headers + "header=X-Last:v").find("'header=X-Last:v': more than 64"),
+            std::string::npos);
+  // The count and bytes hold across the query and the header, which add up.
+  ControlParser parser;
+  ResponseControls controls;
+  ASSERT_TRUE(parser.apply("header=X-A:" + std::string(5000, 'a'), controls).ok());
+  const Status status = parser.apply("header=X-B:" + std::string(5000, 'b'), controls);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("add more than 8192 bytes"), std::string::npos)
+      << status.message();
+}
+
 TEST(ControlParser, SurvivesRandomInput) {
   std::mt19937 random(12345);
   ControlParser parser;

@@ -277,5 +277,81 @@ TEST(Grpc, FramesAnswersWithTrailersOrTrailersOnly) {
             "13");
 }
 
+TEST(Grpc, PingPayloadIsStreamedAndDecodes) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  const auto channel = insecure_channel(*server);
+  const Call c = call(channel, kPing, ping_request("size=3m"));  // under grpc++'s 4 MiB
+  ASSERT_TRUE(c.status.ok()) << c.status.error_message();
+  const PingResponse response = ping_response(c);
+  EXPECT_EQ(response.payload().size(), 3u * 1024 * 1024);
+  EXPECT_EQ(response.payload().substr(0, 8), "nightjar");
+  EXPECT_EQ(response.arrival_gap_ns(), 0);  // the first call of the server
+}
+
+TEST(Grpc, ARequestMessageOverGrpcsLimitIsResourceExhausted) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  const auto channel = insecure_channel(*server);
+  const Call c = call(channel, kEcho, ping_request("", std::string(4 * 1024 * 1024 + 1, 'p')));
+  EXPECT_EQ(c.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(c.status.error_message().find("larger than 4 MiB"), std::string::npos)
+      << c.status.error_message();
+  EXPECT_TRUE(call(channel, kPing, ping_request("")).status.ok());  // the channel goes on
+  EXPECT_EQ(server->stats().bodies_too_large, 1);
+}
+
+TEST(Grpc, ARequestOverTheServersBodyLimitIsResourceExhausted) {
+  ServerOptions options;
+  options.max_body_bytes = 64 * 1024;
+  auto server = start_server(options);
+  ASSERT_TRUE(server);
+  const auto channel = insecure_channel(*server);
+  const Call c = call(channel, kEcho, ping_request("", std::string(100 * 1024, 'p')));
+  EXPECT_EQ(c.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(c.status.error_message().find("limit of 65536 bytes"), std::string::npos)
+      << c.status.error_message();
+  const Call small = call(channel, kEcho, ping_request("", std::string(1000, 'p')));
+  ASSERT_TRUE(small.status.ok()) << small.status.error_message();
+  EXPECT_EQ(ping_response(small).payload().size(), 1000u);
+}
+
+// Calls held at once (here by a delay) share one budget per connection.
+TEST(Grpc, RequestBytesHeldOverAllStreamsOfAConnectionAreBounded) {
+  ServerOptions options;
+  options.max_body_bytes = 64 * 1024;
+  auto server = start_server(options);
+  ASSERT_TRUE(server);
+  testing::TestConnection connection(server->port());
+  testing::H2Client client(connection);
+  const std::vector<std::pair<std::string, std::string>> grpc_headers = {
+      {"content-type", "application/grpc"}, {"te", "trailers"}};
+  // Three calls of 30 KiB, each under the limit, 90 KiB together: whatever order their DATA
+  // arrives in, exactly one passes the budget, and refusing it leaves room for the others.
+  const std::string message = ping_request("delay=1s", std::string(30 * 1024, 'p'));
+  std::string framed(5, '\0');
+  framed[3] = static_cast<char>(message.size() >> 8);
+  framed[4] = static_cast<char>(message.size());
+  framed += message;
+  std::vector<int32_t> streams;
+  for (int i = 0; i < 3; ++i) streams.push_back(client.submit(kEcho, grpc_headers, "POST", framed));
+  int ok = 0;
+  int exhausted = 0;
+  for (const int32_t id : streams) {
+    const testing::H2Response response = client.wait(id);
+    if (response.header("grpc-status") == "8") {
+      ++exhausted;
+      EXPECT_NE(response.header("grpc-message").find("this connection holds"), std::string::npos)
+          << response.header("grpc-message");
+    } else if (response.trailers.count("grpc-status") != 0 &&
+               response.trailers.at("grpc-status") == "0") {
+      ++ok;
+    }
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(exhausted, 1);
+  EXPECT_EQ(server->stats().bodies_too_large, 1);
+}
+
 }  // namespace
 }  // namespace nightjar::server

@@ -142,7 +142,7 @@ TEST(Http2, ADelayedStreamDoesNotHoldUpTheOthers) {
   ASSERT_TRUE(server);
   TestConnection connection(server->port());
   H2Client client(connection);
-  const int32_t slow = client.submit("/?delay=1h");
+  const int32_t slow = client.submit("/?delay=10m");
   const int32_t fast = client.submit("/?size=1");
   EXPECT_EQ(client.wait(fast).body.size(), 1u);
   EXPECT_FALSE(client.peek(slow).closed);
@@ -311,7 +311,7 @@ TEST(Http2, StopClosesHttp2Connections) {
   ASSERT_TRUE(server);
   TestConnection connection(server->port());
   H2Client client(connection);
-  const int32_t waiting = client.submit("/?delay=1h");  // must not hold stop() up
+  const int32_t waiting = client.submit("/?delay=10m");  // must not hold stop() up
   EXPECT_EQ(client.get("/").status, 200);
   server->stop();
   client.wait_closed();

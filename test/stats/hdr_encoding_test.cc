@@ -300,9 +300,9 @@ TEST(HdrDecoding, RejectsHugeDeclaredLengthsBeforeAllocating) {
   put_u32(bytes, 4, 0xfffffff0);
   EXPECT_TRUE(fails_mentioning(decode_status(bytes), "payload length"));
 
-  // The widest configuration still bounds the payload: 9 bytes per bucket at most.
-  Bytes widest = encode_uncompressed(make(1, INT64_MAX, 5));
-  put_u32(widest, 4, 0xffffffff);
+  // The payload may not exceed 9 bytes per bucket of the declared range.
+  Bytes widest = encode_uncompressed(make(1, 86'400'000'000'000, 5));
+  put_u32(widest, 4, static_cast<uint32_t>(kMaxDecodedPayloadBytes));
   EXPECT_TRUE(fails_mentioning(decode_status(widest), "exceeds what the declared range can hold"));
 
   Bytes compressed = encode_compressed(h);

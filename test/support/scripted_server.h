@@ -23,6 +23,8 @@ class ScriptedServer {
     kNeverAnswer,    // read requests, never answer
     kCloseAfterRead, // close cleanly without answering
     kAnswerThenJunk, // a valid response followed by 300 KiB of bytes nobody asked for
+    kEndlessHeaders, // a status line, then 1 MiB of one header line that never ends
+    kEndlessBody,    // a chunked response: 4 MiB of chunks, never the last one
   };
 
   explicit ScriptedServer(Behaviour behaviour)
@@ -87,6 +89,17 @@ class ScriptedServer {
                                                          std::string(300 * 1024, 'j')),
                              ec);
           return true;
+        case Behaviour::kEndlessHeaders:
+          boost::asio::write(socket, boost::asio::buffer("HTTP/1.1 200 OK\r\nX-Endless: " +
+                                                         std::string(1 << 20, 'h')),
+                             ec);
+          return true;
+        case Behaviour::kEndlessBody: {
+          std::string chunks = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+          for (int i = 0; i < 1024; ++i) chunks += "1000\r\n" + std::string(4096, 'b') + "\r\n";
+          boost::asio::write(socket, boost::asio::buffer(chunks), ec);
+          return true;
+        }
       }
       return false;
     }
