@@ -267,6 +267,9 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
     auto remote = std::make_unique<Remote>();
     remote->name = address.address;
     grpc::ChannelArguments arguments;
+    // A Final carries every second's histograms (about 2 KB a second of run): a long run's
+    // is larger than gRPC's default 4 MiB.
+    arguments.SetMaxReceiveMessageSize(kMaxWorkerMessageBytes);
     if (uses_tls(controller) && !address.tls_name.empty()) arguments.SetSslTargetNameOverride(address.tls_name);
     remote->stub = v1::Worker::NewStub(grpc::CreateCustomChannel(address.address, creds, arguments));
     if (Status s = check(*remote, controller); !s.ok()) {
@@ -295,12 +298,13 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
                              std::min<int64_t>(options.run.timeout_ns, 2 * kNanosPerSecond);
   const std::string run_id = new_run_id();
 
+  std::vector<v1::ControllerMessage> starts;
   for (int64_t k = 0; k < count; ++k) {
-    Remote& r = *remotes[static_cast<size_t>(k)];
+    const Remote& r = *remotes[static_cast<size_t>(k)];
     load::LoadOptions part = options;
     part.run.connections = static_cast<int>(share(options.run.connections, count, k));
     part.run.max_pending = share(options.run.max_pending, count, k);
-    v1::ControllerMessage message;
+    v1::ControllerMessage& message = starts.emplace_back();
     v1::Start* start = message.mutable_start();
     start->set_run_id(run_id);
     *start->mutable_spec() = to_spec(part);
@@ -308,10 +312,20 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
     start->set_shard_count(static_cast<uint64_t>(count));
     start->set_start_unix_ns(start_unix + r.offset_ns);
     start->set_lease_ns(controller.lease_ns);
+    if (message.ByteSizeLong() > kMaxStartBytes) {
+      return Status::invalid_argument(
+          "the test's settings are " + std::to_string(message.ByteSizeLong() >> 10) +
+          " KiB, more than the " + std::to_string(kMaxStartBytes >> 20) +
+          " MiB a worker accepts: the request body (--body, --body-file), the gRPC message (--grpc-data-file), the "
+          "headers and the CA (--ca-file) travel to every worker");
+    }
+  }
+  for (int64_t k = 0; k < count; ++k) {
+    Remote& r = *remotes[static_cast<size_t>(k)];
     authorize(r.context, controller);
     r.stream = r.stub->Run(&r.context);
     // A failed write shows in the stream's end status, which the reader collects.
-    r.stream->Write(message);
+    r.stream->Write(starts[static_cast<size_t>(k)]);
     r.reader = std::thread(follow, std::ref(r));
   }
 

@@ -20,6 +20,12 @@ inline constexpr int64_t kDefaultLeaseNs = 5 * kNanosPerSecond;
 // busy, connected and unable to be cancelled until then.
 inline constexpr int64_t kMaxStartAheadNs = 60 * kNanosPerSecond;
 inline constexpr size_t kMaxRunIdBytes = 64;
+// The largest Start a worker reads (gRPC's default limit, set explicitly); the controller
+// refuses a larger one itself, naming what makes it large (the request body travels).
+inline constexpr size_t kMaxStartBytes = 4u << 20;
+// The largest message a controller reads from a worker: a Final holds every second's
+// histograms, about 2 KB a second, so a 24-hour run's is a few hundred MiB at most.
+inline constexpr int kMaxWorkerMessageBytes = 1 << 30;
 
 // The spec a controller sends: the whole test's rate and count, this worker's connections
 // and threads.

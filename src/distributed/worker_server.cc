@@ -241,21 +241,25 @@ class WorkerService final : public v1::Worker::Service {
       const int64_t period_ns = std::clamp<int64_t>(run.lease_ns / 10, kNanosPerMilli, 100 * kNanosPerMilli);
       const int64_t grace_ns = std::clamp<int64_t>(run.lease_ns, 2 * kNanosPerSecond, 5 * kNanosPerSecond);
       int64_t lapsed_at_ns = 0;
-      std::mutex mutex;
-      std::condition_variable_any wake;
-      std::unique_lock lock(mutex);
-      while (!token.stop_requested()) {
-        const int64_t now = steady_now_ns();
-        if (lapsed_at_ns == 0 && now - last_heartbeat_ns.load() > run.lease_ns) {
-          lapsed_at_ns = now;
-          stop.store(true);
+      try {
+        std::mutex mutex;
+        std::condition_variable_any wake;
+        std::unique_lock lock(mutex);
+        while (!token.stop_requested()) {
+          const int64_t now = steady_now_ns();
+          if (lapsed_at_ns == 0 && now - last_heartbeat_ns.load() > run.lease_ns) {
+            lapsed_at_ns = now;
+            stop.store(true);
+          }
+          if (lapsed_at_ns != 0 && now - lapsed_at_ns > grace_ns) {
+            context.TryCancel();
+            return;
+          }
+          if (shutting_down_.load()) stop.store(true);
+          wake.wait_for(lock, token, std::chrono::nanoseconds(period_ns), [] { return false; });
         }
-        if (lapsed_at_ns != 0 && now - lapsed_at_ns > grace_ns) {
-          context.TryCancel();
-          return;
-        }
-        if (shutting_down_.load()) stop.store(true);
-        wake.wait_for(lock, token, std::chrono::nanoseconds(period_ns), [] { return false; });
+      } catch (...) {  // a thread body lets nothing escape: without its watch, the run stops
+        stop.store(true);
       }
     });
 
@@ -448,6 +452,7 @@ Result<std::unique_ptr<WorkerServer>> WorkerServer::start(const WorkerServerOpti
   int selected_port = 0;
   const std::string grpc_address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
   builder.AddListeningPort(grpc_address, credentials, &selected_port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxStartBytes));
   builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || selected_port == 0) {

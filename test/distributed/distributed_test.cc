@@ -24,7 +24,9 @@
 #include "distributed/controller.h"
 #include "distributed/worker_server.h"
 #include "nightjar/v1/worker.grpc.pb.h"
+#include "output/result_proto.h"
 #include "server/test_server.h"
+#include "stats/hdr_encoding.h"
 #include "support/scripted_server.h"
 #include "support/subprocess.h"
 #include "tls/cert_gen.h"
@@ -421,6 +423,102 @@ TEST_F(DistributedTest, AnOptionAWorkerRefusesEndsTheRunWithInvalidArgumentNamin
   auto next = run_distributed(options(100, 10), c);
   ASSERT_TRUE(next.ok()) << next.status().message();
   EXPECT_EQ(next->completed, 10);
+}
+
+// The request body travels to every worker inside the Start. One beyond what a worker
+// reads is refused by the controller itself, naming the flags; one just under it runs.
+TEST_F(DistributedTest, ARunTooLargeToSendIsRefusedByTheControllerNamingTheBody) {
+  ControllerOptions c;
+  c.workers = {add_worker()};
+  load::LoadOptions big = options(0, 2);
+  big.request.method = "POST";
+  big.request.body.assign(5u << 20, 'x');
+  auto refused = run_distributed(big, c);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("--body"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(target_requests(), 0);
+  big.request.body.assign(3u << 20, 'x');
+  auto fits = run_distributed(big, c);
+  ASSERT_TRUE(fits.ok()) << fits.status().message();
+  EXPECT_FALSE(fits->partial) << (fits->workers.empty() ? "" : fits->workers[0].failure);
+  EXPECT_EQ(fits->completed + fits->errors, 2);
+}
+
+// A worker that answers like a real one, with the Final of a long run: one histogram per
+// second, together larger than gRPC's default 4 MiB message limit (a real worker's Final
+// passes it after about 35 minutes).
+class LongRunWorker final : public v1::Worker::Service {
+ public:
+  explicit LongRunWorker(std::string final_bytes) : final_bytes_(std::move(final_bytes)) {}
+  grpc::Status Info(grpc::ServerContext*, const v1::InfoRequest*, v1::WorkerInfo* reply) override {
+    reply->set_version("0.1.0");
+    reply->set_unix_ns(unix_now_ns());
+    return grpc::Status::OK;
+  }
+  grpc::Status Run(grpc::ServerContext*,
+                   grpc::ServerReaderWriter<v1::WorkerMessage, v1::ControllerMessage>* stream) override {
+    v1::ControllerMessage start;
+    if (!stream->Read(&start)) return {grpc::StatusCode::CANCELLED, "no Start"};
+    v1::WorkerMessage message;
+    message.mutable_accepted()->set_unix_ns(unix_now_ns());
+    stream->Write(message);
+    message.mutable_final()->mutable_result()->ParseFromString(final_bytes_);
+    stream->Write(message);
+    while (stream->Read(&start)) {
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  const std::string final_bytes_;
+};
+
+TEST(ControllerLimits, ALongRunsFinalLargerThanFourMebibytesReachesTheController) {
+  model::RunResult long_run;
+  long_run.completed = 0;
+  uint64_t seed = 1;
+  auto next = [&seed] { return (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
+  for (int64_t second = 0; second < 2400; ++second) {  // 40 minutes of 1500 responses a second
+    stats::HdrHistogram h;
+    for (int i = 0; i < 1500; ++i) h.record(static_cast<int64_t>(50'000 + next() % 20'000'000));  // 50us..20ms
+    model::TimelineEntry e;
+    e.second = second;
+    e.completed = 1500;
+    e.latency_histogram = stats::encode_base64(h);
+    e.service_time_histogram = e.latency_histogram;
+    long_run.timeline.push_back(std::move(e));
+    long_run.latency.add(h);
+    long_run.service_time.add(h);
+    long_run.completed += 1500;
+  }
+  long_run.sent = long_run.completed;
+  long_run.measured_ns = 2400 * kNanosPerSecond;
+  auto message = output::to_proto(long_run);
+  ASSERT_TRUE(message.ok()) << message.status().message();
+  ASSERT_GT(message->ByteSizeLong(), 4u << 20) << "the Final must be beyond gRPC's default limit";
+  LongRunWorker service(message->SerializeAsString());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  ControllerOptions c;
+  c.workers = {"127.0.0.1:" + std::to_string(port)};
+  load::LoadOptions o;
+  o.urls = {*http::parse_url("http://127.0.0.1:9/")};  // the fake worker sends nothing
+  o.run.urls = {"http://127.0.0.1:9/"};
+  o.run.requests = 1;
+  o.run.connections = 1;
+  o.run.threads = 1;
+  o.run.timeout_ns = kNanosPerSecond;
+  auto r = run_distributed(o, c);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->partial) << (r->workers.empty() ? "" : r->workers[0].failure);
+  EXPECT_EQ(r->completed, long_run.completed);
+  EXPECT_EQ(r->timeline.size(), 2400u);
 }
 
 TEST_F(DistributedTest, MissingWorkersStopTheStartUnlessMinWorkersAllowsIt) {
