@@ -55,6 +55,8 @@ Result<load::LoadOptions> from_start(const nightjar::v1::Start& start) {
     o.urls.push_back(*url);
     o.run.urls.push_back(url->to_string());
   }
+  // Checked before o.urls.front() below (found by test/fuzz/worker_start_fuzzer).
+  if (o.urls.empty()) return Status::invalid_argument("spec.urls: at least one URL is needed");
   o.request.method = spec.method().empty() ? "GET" : spec.method();
   for (const nightjar::v1::Header& h : spec.headers()) {
     auto header = http::parse_header(h.name() + ": " + h.value());
