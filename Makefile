@@ -37,14 +37,23 @@ test-tsan: deps
 	@cmake --build build-tsan -j $(JOBS)
 	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) $(TSAN_TESTS)
 
-# libFuzzer on the HTTP/1.1 response parser for FUZZ_SECONDS (60), with clang, in build-fuzz/.
+# libFuzzer on every parser of untrusted input (test/fuzz/), FUZZ_SECONDS (60) each, with clang,
+# in build-fuzz/. New inputs go to build-fuzz/corpus/<target>/, crashes to build-fuzz/crashes/;
+# the seed corpora in test/fuzz/corpus/ are read, not written. `make test` replays the seeds.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= http1_response server_request server_control grpc_framing hdr_decode hlog_reader \
+                result_json smps_test worker_start
 fuzz: deps
+	@scripts/install-deps.sh --fuzz
 	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNIGHTJAR_SANITIZE=fuzz \
-	    -DNIGHTJAR_BUILD_TESTS=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target http1_response_fuzzer
-	@mkdir -p build-fuzz/corpus && cp -n test/fuzz/corpus/http1_response/* build-fuzz/corpus/
-	@build-fuzz/test/fuzz/http1_response_fuzzer -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus
+	    -DNIGHTJAR_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target $(addsuffix _fuzzer,$(FUZZ_TARGETS))
+	@mkdir -p build-fuzz/crashes
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; mkdir -p build-fuzz/corpus/$$t; \
+	  build-fuzz/test/fuzz/$${t}_fuzzer -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/crashes/$$t- build-fuzz/corpus/$$t test/fuzz/corpus/$$t; \
+	done
 
 bench: build
 	@scripts/install-deps.sh --bench

@@ -6,6 +6,7 @@
 #                                    libhdrhistogram-java (HdrHistogram's reference reader) and
 #                                    Chromium (renders the HTML report); without them those tests skip
 #   scripts/install-deps.sh --java   the JDK and libhdrhistogram-java only (to regenerate fixtures)
+#   scripts/install-deps.sh --fuzz   also clang and its libFuzzer/sanitizer runtimes (`make fuzz`)
 set -euo pipefail
 
 packages=(
@@ -20,7 +21,8 @@ for arg in "$@"; do
     --bench) packages+=(wrk nginx-light hey time util-linux nghttp2-client openssl python3) ;;
     --java) packages+=(default-jdk-headless libhdrhistogram-java) ;;
     --test) packages+=(default-jdk-headless libhdrhistogram-java chromium nginx-light) ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --bench, --test or --java)" >&2; exit 2 ;;
+    --fuzz) packages+=(clang libclang-rt-dev) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --bench, --test, --java or --fuzz)" >&2; exit 2 ;;
   esac
 done
 

@@ -101,6 +101,8 @@ Result<WorkerRun> from_start(const nightjar::v1::Start& start, int64_t now_unix_
     o.urls.push_back(*url);
     o.run.urls.push_back(url->to_string());
   }
+  // Checked before o.urls.front() below (found by test/fuzz/worker_start_fuzzer).
+  if (o.urls.empty()) return Status::invalid_argument("LoadSpec.urls: at least one URL is needed");
   o.request.method = spec.method().empty() ? "GET" : spec.method();
   for (const nightjar::v1::Header& h : spec.headers()) {
     auto header = http::parse_header(h.name() + ": " + h.value());
