@@ -2,7 +2,7 @@
 //  - the client's grpc_unframe (a response body; the health check then parses the message),
 //  - the test server's GrpcService (a call's DATA: the 5-byte prefix, then a PingRequest or
 //    HealthCheckRequest, plus the x-nightjar-control metadata).
-// Input: byte 0 picks the method (bits 0-1) and the too-large flag (bit 2); byte 1 is the length
+// Input: byte 0 picks the method (bits 0-1); byte 1 is the length
 // of the metadata control that follows; the rest is the body. An OK reply must be one valid
 // frame; a failed one must carry a status and a message.
 #include <google/protobuf/stubs/logging.h>
@@ -26,7 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       "/nightjar.test.v1.TestService/Ping", "/nightjar.test.v1.TestService/Echo",
       "/grpc.health.v1.Health/Check", "/nightjar.test.v1.TestService/Other"};
   const std::string_view path = kPaths[data[0] & 3];
-  const bool too_large = (data[0] & 4) != 0;
   const size_t control_size = std::min<size_t>(data[1], size - 2);
   const std::string_view control(reinterpret_cast<const char*>(data + 2), control_size);
   const std::string_view body(reinterpret_cast<const char*>(data + 2 + control_size),
@@ -46,11 +45,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static server::GrpcService service;
   server::ResponseControls controls;
   server::GrpcReply reply;
-  service.handle(path, body, too_large, control, /*arrival_gap_ns=*/1000, controls, reply);
+  service.handle(path, body, control, /*arrival_gap_ns=*/1000, controls, reply);
   if (reply.status < 0 || reply.status > 16) __builtin_trap();
   if (reply.status == server::kGrpcOk) {
-    auto framed = http::grpc_unframe(reply.body);
-    if (!framed.ok()) __builtin_trap();
+    // The message is `body` followed by `filler_bytes` of filler (a Ping's payload, never held):
+    // the prefix must declare exactly that length.
+    if (reply.body.size() < 5) __builtin_trap();
+    const auto* prefix = reinterpret_cast<const unsigned char*>(reply.body.data());
+    const uint64_t declared = (uint64_t{prefix[1]} << 24) | (uint64_t{prefix[2]} << 16) | (uint64_t{prefix[3]} << 8) | prefix[4];
+    if (prefix[0] != 0 || declared != reply.body.size() - 5 + reply.filler_bytes) __builtin_trap();
+    if (reply.filler_bytes == 0 && !http::grpc_unframe(reply.body).ok()) __builtin_trap();
   } else if (reply.message.empty()) {
     __builtin_trap();
   }

@@ -12,6 +12,7 @@
 
 #include "server/control.h"
 #include "server/http1_connection.h"
+#include "server/test_server.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace nightjar::server;
@@ -20,9 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   constexpr size_t kBufferBytes = size_t{16} * 1024;  // the connection's read buffer
   const size_t step = 1 + (data[0] & 0x7f) * 8;
   const std::string_view wire(reinterpret_cast<const char*>(data + 1), size - 1);
+  // The server's default limits (nightjar serve without limit flags).
+  const ServerOptions defaults;
+  ConnectionLimits limits;
+  limits.max_body_bytes = defaults.max_body_bytes;
+  limits.max_header_bytes = defaults.max_header_bytes;
+  limits.max_header_fields = defaults.max_header_fields;
   RequestHead head;
   std::optional<RequestParser> parser;
-  parser.emplace(head);
+  parser.emplace(head, limits);
   ControlParser control_parser;
   std::string buffer;
   size_t pos = 0;
@@ -54,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (status.ok() && controls.size_bytes > kMaxResponseBodyBytes) __builtin_trap();
         if (!parser->keep_alive() || (status.ok() && controls.close)) stop = true;
         head.reset();
-        parser.emplace(head);
+        parser.emplace(head, limits);
       } else if (used == 0) {
         break;
       }
