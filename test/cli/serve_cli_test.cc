@@ -291,6 +291,11 @@ bool descriptors_exhausted(const std::string& pid, int limit) {
 // Out of descriptors, accept fails with EMFILE: the server must wait before trying again
 // (not spin on the listener, which stays readable), keep serving, and recover.
 TEST(ServeCli, OutOfDescriptorsTheServerBacksOffAndRecovers) {
+#if defined(NIGHTJAR_ASAN) || defined(NIGHTJAR_TSAN)
+  // The sanitizers' runtime needs descriptors of its own: UBSan's vptr check probes memory
+  // through a pipe, and with none left it reports the server's valid objects as invalid.
+  GTEST_SKIP() << "out of descriptors, a sanitizer reports its own failure";
+#endif
   constexpr int kDescriptors = 32;
   const auto start = std::chrono::steady_clock::now();
   Subprocess process({"/bin/sh", "-c",
