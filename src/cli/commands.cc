@@ -608,10 +608,12 @@ Result<uint64_t> parse_serve_bytes(const std::string& flag, const std::string& t
     multiplier = unit == 'k' ? 1024 : unit == 'm' ? 1024 * 1024 : unit == 'g' ? 1024 * 1024 * 1024 : 1;
     if (multiplier != 1) digits.pop_back();
   }
-  if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos) {
+  if (digits.empty() || digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) {
     return Status::invalid_argument(flag + ": expected a byte count such as 65536, 64k or 16m, not '" + text + "'");
   }
-  return std::stoull(digits) * multiplier;
+  const uint64_t count = std::stoull(digits);
+  if (count > (uint64_t{1} << 50) / multiplier) return Status::invalid_argument(flag + ": '" + text + "' is too large");
+  return count * multiplier;
 }
 
 // The limits of `serve` from its flags; a usage error names the flag.

@@ -241,6 +241,7 @@ TEST(ServeCli, BadLimitFlagsGetAMessageNamingTheFlagAndExitCodeTwo) {
       {{"--max-connections", "lots"}, "--max-connections"},
       {{"--max-body-bytes", "0"}, "--max-body-bytes must be at least 1"},
       {{"--max-body-bytes", "12x"}, "--max-body-bytes: expected a byte count"},
+      {{"--max-body-bytes", "999999999999999g"}, "--max-body-bytes: '999999999999999g' is too large"},
       {{"--max-header-bytes", "100"}, "--max-header-bytes must be from 1k to 1m"},
       {{"--max-header-bytes", "2m"}, "--max-header-bytes must be from 1k to 1m"},
       {{"--max-headers", "0"}, "--max-headers must be from 1 to 10000"},
