@@ -25,6 +25,10 @@ bool has_header(const RequestSpec& spec, std::string_view name) {
 
 }  // namespace
 
+bool is_token(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), is_token_char);
+}
+
 Result<std::pair<std::string, std::string>> parse_header(std::string_view text) {
   const std::string quoted = "'" + std::string(text) + "'";
   const size_t colon = text.find(':');
@@ -36,7 +40,7 @@ Result<std::pair<std::string, std::string>> parse_header(std::string_view text) 
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   if (name.empty()) return Status::invalid_argument("header " + quoted + " has an empty name");
-  if (!std::all_of(name.begin(), name.end(), is_token_char)) {
+  if (!is_token(name)) {
     return Status::invalid_argument("header " + quoted + " has an invalid character in its name");
   }
   if (value.find_first_of("\r\n") != std::string_view::npos) {

@@ -19,6 +19,9 @@ struct RequestSpec {
 // or invalid name, CR/LF in the value.
 Result<std::pair<std::string, std::string>> parse_header(std::string_view text);
 
+// An HTTP token (RFC 9110): a method or a header name; not empty.
+bool is_token(std::string_view text);
+
 // The complete HTTP/1.1 request bytes for `url`, built once per URL before the run so the
 // hot path only copies a pointer. Adds Host (unless given), User-Agent (unless given) and
 // Content-Length for a body; keep-alive is HTTP/1.1's default.

@@ -1,7 +1,6 @@
 #include "load/load_options.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <sstream>
 #include <string_view>
@@ -33,16 +32,9 @@ Status duration_in_range(std::string_view flag, int64_t value_ns, int64_t min_ns
                                   format_duration_ns(max_ns) + " (got " + format_duration_ns(value_ns) + ")");
 }
 
-bool is_token(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-}
-
 Status validate_request(const LoadOptions& options) {
   const http::RequestSpec& request = options.request;
-  if (request.method.size() > limits::kMaxMethodBytes || !is_token(request.method)) {
+  if (request.method.size() > limits::kMaxMethodBytes || !http::is_token(request.method)) {
     return Status::invalid_argument("--method '" + request.method.substr(0, limits::kMaxMethodBytes) +
                                     "' is not a valid HTTP method (a token of at most " +
                                     std::to_string(limits::kMaxMethodBytes) + " characters)");
@@ -52,7 +44,7 @@ Status validate_request(const LoadOptions& options) {
                                     " headers are supported (got " + std::to_string(request.headers.size()) + ")");
   }
   for (const auto& [name, value] : request.headers) {
-    if (!is_token(name)) return Status::invalid_argument("-H: header name '" + name + "' is not a valid token");
+    if (!http::is_token(name)) return Status::invalid_argument("-H: header name '" + name + "' is not a valid token");
     if (name.size() + value.size() > limits::kMaxHeaderBytes) {
       return Status::invalid_argument("-H: header '" + name + "' is " + std::to_string(name.size() + value.size()) +
                                       " bytes; at most " + std::to_string(limits::kMaxHeaderBytes) + " are supported");
