@@ -8,8 +8,10 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
-#include "cli/commands.h"
+#include "cli/command.h"
+#include "cli/exit_codes.h"
 #include "common/status.h"
 #include "tls/cert_gen.h"
 
@@ -59,10 +61,7 @@ void add_certs_flags(CLI::App& command, CertsFlags& flags) {
 
 int run_certs_command(const CertsFlags& flags) {
   auto set = tls::generate_mutual_tls_set(flags.hosts, flags.days);
-  if (!set.ok()) {
-    std::cerr << "nightjar: error: " << set.status().message() << "\n";
-    return set.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
-  }
+  if (!set.ok()) return error_exit(set.status());
   const std::filesystem::path dir(flags.out_dir);
   const OutputFile files[] = {
       {"ca.pem", &set->ca.cert_pem, 0644},         {"ca-key.pem", &set->ca.key_pem, 0600},
@@ -110,6 +109,13 @@ int run_certs_command(const CertsFlags& flags) {
             << "controller: nightjar load URL --workers " << dialled << ":7070 --worker-ca " << d
             << "ca.pem --worker-cert " << d << "controller.pem --worker-key " << d << "controller-key.pem\n";
   return kExitOk;
+}
+
+Command add_certs_command(CLI::App& app) {
+  auto flags = std::make_shared<CertsFlags>();
+  CLI::App* certs = app.add_subcommand("certs", "Write a CA and worker/controller certificates for mutual TLS");
+  add_certs_flags(*certs, *flags);
+  return {certs, [flags] { return run_certs_command(*flags); }};
 }
 
 }  // namespace nightjar::cli

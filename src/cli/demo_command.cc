@@ -1,0 +1,59 @@
+// `nightjar demo`: the test server in-process, a short load test against it, the report
+// on the terminal and the HTML report in a file.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "cli/load_flags.h"
+#include "cli/run_report.h"
+#include "server/test_server.h"
+
+namespace nightjar::cli {
+namespace {
+
+struct DemoFlags {
+  double rps = 1000;
+  std::string duration = "5s";
+  int connections = 10;
+  std::string html_file = "nightjar-demo-report.html";
+};
+
+int run_demo_command(const DemoFlags& f) {
+  auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
+  if (!server.ok()) {
+    std::cerr << "nightjar: error: cannot start the demo server: " << server.status().message() << "\n";
+    return kExitFailure;
+  }
+  const std::string url = "http://" + (*server)->listen_address() + "/?size=128";
+  std::cout << "nightjar demo: test server listening on " << (*server)->listen_address() << "\n"
+            << fmt::format("nightjar demo: {} req/s for {} over {} connections against {}\n\n", f.rps,
+                           f.duration, f.connections, url)
+            << std::flush;
+  LoadFlags flags;
+  flags.urls = {url};
+  flags.rps = f.rps;
+  flags.duration = f.duration;
+  flags.connections = f.connections;
+  auto options = build_load_options(flags, true);
+  if (!options.ok()) return usage_error(options.status().message());
+  const int code = run_and_report(*options, ReportTargets{output::Format::kHuman, "", "", f.html_file}, true);
+  (*server)->stop();
+  return code;
+}
+
+}  // namespace
+
+Command add_demo_command(CLI::App& app) {
+  auto flags = std::make_shared<DemoFlags>();
+  CLI::App* demo = app.add_subcommand("demo", "Start the test server in-process and load it for a few seconds");
+  demo->add_option("--rps", flags->rps, "Request rate")->capture_default_str();
+  demo->add_option("-d,--duration", flags->duration, "Duration")->capture_default_str();
+  demo->add_option("-c,--connections", flags->connections, "Connections")->capture_default_str();
+  demo->add_option("--html", flags->html_file, "Where to write the HTML report")->capture_default_str();
+  return {demo, [flags] { return run_demo_command(*flags); }};
+}
+
+}  // namespace nightjar::cli

@@ -1,0 +1,28 @@
+#include "cli/interrupt.h"
+
+#include <csignal>
+
+namespace nightjar::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void on_interrupt(int) {
+  if (g_stop.load()) {
+    std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+    std::raise(SIGINT);
+    return;
+  }
+  g_stop.store(true);
+}
+
+}  // namespace
+
+const std::atomic<bool>& install_interrupt_handler() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  return g_stop;
+}
+
+}  // namespace nightjar::cli

@@ -1,0 +1,34 @@
+// `nightjar load URL...`: one load test from this machine, or from remote workers.
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/exit_codes.h"
+#include "cli/files.h"
+#include "cli/load_flags.h"
+#include "cli/run_report.h"
+
+namespace nightjar::cli {
+namespace {
+
+int run_load_command(const LoadFlags& f, bool duration_given) {
+  auto format = output::parse_format(f.output_format);
+  if (!format.ok()) return usage_error("--output-format: " + format.status().message());
+  auto options = build_load_options(f, duration_given);
+  if (!options.ok()) return usage_error(options.status().message());
+  if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok()) return usage_error(s.message());
+  auto controller = controller_options(f.controller);
+  if (!controller.ok()) return usage_error(controller.status().message());
+  return run_and_report(*options, ReportTargets{*format, f.output_file, f.hlog_file, ""}, !f.no_progress,
+                        &*controller);
+}
+
+}  // namespace
+
+Command add_load_command(CLI::App& app) {
+  auto flags = std::make_shared<LoadFlags>();
+  CLI::App* load = app.add_subcommand("load", "Run a load test from this machine");
+  add_load_flags(*load, *flags, true);
+  return {load, [flags, load] { return run_load_command(*flags, load->count("--duration") > 0); }};
+}
+
+}  // namespace nightjar::cli

@@ -1,0 +1,63 @@
+#include "cli/run_report.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/exit_codes.h"
+#include "cli/files.h"
+#include "cli/interrupt.h"
+
+namespace nightjar::cli {
+
+RunMonitor::RunMonitor(bool progress) : line_(progress && isatty(STDERR_FILENO) != 0) {
+  control_.stop = &install_interrupt_handler();
+  control_.on_progress = [this](const load::Progress& p) { line_.update(p); };
+}
+
+Result<model::RunResult> run_here_or_on_workers(const load::LoadOptions& options,
+                                                const distributed::ControllerOptions* controller,
+                                                const load::RunControl& control) {
+  return controller != nullptr && !controller->workers.empty()
+             ? distributed::run_distributed(options, *controller, control)
+             : load::run_load(options, control);
+}
+
+int report_run(const model::RunResult& result, const ReportTargets& targets) {
+  const std::string& output_file = targets.output_file;
+  if (!write_reports(result, output::render(result, targets.format), output_file, targets.hlog_file)) {
+    return kExitFailure;
+  }
+  if (!targets.html_file.empty()) {
+    if (Status s = write_output(output::render_html(result), targets.html_file); !s.ok()) {
+      std::cerr << "nightjar: error: " << s.message() << "\n";
+      return kExitFailure;
+    }
+    std::cout << "\nHTML report: " << std::filesystem::absolute(targets.html_file).string() << "\n";
+  }
+  // A worker thread that failed (out of memory) also ends the run early, but is no Ctrl-C.
+  if (result.interrupted) return result.error_details.count("internal") > 0 ? kExitFailure : kExitInterrupted;
+  if (result.partial) return kExitFailure;
+  if (result.completed == 0 && result.errors + result.dropped > 0) {
+    // A report that is not on the terminal: say on stderr why nothing got through.
+    if (targets.format != output::Format::kHuman || (!output_file.empty() && output_file != "-")) {
+      for (const auto& [kind, detail] : result.error_details) {
+        std::cerr << "nightjar: error: no request succeeded; " << kind << ": " << detail << "\n";
+      }
+    }
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int run_and_report(const load::LoadOptions& options, const ReportTargets& targets, bool progress,
+                   const distributed::ControllerOptions* controller) {
+  RunMonitor monitor(progress);
+  auto result = run_here_or_on_workers(options, controller, monitor.control());
+  monitor.done();
+  if (!result.ok()) return error_exit(result.status());
+  return report_run(*result, targets);
+}
+
+}  // namespace nightjar::cli

@@ -1,0 +1,58 @@
+// A load test started from the command line, from the run to the report: Ctrl-C and the
+// progress line around the run, then the report written where the flags say and the exit
+// code that follows from the result. Shared by `load`, `run` and `demo`.
+#pragma once
+
+#include <string>
+
+#include "cli/progress_line.h"
+#include "distributed/controller.h"
+#include "load/runner.h"
+#include "model/run_result.h"
+#include "output/formatters.h"
+
+namespace nightjar::cli {
+
+// Where and how a run's report goes.
+struct ReportTargets {
+  output::Format format = output::Format::kHuman;
+  std::string output_file;  // empty or "-": standard output
+  std::string hlog_file;    // empty: none
+  std::string html_file;    // empty: none; else also the HTML report, and a line saying where
+};
+
+// The control of one run from the command line: Ctrl-C or SIGTERM stops it (interrupt.h);
+// with `progress`, and standard error on a terminal, the progress line shows it.
+class RunMonitor {
+ public:
+  explicit RunMonitor(bool progress);
+  RunMonitor(const RunMonitor&) = delete;
+  RunMonitor& operator=(const RunMonitor&) = delete;
+
+  const load::RunControl& control() const { return control_; }
+  // Erases the progress line; call once the run ended, before anything is printed.
+  void done() { line_.clear(); }
+
+ private:
+  ProgressLine line_;
+  load::RunControl control_;
+};
+
+// Runs `options` on the workers `controller` names, or on this machine when it is null or
+// names none.
+Result<model::RunResult> run_here_or_on_workers(const load::LoadOptions& options,
+                                                const distributed::ControllerOptions* controller,
+                                                const load::RunControl& control);
+
+// Writes the report of a finished run and returns the exit code: 130 interrupted; 1 when a
+// report cannot be written, the distributed result is partial, a worker thread failed, or no
+// request succeeded (then, when the report is not the human one on the terminal, standard
+// error says why); else 0.
+int report_run(const model::RunResult& result, const ReportTargets& targets);
+
+// Runs the load test (on `controller`'s workers when it names any) under a RunMonitor and
+// reports it; returns the exit code (2 or 1 when the run cannot start).
+int run_and_report(const load::LoadOptions& options, const ReportTargets& targets, bool progress,
+                   const distributed::ControllerOptions* controller = nullptr);
+
+}  // namespace nightjar::cli
