@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <memory>
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
@@ -112,10 +111,8 @@ int run_certs_command(const CertsFlags& flags) {
 }
 
 Command add_certs_command(CLI::App& app) {
-  auto flags = std::make_shared<CertsFlags>();
-  CLI::App* certs = app.add_subcommand("certs", "Write a CA and worker/controller certificates for mutual TLS");
-  add_certs_flags(*certs, *flags);
-  return {certs, [flags] { return run_certs_command(*flags); }};
+  return make_command<CertsFlags>(app, "certs", "Write a CA and worker/controller certificates for mutual TLS",
+                                  add_certs_flags, run_certs_command);
 }
 
 }  // namespace nightjar::cli

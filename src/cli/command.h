@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <string>
 
 namespace nightjar::cli {
 
@@ -11,6 +13,17 @@ struct Command {
   CLI::App* app = nullptr;   // the subcommand; true once the command line chose it
   std::function<int()> run;  // runs it with the parsed flags; returns the exit code
 };
+
+// A command whose flags are one struct `Flags`: `add_flags(CLI::App&, Flags&)` binds them
+// to the new subcommand, `run(const Flags&)` gets them once parsed.
+template <typename Flags, typename AddFlags, typename Run>
+Command make_command(CLI::App& app, const std::string& name, const std::string& description, AddFlags add_flags,
+                     Run run) {
+  auto flags = std::make_shared<Flags>();
+  CLI::App* command = app.add_subcommand(name, description);
+  add_flags(*command, *flags);
+  return {command, [flags, run] { return run(*flags); }};
+}
 
 // One per command file, in the order `nightjar --help` lists them.
 Command add_load_command(CLI::App& app);    // load_command.cc

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <memory>
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
@@ -37,23 +36,26 @@ int run_demo_command(const DemoFlags& f) {
   flags.rps = f.rps;
   flags.duration = f.duration;
   flags.connections = f.connections;
-  auto options = build_load_options(flags, true);
+  flags.duration_given = true;
+  auto options = build_load_options(flags);
   if (!options.ok()) return usage_error(options.status().message());
   const int code = run_and_report(*options, ReportTargets{output::Format::kHuman, "", "", f.html_file}, true);
   (*server)->stop();
   return code;
 }
 
+void add_demo_flags(CLI::App& demo, DemoFlags& f) {
+  demo.add_option("--rps", f.rps, "Request rate")->capture_default_str();
+  demo.add_option("-d,--duration", f.duration, "Duration")->capture_default_str();
+  demo.add_option("-c,--connections", f.connections, "Connections")->capture_default_str();
+  demo.add_option("--html", f.html_file, "Where to write the HTML report")->capture_default_str();
+}
+
 }  // namespace
 
 Command add_demo_command(CLI::App& app) {
-  auto flags = std::make_shared<DemoFlags>();
-  CLI::App* demo = app.add_subcommand("demo", "Start the test server in-process and load it for a few seconds");
-  demo->add_option("--rps", flags->rps, "Request rate")->capture_default_str();
-  demo->add_option("-d,--duration", flags->duration, "Duration")->capture_default_str();
-  demo->add_option("-c,--connections", flags->connections, "Connections")->capture_default_str();
-  demo->add_option("--html", flags->html_file, "Where to write the HTML report")->capture_default_str();
-  return {demo, [flags] { return run_demo_command(*flags); }};
+  return make_command<DemoFlags>(app, "demo", "Start the test server in-process and load it for a few seconds",
+                                 add_demo_flags, run_demo_command);
 }
 
 }  // namespace nightjar::cli

@@ -39,6 +39,14 @@ Result<std::string> read_secret(const std::string& flag, const std::string& path
   return std::move(*text);
 }
 
+Status read_flag_file(const std::string& flag, const std::string& path, std::string& into) {
+  if (path.empty()) return {};
+  auto text = read_file(path);
+  if (!text.ok()) return Status::invalid_argument(flag + ": " + text.status().message());
+  into = std::move(*text);
+  return {};
+}
+
 Status write_output(const std::string& text, const std::string& path) {
   if (path.empty() || path == "-") {
     std::cout << text << std::flush;

@@ -22,6 +22,10 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes = kMaxIn
 // kInvalidArgument naming `flag`: unreadable or empty.
 Result<std::string> read_secret(const std::string& flag, const std::string& path);
 
+// When `path` is not empty, reads it into `into`. Errors are kInvalidArgument, the
+// message prefixed by the `flag` that named the file ("--tls-cert: cannot read ...").
+Status read_flag_file(const std::string& flag, const std::string& path, std::string& into);
+
 // Writes `text` to `path`, or to standard output when `path` is empty or "-".
 Status write_output(const std::string& text, const std::string& path);
 

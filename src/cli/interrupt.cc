@@ -1,5 +1,7 @@
 #include "cli/interrupt.h"
 
+#include <pthread.h>
+
 #include <csignal>
 
 namespace nightjar::cli {
@@ -23,6 +25,18 @@ const std::atomic<bool>& install_interrupt_handler() {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   return g_stop;
+}
+
+StopSignals::StopSignals() {
+  sigemptyset(&signals_);
+  sigaddset(&signals_, SIGINT);
+  sigaddset(&signals_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+}
+
+void StopSignals::wait() const {
+  int signal_number = 0;
+  sigwait(&signals_, &signal_number);
 }
 
 }  // namespace nightjar::cli

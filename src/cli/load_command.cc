@@ -1,6 +1,4 @@
 // `nightjar load URL...`: one load test from this machine, or from remote workers.
-#include <memory>
-
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/files.h"
@@ -10,10 +8,10 @@
 namespace nightjar::cli {
 namespace {
 
-int run_load_command(const LoadFlags& f, bool duration_given) {
+int run_load_command(const LoadFlags& f) {
   auto format = output::parse_format(f.output_format);
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
-  auto options = build_load_options(f, duration_given);
+  auto options = build_load_options(f);
   if (!options.ok()) return usage_error(options.status().message());
   if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok()) return usage_error(s.message());
   auto controller = controller_options(f.controller);
@@ -25,10 +23,9 @@ int run_load_command(const LoadFlags& f, bool duration_given) {
 }  // namespace
 
 Command add_load_command(CLI::App& app) {
-  auto flags = std::make_shared<LoadFlags>();
-  CLI::App* load = app.add_subcommand("load", "Run a load test from this machine");
-  add_load_flags(*load, *flags, true);
-  return {load, [flags, load] { return run_load_command(*flags, load->count("--duration") > 0); }};
+  return make_command<LoadFlags>(
+      app, "load", "Run a load test from this machine",
+      [](CLI::App& command, LoadFlags& flags) { add_load_flags(command, flags, true); }, run_load_command);
 }
 
 }  // namespace nightjar::cli

@@ -93,7 +93,8 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("--rps", f.rps, "Total request rate per second; 0 = closed loop at maximum rate")
       ->capture_default_str();
   cmd.add_option("-d,--duration", f.duration, "How long to measure (ns us ms s m h; e.g. 30s, 1m30s)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([&f](const std::string&) { f.duration_given = true; });
   cmd.add_option("-n,--requests", f.requests, "Stop after this many requests (after warm-up)");
   cmd.add_option("-c,--connections", f.connections, "Connections, split over the threads")
       ->capture_default_str();
@@ -133,7 +134,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("--label", f.labels, "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
 }
 
-Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_given) {
+Result<load::LoadOptions> build_load_options(const LoadFlags& f) {
   load::LoadOptions o;
   for (const std::string& text : f.urls) {
     auto url = http::parse_url(text);
@@ -142,7 +143,7 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f, bool duration_g
     o.run.urls.push_back(url->to_string());
   }
   o.run.requested_rps = f.rps;
-  if (f.requests > 0 && !duration_given) {
+  if (f.requests > 0 && !f.duration_given) {
     o.run.duration_ns = 0;  // bounded by count only
   } else {
     auto d = parse_duration_ns(f.duration);
@@ -211,24 +212,13 @@ Result<distributed::ControllerOptions> controller_options(const ControllerFlags&
     if (!token.ok()) return token.status();
     c.token = *token;
   }
-  if (!f.worker_ca.empty()) {
-    auto ca = read_file(f.worker_ca);
-    if (!ca.ok()) return Status::invalid_argument("--worker-ca: " + ca.status().message());
-    c.ca_pem = *ca;
-    c.tls = true;
-  }
+  if (Status s = read_flag_file("--worker-ca", f.worker_ca, c.ca_pem); !s.ok()) return s;
   if (f.worker_cert.empty() != f.worker_key.empty()) {
     return Status::invalid_argument("--worker-cert and --worker-key go together");
   }
-  if (!f.worker_cert.empty()) {
-    auto cert = read_file(f.worker_cert);
-    if (!cert.ok()) return Status::invalid_argument("--worker-cert: " + cert.status().message());
-    auto key = read_file(f.worker_key);
-    if (!key.ok()) return Status::invalid_argument("--worker-key: " + key.status().message());
-    c.cert_pem = *cert;
-    c.key_pem = *key;
-    c.tls = true;
-  }
+  if (Status s = read_flag_file("--worker-cert", f.worker_cert, c.cert_pem); !s.ok()) return s;
+  if (Status s = read_flag_file("--worker-key", f.worker_key, c.key_pem); !s.ok()) return s;
+  c.tls = !f.worker_ca.empty() || !f.worker_cert.empty();
   if (c.workers.empty() && (c.tls || !c.token.empty() || c.min_workers > 0)) {
     return Status::invalid_argument("worker options need --workers");
   }

@@ -29,6 +29,7 @@ struct LoadFlags {
   std::vector<std::string> urls;
   double rps = 0;
   std::string duration = "10s";
+  bool duration_given = false;  // --duration was on the command line (set while parsing)
   int64_t requests = 0;
   int connections = 10;
   int threads = 1;
@@ -67,9 +68,9 @@ void add_controller_flags(CLI::App& command, ControllerFlags& flags);
 // controller's flags, name and labels) to `command`.
 void add_load_flags(CLI::App& command, LoadFlags& flags, bool urls_required);
 
-// The validated options of a load test (load::validate). `duration_given`: --duration was
-// on the command line; without it a run bounded by --requests has no duration bound.
-Result<load::LoadOptions> build_load_options(const LoadFlags& flags, bool duration_given);
+// The validated options of a load test (load::validate). A run bounded by --requests has
+// no duration bound unless --duration was given.
+Result<load::LoadOptions> build_load_options(const LoadFlags& flags);
 
 // The controller's options; no workers means a local run.
 Result<distributed::ControllerOptions> controller_options(const ControllerFlags& flags);

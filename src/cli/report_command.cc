@@ -1,6 +1,4 @@
 // `nightjar report RESULT.json`: a saved JSON result rendered again, in any format.
-#include <memory>
-
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/files.h"
@@ -16,6 +14,13 @@ struct ReportFlags {
   std::string hlog_file;
 };
 
+void add_report_flags(CLI::App& report, ReportFlags& f) {
+  report.add_option("result", f.input, "A result written with --output-format json")->required();
+  report.add_option("--output-format", f.output_format, "One of: " + output::format_names())->capture_default_str();
+  report.add_option("-o,--output", f.output_file, "Write to this file instead of standard output");
+  report.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog)");
+}
+
 int run_report_command(const ReportFlags& f) {
   auto format = output::parse_format(f.output_format);
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
@@ -30,14 +35,8 @@ int run_report_command(const ReportFlags& f) {
 }  // namespace
 
 Command add_report_command(CLI::App& app) {
-  auto flags = std::make_shared<ReportFlags>();
-  CLI::App* report = app.add_subcommand("report", "Re-render a saved JSON result in any output format");
-  report->add_option("result", flags->input, "A result written with --output-format json")->required();
-  report->add_option("--output-format", flags->output_format, "One of: " + output::format_names())
-      ->capture_default_str();
-  report->add_option("-o,--output", flags->output_file, "Write to this file instead of standard output");
-  report->add_option("--hlog", flags->hlog_file, "Also write an HdrHistogram interval log (.hlog)");
-  return {report, [flags] { return run_report_command(*flags); }};
+  return make_command<ReportFlags>(app, "report", "Re-render a saved JSON result in any output format",
+                                   add_report_flags, run_report_command);
 }
 
 }  // namespace nightjar::cli

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <memory>
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
@@ -86,10 +85,8 @@ int run_test_file_command(const RunFlags& f) {
 }  // namespace
 
 Command add_run_command(CLI::App& app) {
-  auto flags = std::make_shared<RunFlags>();
-  CLI::App* run = app.add_subcommand("run", "Run an SMPS test file (YAML or JSON; legacy or camelCase shape)");
-  add_run_flags(*run, *flags);
-  return {run, [flags] { return run_test_file_command(*flags); }};
+  return make_command<RunFlags>(app, "run", "Run an SMPS test file (YAML or JSON; legacy or camelCase shape)",
+                                add_run_flags, run_test_file_command);
 }
 
 }  // namespace nightjar::cli

@@ -1,18 +1,16 @@
 // `nightjar serve`: the test server until SIGINT or SIGTERM, then its statistics.
 #include <fmt/format.h>
-#include <pthread.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <memory>
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/interrupt.h"
 #include "cli/serve_flags.h"
 
 namespace nightjar::cli {
@@ -62,12 +60,7 @@ int run_serve_command(const ServeFlags& f) {
   if (!built.ok()) return usage_error(built.status().message());
   const server::ServerOptions options = std::move(built).value();
   raise_descriptor_limit(options.max_connections);
-  // Block the stop signals before any thread starts, then wait for one here.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const StopSignals stop_signals;  // before any thread starts
   auto server = server::TestServer::start(options);
   if (!server.ok()) return error_exit(server.status());
   if (!f.tls_cert_out.empty()) {
@@ -86,8 +79,7 @@ int run_serve_command(const ServeFlags& f) {
     std::cout << "tls: " << (f.tls ? "self-signed certificate" : "certificate " + f.tls_cert)
               << ", SHA-256 fingerprint " << (*server)->tls_certificate_fingerprint() << std::endl;
   }
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  stop_signals.wait();
   (*server)->stop();
   print_stop_summary((*server)->stats(), options.tls.has_value());
   return kExitOk;
@@ -96,10 +88,8 @@ int run_serve_command(const ServeFlags& f) {
 }  // namespace
 
 Command add_serve_command(CLI::App& app) {
-  auto flags = std::make_shared<ServeFlags>();
-  CLI::App* serve = app.add_subcommand("serve", "Run the test server (responses controlled per request)");
-  add_serve_flags(*serve, *flags);
-  return {serve, [flags] { return run_serve_command(*flags); }};
+  return make_command<ServeFlags>(app, "serve", "Run the test server (responses controlled per request)",
+                                  add_serve_flags, run_serve_command);
 }
 
 }  // namespace nightjar::cli

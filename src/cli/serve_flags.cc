@@ -84,10 +84,7 @@ Result<server::ServerOptions> serve_tls_options(const ServeFlags& f, server::Ser
   for (const auto& [flag, path, into] : {std::tuple{"--tls-cert", &f.tls_cert, &t.cert_pem},
                                          std::tuple{"--tls-key", &f.tls_key, &t.key_pem},
                                          std::tuple{"--tls-client-ca", &f.tls_client_ca, &t.client_ca_pem}}) {
-    if (path->empty()) continue;
-    auto pem = read_file(*path);
-    if (!pem.ok()) return Status::invalid_argument(std::string(flag) + ": " + pem.status().message());
-    *into = *pem;
+    if (Status s = read_flag_file(flag, *path, *into); !s.ok()) return s;
   }
   if (!f.alpn.empty()) {
     t.alpn.clear();

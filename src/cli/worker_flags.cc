@@ -32,10 +32,7 @@ Result<distributed::WorkerServerOptions> build_worker_options(const WorkerFlags&
   for (const auto& [flag, path, into] : {std::tuple{"--tls-cert", &f.tls_cert, &options.tls_cert_pem},
                                          std::tuple{"--tls-key", &f.tls_key, &options.tls_key_pem},
                                          std::tuple{"--client-ca", &f.client_ca, &options.client_ca_pem}}) {
-    if (path->empty()) continue;
-    auto pem = read_file(*path);
-    if (!pem.ok()) return Status::invalid_argument(std::string(flag) + ": " + pem.status().message());
-    *into = *pem;
+    if (Status s = read_flag_file(flag, *path, *into); !s.ok()) return s;
   }
   return options;
 }

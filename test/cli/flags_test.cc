@@ -39,7 +39,7 @@ Result<load::LoadOptions> load_options(const std::vector<std::string>& args) {
   LoadFlags flags;
   const std::string error = parse(args, flags, [](CLI::App& a, LoadFlags& f) { add_load_flags(a, f, true); }, app);
   EXPECT_EQ(error, "") << "parsing " << ::testing::PrintToString(args);
-  return build_load_options(flags, app.count("--duration") > 0);
+  return build_load_options(flags);
 }
 
 // The message of a build that must fail.
