@@ -7,15 +7,16 @@
 
 #include <thread>
 
-#include "server/test_server.h"
 #include "support/nginx.h"
 #include "support/scripted_server.h"
 #include "support/cli.h"
 #include "support/subprocess.h"
+#include "support/test_server.h"
 
 namespace nightjar {
 namespace {
 
+using testing::ListeningChild;
 using testing::Subprocess;
 
 const std::string kBinary = NIGHTJAR_BINARY;
@@ -25,29 +26,6 @@ std::string tls_file(const std::string& name) { return std::string(NIGHTJAR_TEST
 using testing::Outcome;
 
 Outcome run(std::vector<std::string> args) { return testing::run_nightjar(std::move(args)); }
-
-// A `nightjar serve` child on a free port, stopped (SIGTERM) at the end of the test.
-class ServeProcess {
- public:
-  explicit ServeProcess(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {kBinary, "serve", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(args);
-    const std::string line = process_->read_line();
-    const std::string prefix = "listening on 127.0.0.1:";
-    EXPECT_EQ(line.rfind(prefix, 0), 0u) << "first line: '" << line << "' stderr: " << process_->err();
-    if (line.rfind(prefix, 0) == 0) port_ = line.substr(prefix.size());
-  }
-  ~ServeProcess() {
-    process_->signal(SIGTERM);
-    EXPECT_EQ(process_->wait(), 0);
-  }
-  std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + port_ + path; }
-
- private:
-  std::unique_ptr<Subprocess> process_;
-  std::string port_;
-};
 
 TEST(Cli, HelpListsTheCommands) {
   const Outcome o = run({"--help"});
@@ -68,11 +46,7 @@ TEST(Cli, LoadHelpDocumentsTheContractFlags) {
 }
 
 TEST(Cli, BadInputGetsAClearMessageAndExitCodeTwo) {
-  struct Case {
-    std::vector<std::string> args;
-    const char* says;
-  };
-  const std::vector<Case> cases = {
+  testing::expect_usage_errors({}, {
       {{"load", "not-a-url"}, "invalid URL 'not-a-url'"},
       {{"load", "http://127.0.0.1:1/", "--rps", "-5"}, "--rps"},
       {{"load", "http://127.0.0.1:1/", "--bogus"}, "--bogus"},
@@ -99,13 +73,7 @@ TEST(Cli, BadInputGetsAClearMessageAndExitCodeTwo) {
        "--grpc-data-file: "},
       {{"load", "grpc://127.0.0.1:1/a.B/C"}, "give the call with --grpc-method"},
       {{"load", "grpc://127.0.0.1:1", "--body", "x"}, "--grpc-data-file, not --body"},
-  };
-  for (const Case& c : cases) {
-    const Outcome o = run(c.args);
-    EXPECT_EQ(o.code, 2) << c.args.back();
-    EXPECT_NE(o.err.find(c.says), std::string::npos) << "stderr: " << o.err;
-    EXPECT_TRUE(o.out.empty()) << o.out;
-  }
+  });
 }
 
 TEST(Cli, UnreachablePortPrintsTheReportWithConnectionErrorsAndFails) {
@@ -142,7 +110,7 @@ TEST(Cli, ATlsVerificationFailureIsNamedAndFailsTheRun) {
 }
 
 TEST(Cli, JsonOutputMeetsTheContract) {
-  ServeProcess server;
+  const ListeningChild server("serve");
   const Outcome o = run({"load", server.url("/?size=64"), "--rps", "200", "--requests", "40", "-c", "4",
                          "--output-format", "json"});
   ASSERT_EQ(o.code, 0) << o.err;
@@ -164,7 +132,7 @@ TEST(Cli, JsonOutputMeetsTheContract) {
 }
 
 TEST(Cli, OutputFileReceivesTheReport) {
-  ServeProcess server;
+  const ListeningChild server("serve");
   const std::string path = ::testing::TempDir() + "/nightjar_cli_report.json";
   const Outcome o = run({"load", server.url(), "--requests", "20", "--output-format", "json", "-o", path});
   ASSERT_EQ(o.code, 0) << o.err;
@@ -177,7 +145,7 @@ TEST(Cli, OutputFileReceivesTheReport) {
 }
 
 TEST(Cli, HumanReportShowsRatesCodesAndPercentiles) {
-  ServeProcess server;
+  const ListeningChild server("serve");
   const Outcome o = run({"load", server.url("/?status=503"), "--rps", "100", "--requests", "20"});
   ASSERT_EQ(o.code, 0) << o.err;
   for (const char* text : {"open loop at 100 req/s", "20 completed", "503: 20", "p50", "p99.9", "p99.99",
@@ -187,27 +155,27 @@ TEST(Cli, HumanReportShowsRatesCodesAndPercentiles) {
 }
 
 TEST(Cli, InterruptStillPrintsTheReport) {
-  auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-  ASSERT_TRUE(server.ok());
-  const std::string url = "http://" + (*server)->listen_address() + "/";
+  const auto server = testing::start_test_server();
+  ASSERT_NE(server, nullptr);
+  const std::string url = "http://" + server->listen_address() + "/";
   Subprocess load({kBinary, "load", url, "--rps", "200", "--duration", "1h", "--output-format", "json"});
   // Interrupt only once the run is underway (its signal handler is installed before the
   // first request goes out).
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while ((*server)->stats().requests < 10 && std::chrono::steady_clock::now() < until) {
+  while (server->stats().requests < 10 && std::chrono::steady_clock::now() < until) {
     std::this_thread::yield();
   }
-  ASSERT_GE((*server)->stats().requests, 10);
+  ASSERT_GE(server->stats().requests, 10);
   load.signal(SIGINT);
   EXPECT_EQ(load.wait(), 130);
   const nlohmann::json j = nlohmann::json::parse(load.all_out());
   EXPECT_TRUE(j["interrupted"].get<bool>());
   EXPECT_GE(j["requests"]["completed"].get<int64_t>(), 10);
-  (*server)->stop();
+  server->stop();
 }
 
 TEST(Cli, ReportReRendersASavedResult) {
-  ServeProcess server;
+  const ListeningChild server("serve");
   const std::string path = ::testing::TempDir() + "/nightjar_cli_saved.json";
   ASSERT_EQ(run({"load", server.url(), "--requests", "30", "--name", "saved", "--label", "mesh=none",
                  "--output-format", "json", "-o", path})
@@ -226,7 +194,7 @@ TEST(Cli, ReportReRendersASavedResult) {
 }
 
 TEST(Cli, HlogFlagWritesOneIntervalPerSecondAndKind) {
-  ServeProcess server;
+  const ListeningChild server("serve");
   const std::string hlog = ::testing::TempDir() + "/nightjar_cli.hlog";
   const Outcome o = run({"load", server.url(), "--rps", "100", "--requests", "150", "--hlog", hlog,
                          "--output-format", "json"});
@@ -262,7 +230,7 @@ TEST(Cli, ReportNamesAnUnreadableOrWrongFile) {
 }
 
 TEST(Cli, RunExecutesAnSmpsTestWithSeveralClientsAndCombinesThem) {
-  ServeProcess server;
+  const ListeningChild server("serve");
   const std::string base = server.url();
   const std::string path = ::testing::TempDir() + "/nightjar_cli_test.yaml";
   std::ofstream(path) << "test:\n"
@@ -311,17 +279,15 @@ TEST(Cli, WorkerAndControllerRunATestTogether) {
 #ifdef NIGHTJAR_TSAN
   GTEST_SKIP() << "grpc (uninstrumented in Debian) makes TSan report its own internals";
 #endif
-  ServeProcess server;
-  Subprocess worker({kBinary, "worker", "--listen", "127.0.0.1:0"});
-  const std::string line = worker.read_line();
-  ASSERT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line << worker.err();
+  const ListeningChild server("serve");
+  ListeningChild worker("worker");
+  ASSERT_FALSE(worker.address().empty());
   const Outcome o = run({"load", server.url(), "--rps", "100", "--requests", "20", "-c", "2", "--workers",
-                         line.substr(13), "--no-progress"});
+                         worker.address(), "--no-progress"});
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_NE(o.out.find("20 completed"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("Workers     1 worker"), std::string::npos) << o.out;
-  worker.signal(SIGTERM);
-  EXPECT_EQ(worker.wait(), 0);
+  EXPECT_EQ(worker.stop(), 0);
 }
 
 TEST(Cli, DistributedOptionsAreChecked) {

@@ -2,22 +2,19 @@
 // controller (`nightjar load --workers`), all real processes on loopback. The target is a
 // test server in this process, so the tests count what reaches it.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "server/test_server.h"
 #include "support/cli.h"
-#include "support/subprocess.h"
+#include "support/cli_fixture.h"
 
 namespace nightjar {
 namespace {
 
 using testing::Outcome;
-using testing::Subprocess;
 
 Outcome run(std::vector<std::string> args) { return testing::run_nightjar(std::move(args)); }
 
@@ -35,53 +32,19 @@ mode_t mode_of(const std::filesystem::path& path) {
 }
 
 // A `nightjar worker` child on 127.0.0.1:0; stopped with SIGTERM (and checked) at the end.
-class WorkerProcess {
+class WorkerProcess : public testing::ListeningChild {
  public:
-  explicit WorkerProcess(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {NIGHTJAR_BINARY, "worker", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(args);
-    const std::string line = process_->read_line();
-    EXPECT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line << process_->err();
-    if (line.rfind("listening on ", 0) == 0) address_ = line.substr(13);
-  }
-  ~WorkerProcess() {
-    process_->signal(SIGTERM);
-    EXPECT_EQ(process_->wait(std::chrono::seconds(20)), 0) << process_->err();
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  std::unique_ptr<Subprocess> process_;
-  std::string address_;
+  explicit WorkerProcess(const std::vector<std::string>& extra = {}) : ListeningChild("worker", extra) {}
 };
 
-class DistributedCli : public ::testing::Test {
+class DistributedCli : public testing::CliTest {
  protected:
   void SetUp() override {
 #ifdef NIGHTJAR_TSAN
     GTEST_SKIP() << "grpc (uninstrumented in Debian) makes TSan report its own internals";
 #endif
-    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    target_ = std::move(*server);
-    dir_ = std::filesystem::temp_directory_path() /
-           ("nightjar-dist-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    CliTest::SetUp();
   }
-  void TearDown() override {
-    if (target_) target_->stop();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string url(const std::string& scheme = "http") const {
-    return scheme + "://127.0.0.1:" + std::to_string(target_->port()) + "/";
-  }
-  int64_t target_requests() const { return target_->stats().requests; }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  std::unique_ptr<server::TestServer> target_;
-  std::filesystem::path dir_;
 };
 
 TEST_F(DistributedCli, CertsWritesAMutualTlsSetThatAWorkerAndAControllerUse) {
@@ -159,7 +122,6 @@ TEST_F(DistributedCli, CertsRejectsBadHostsAndDays) {
 
 // Refused before anything is bound: the test never listens beyond loopback.
 TEST_F(DistributedCli, AWorkerRefusesATokenInClearBeyondLoopback) {
-  std::filesystem::create_directories(dir_);
   std::ofstream(path("token")) << "secret\n";
   const Outcome o = run({"worker", "--listen", "0.0.0.0:0", "--token-file", path("token")});
   EXPECT_EQ(o.code, 2);
@@ -173,7 +135,6 @@ TEST_F(DistributedCli, AWorkerRefusesATokenInClearBeyondLoopback) {
 // A run a worker refuses: the controller names the worker and the reason, exits 2, and the
 // worker runs the next test.
 TEST_F(DistributedCli, AControllerPrintsAWorkersRefusalAndExitsTwo) {
-  std::filesystem::create_directories(dir_);
   WorkerProcess limited({"--allow-target", "10.0.0.0/8"});
   WorkerProcess open;
   ASSERT_FALSE(limited.address().empty());

@@ -8,39 +8,22 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "server/test_server.h"
 #include "support/cli.h"
+#include "support/cli_fixture.h"
 
 namespace nightjar {
 namespace {
 
 using testing::Outcome;
 
-class Robustness : public ::testing::Test {
+class Robustness : public testing::CliTest {
  protected:
-  void SetUp() override {
-    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(*server);
-    dir_ = std::filesystem::temp_directory_path() /
-           ("nightjar-robust-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (server_) server_->stop();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/"; }
+  // `name` in the test's folder, holding `content`.
   std::string file(const std::string& name, const std::string& content) const {
     const std::string path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary) << content;
     return path;
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  std::unique_ptr<server::TestServer> server_;
-  std::filesystem::path dir_;
 };
 
 // A usage error: exit 2 and a message naming what was wrong.

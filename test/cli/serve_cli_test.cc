@@ -46,39 +46,9 @@ std::string read_file(const std::string& path) {
 }
 
 // A `nightjar serve` child on a free port; stop() sends SIGTERM and collects the exit.
-class Serve {
+class Serve : public testing::ListeningChild {
  public:
-  explicit Serve(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {kBinary, "serve", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(args);
-    const std::string line = process_->read_line();
-    const std::string prefix = "listening on 127.0.0.1:";
-    EXPECT_EQ(line.rfind(prefix, 0), 0u)
-        << "first line: '" << line << "' stderr: " << process_->err();
-    if (line.rfind(prefix, 0) == 0)
-      port_ = static_cast<uint16_t>(std::stoi(line.substr(prefix.size())));
-  }
-  ~Serve() {
-    if (!stopped_) stop();
-  }
-  uint16_t port() const { return port_; }
-  // Standard output's lines after the first; complete once stopped.
-  std::string out_after_first_line() const {
-    const std::string& all = process_->all_out();
-    return all.substr(std::min(all.size(), all.find('\n') + 1));
-  }
-  int stop() {
-    stopped_ = true;
-    process_->signal(SIGTERM);
-    return process_->wait();
-  }
-  const std::string& err() const { return process_->err(); }
-
- private:
-  std::unique_ptr<Subprocess> process_;
-  uint16_t port_ = 0;
-  bool stopped_ = false;
+  explicit Serve(const std::vector<std::string>& extra = {}) : ListeningChild("serve", extra) {}
 };
 
 TEST(ServeCli, HelpDocumentsTheProtocolFlags) {
@@ -182,11 +152,7 @@ TEST(ServeCli, BadFlagsGetAClearMessageAndExitCodeTwo) {
   const std::string key_file = temp_path("other.key");
   write_file(cert_file, one.cert_pem);
   write_file(key_file, other.key_pem);
-  struct Case {
-    std::vector<std::string> args;
-    std::string says;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<testing::UsageCase> cases = {
       {{"--tls-cert", cert_file}, "--tls-cert needs --tls-key"},
       {{"--tls-key", key_file}, "--tls-key needs --tls-cert"},
       {{"--tls-cert", "/nonexistent/x.pem", "--tls-key", key_file},
@@ -201,14 +167,7 @@ TEST(ServeCli, BadFlagsGetAClearMessageAndExitCodeTwo) {
       {{"--goaway-after", "-1"}, "--goaway-after must not be negative"},
       {{"--goaway-after", "many"}, "--goaway-after"},
   };
-  for (const Case& c : cases) {
-    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), c.args.begin(), c.args.end());
-    const Outcome o = run(args);
-    EXPECT_EQ(o.code, 2) << c.says << ": " << o.err;
-    EXPECT_NE(o.err.find(c.says), std::string::npos) << o.err;
-    EXPECT_EQ(o.out, "") << c.says;
-  }
+  testing::expect_usage_errors({"serve", "--listen", "127.0.0.1:0"}, cases);
   std::remove(cert_file.c_str());
   std::remove(key_file.c_str());
 }
@@ -227,11 +186,7 @@ TEST(ServeCli, HelpDocumentsTheLimitFlagsWithTheirDefaults) {
 }
 
 TEST(ServeCli, BadLimitFlagsGetAMessageNamingTheFlagAndExitCodeTwo) {
-  struct Case {
-    std::vector<std::string> args;
-    std::string says;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<testing::UsageCase> cases = {
       {{"--header-timeout", "0"}, "--header-timeout must be more than 0"},
       {{"--header-timeout", "soon"}, "--header-timeout: "},
       {{"--idle-timeout", "-1s"}, "--idle-timeout"},
@@ -246,14 +201,7 @@ TEST(ServeCli, BadLimitFlagsGetAMessageNamingTheFlagAndExitCodeTwo) {
       {{"--max-header-bytes", "2m"}, "--max-header-bytes must be from 1k to 1m"},
       {{"--max-headers", "0"}, "--max-headers must be from 1 to 10000"},
   };
-  for (const Case& c : cases) {
-    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), c.args.begin(), c.args.end());
-    const Outcome o = run(args);
-    EXPECT_EQ(o.code, 2) << c.says << ": " << o.err;
-    EXPECT_NE(o.err.find(c.says), std::string::npos) << o.err;
-    EXPECT_EQ(o.out, "") << c.says;
-  }
+  testing::expect_usage_errors({"serve", "--listen", "127.0.0.1:0"}, cases);
 }
 
 TEST(ServeCli, StopSummaryCountsConnectionsClosedByTheLimits) {

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "config/smps_test.h"
-#include "server/test_server.h"
+#include "support/test_server.h"
 
 namespace nightjar::config {
 namespace {
@@ -20,9 +20,8 @@ namespace {
 class TestPlanRunner : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(*server);
+    server_ = testing::start_test_server();
+    ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
     if (server_) server_->stop();
