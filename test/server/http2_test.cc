@@ -44,7 +44,7 @@ TEST(Http2, ControlHeaderWinsOverTheQuery) {
   ASSERT_TRUE(h2.ok()) << h2.connection.error();
   const H2Response response =
       h2.client.get("/?size=5&status=500",
-                 {{"x-nightjar-control", "size=7&header=Content-Type:application/json"}});
+                    {{"x-nightjar-control", "size=7&header=Content-Type:application/json"}});
   EXPECT_EQ(response.status, 500);
   EXPECT_EQ(response.body.size(), 7u);
   EXPECT_EQ(response.header("content-type"), "application/json");

@@ -4,12 +4,11 @@
 // counts. Timeouts are checked from below only (the server may not close early); that the
 // close comes at all is bounded by a generous deadline, never by the machine's speed.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <chrono>
@@ -461,11 +460,13 @@ TEST(BodyLimit, Http11ExpectContinueOverTheLimitGets413InsteadOfContinue) {
 TEST(BodyLimit, Http2BodyOverTheLimitGets413AndTheConnectionGoesOn) {
   ServedH2Client h2({.max_body_bytes = 1024});
   ASSERT_TRUE(h2.ok()) << h2.connection.error();
-  const H2Response at_limit = h2.client.wait(h2.client.submit("/", {}, "POST", std::string(1024, 'b')));
+  const H2Response at_limit =
+      h2.client.wait(h2.client.submit("/", {}, "POST", std::string(1024, 'b')));
   EXPECT_EQ(at_limit.status, 200);
 
   // No content-length: refused once the DATA passes the limit.
-  const H2Response over = h2.client.wait(h2.client.submit("/", {}, "POST", std::string(50000, 'b')));
+  const H2Response over =
+      h2.client.wait(h2.client.submit("/", {}, "POST", std::string(50000, 'b')));
   EXPECT_EQ(over.status, 413);
   EXPECT_NE(over.body.find("limit of 1024 bytes"), std::string::npos) << over.body;
   EXPECT_TRUE(over.closed);

@@ -347,7 +347,7 @@ TEST(TestServer, AcceptsAndDiscardsRequestBodies) {
   // A body far larger than any buffer, sent in pieces.
   const std::string piece(size_t{256} * 1024, 'b');
   h1.client.send("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: " +
-              std::to_string(8 * piece.size()) + "\r\n\r\n");
+                 std::to_string(8 * piece.size()) + "\r\n\r\n");
   for (int i = 0; i < 8; ++i) h1.client.send(piece);
   EXPECT_EQ(h1.client.read().result_int(), 200);
 
