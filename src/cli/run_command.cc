@@ -47,7 +47,9 @@ int report_clients(const config::TestPlan& plan, const config::TestPlanResult& o
   }
   if (!write_reports(combined, text, targets.output_file, targets.hlog_file)) return kExitFailure;
   if (combined.interrupted) return kExitInterrupted;
-  if (combined.completed == 0 && combined.errors + combined.dropped > 0) return kExitFailure;
+  if (combined.counters.completed == 0 && combined.counters.errors() + combined.counters.dropped > 0) {
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

@@ -39,7 +39,7 @@ int report_run(const model::RunResult& result, const ReportTargets& targets) {
   // A worker thread that failed (out of memory) also ends the run early, but is no Ctrl-C.
   if (result.interrupted) return result.error_details.count("internal") > 0 ? kExitFailure : kExitInterrupted;
   if (result.partial) return kExitFailure;
-  if (result.completed == 0 && result.errors + result.dropped > 0) {
+  if (result.counters.completed == 0 && result.counters.errors() + result.counters.dropped > 0) {
     // A report that is not on the terminal: say on stderr why nothing got through.
     if (targets.format != output::Format::kHuman || (!output_file.empty() && output_file != "-")) {
       for (const auto& [kind, detail] : result.error_details) {

@@ -11,7 +11,8 @@
 #include "support/scripted_server.h"
 #include "support/cli.h"
 #include "support/subprocess.h"
-#include "support/test_server.h"
+#include "support/server_fixture.h"
+#include "support/worker_process.h"
 
 namespace nightjar {
 namespace {
@@ -155,7 +156,7 @@ TEST(Cli, HumanReportShowsRatesCodesAndPercentiles) {
 }
 
 TEST(Cli, InterruptStillPrintsTheReport) {
-  const auto server = testing::start_test_server();
+  const auto server = testing::start_server();
   ASSERT_NE(server, nullptr);
   const std::string url = "http://" + server->listen_address() + "/";
   Subprocess load({kBinary, "load", url, "--rps", "200", "--duration", "1h", "--output-format", "json"});
@@ -280,7 +281,7 @@ TEST(Cli, WorkerAndControllerRunATestTogether) {
   GTEST_SKIP() << "grpc (uninstrumented in Debian) makes TSan report its own internals";
 #endif
   const ListeningChild server("serve");
-  ListeningChild worker("worker");
+  testing::WorkerProcess worker;
   ASSERT_FALSE(worker.address().empty());
   const Outcome o = run({"load", server.url(), "--rps", "100", "--requests", "20", "-c", "2", "--workers",
                          worker.address(), "--no-progress"});

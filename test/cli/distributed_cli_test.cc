@@ -10,11 +10,13 @@
 
 #include "support/cli.h"
 #include "support/cli_fixture.h"
+#include "support/worker_process.h"
 
 namespace nightjar {
 namespace {
 
 using testing::Outcome;
+using testing::WorkerProcess;
 
 Outcome run(std::vector<std::string> args) { return testing::run_nightjar(std::move(args)); }
 
@@ -30,12 +32,6 @@ mode_t mode_of(const std::filesystem::path& path) {
   if (::stat(path.c_str(), &st) != 0) return 0;
   return st.st_mode & 0777;
 }
-
-// A `nightjar worker` child on 127.0.0.1:0; stopped with SIGTERM (and checked) at the end.
-class WorkerProcess : public testing::ListeningChild {
- public:
-  explicit WorkerProcess(const std::vector<std::string>& extra = {}) : ListeningChild("worker", extra) {}
-};
 
 class DistributedCli : public testing::CliTest {
  protected:

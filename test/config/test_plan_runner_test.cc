@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "config/smps_test.h"
-#include "support/test_server.h"
+#include "support/server_fixture.h"
 
 namespace nightjar::config {
 namespace {
@@ -20,7 +20,7 @@ namespace {
 class TestPlanRunner : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = testing::start_test_server();
+    server_ = testing::start_server();
     ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
@@ -63,11 +63,11 @@ TEST_F(TestPlanRunner, SeveralClientsRunAtOnceAndMergeExactly) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(together);
   ASSERT_EQ(r->clients.size(), 2u);
-  EXPECT_EQ(r->clients[0].completed, 20);  // 100/s for 200 ms
-  EXPECT_EQ(r->clients[1].completed, 10);  // 50/s for 200 ms
+  EXPECT_EQ(r->clients[0].counters.completed, 20);  // 100/s for 200 ms
+  EXPECT_EQ(r->clients[1].counters.completed, 10);  // 50/s for 200 ms
   const model::RunResult& combined = r->combined;
-  EXPECT_EQ(combined.completed, 30);
-  EXPECT_EQ(combined.errors, 0);
+  EXPECT_EQ(combined.counters.completed, 30);
+  EXPECT_EQ(combined.counters.errors(), 0);
   EXPECT_EQ(combined.latency.total_count(), 30);
   EXPECT_EQ(server_->stats().requests, 30);
   EXPECT_FALSE(combined.interrupted);
@@ -76,7 +76,7 @@ TEST_F(TestPlanRunner, SeveralClientsRunAtOnceAndMergeExactly) {
   ASSERT_EQ(combined.shards.size(), 2u);
   EXPECT_EQ(combined.shards[0].name, client_label(p.clients[0]));
   EXPECT_EQ(combined.shards[1].name, client_label(p.clients[1]));
-  EXPECT_EQ(combined.shards[1].completed, 10);
+  EXPECT_EQ(combined.shards[1].counters.completed, 10);
 }
 
 TEST_F(TestPlanRunner, AClientIsLabelledByItsNameAndFirstUrl) {
@@ -102,9 +102,9 @@ TEST_F(TestPlanRunner, OneClientRunsOnTheCallingThreadWithTheControlAsGiven) {
   EXPECT_EQ(ran_on, std::this_thread::get_id());
   EXPECT_TRUE(same_control);
   ASSERT_EQ(r->clients.size(), 1u);
-  EXPECT_EQ(r->clients[0].completed, 20);
+  EXPECT_EQ(r->clients[0].counters.completed, 20);
   // Not merged: the client's own result, its per-thread shards included.
-  EXPECT_EQ(r->combined.completed, 20);
+  EXPECT_EQ(r->combined.counters.completed, 20);
   EXPECT_EQ(r->combined.shards.size(), r->clients[0].shards.size());
   EXPECT_EQ(r->combined.options.test_name, r->clients[0].options.test_name);
 }

@@ -24,17 +24,20 @@
 #include "distributed/controller.h"
 #include "distributed/worker_server.h"
 #include "nightjar/v1/worker.grpc.pb.h"
-#include "output/result_proto.h"
+#include "model/result_proto.h"
 #include "server/test_server.h"
 #include "stats/hdr_encoding.h"
 #include "support/scripted_server.h"
+#include "support/server_fixture.h"
 #include "support/subprocess.h"
+#include "support/worker_process.h"
 #include "tls/cert_gen.h"
 
 namespace nightjar::distributed {
 namespace {
 
 using testing::Subprocess;
+using testing::WorkerProcess;
 namespace v1 = nightjar::v1;
 
 const std::string kBinary = NIGHTJAR_BINARY;
@@ -90,31 +93,6 @@ class BackgroundRun {
   load::RunControl control_;
   Result<model::RunResult> result_ = Status::internal("not run");
   std::jthread thread_;
-};
-
-// A `nightjar worker` process on 127.0.0.1:0; SIGTERM at the end (the destructor of
-// Subprocess kills it if it did not exit).
-class WorkerProcess {
- public:
-  explicit WorkerProcess(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {kBinary, "worker", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(args);
-    const std::string line = process_->read_line();
-    EXPECT_EQ(line.rfind("listening on ", 0), 0u) << line << process_->err();
-    if (line.rfind("listening on ", 0) == 0) address_ = line.substr(13);
-  }
-  const std::string& address() const { return address_; }
-  Subprocess& process() { return *process_; }
-  // Asks it to stop; its exit code (0 for a clean stop).
-  int stop() {
-    process_->signal(SIGTERM);
-    return process_->wait(std::chrono::seconds(20));
-  }
-
- private:
-  std::unique_ptr<Subprocess> process_;
-  std::string address_;
 };
 
 std::unique_ptr<v1::Worker::Stub> stub_for(const std::string& address) {
@@ -179,9 +157,8 @@ v1::ControllerMessage valid_start(const std::string& url) {
 class DistributedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-    ASSERT_TRUE(server.ok());
-    target_ = std::move(*server);
+    target_ = testing::start_server();
+    ASSERT_NE(target_, nullptr);
   }
   void TearDown() override {
     for (auto& w : workers_) w->stop();
@@ -225,18 +202,18 @@ TEST_F(DistributedTest, ThreeWorkersSplitThePlanAndMergeExactly) {
   auto r = run_distributed(options(900, 300), c);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r->partial);
-  EXPECT_EQ(r->completed, 300);
+  EXPECT_EQ(r->counters.completed, 300);
   EXPECT_EQ(target_requests(), 300);
   ASSERT_EQ(r->shards.size(), 3u);
   ASSERT_EQ(r->workers.size(), 3u);
   stats::HdrHistogram all;
   int64_t sum = 0;
   for (const model::ShardResult& s : r->shards) {
-    EXPECT_EQ(s.completed, 100) << s.name;
-    sum += s.completed;
+    EXPECT_EQ(s.counters.completed, 100) << s.name;
+    sum += s.counters.completed;
     all.add(s.latency);
   }
-  EXPECT_EQ(sum, r->completed);
+  EXPECT_EQ(sum, r->counters.completed);
   EXPECT_TRUE(all == r->latency);
   for (double q : {50.0, 90.0, 99.0, 99.9, 100.0}) {
     EXPECT_EQ(r->latency.value_at_percentile(q), all.value_at_percentile(q));
@@ -267,9 +244,11 @@ TEST_F(DistributedTest, HttpsAndGrpcRunsCarryTheirTlsAndGrpcSettingsToEveryWorke
   https.tls.ca_file = ca_file;
   auto r = run_distributed(https, c);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 100);
-  EXPECT_EQ(r->tls_handshakes, 6);  // 3 connections on each worker
-  EXPECT_EQ(r->options.protocol, "h2");  // what ALPN chose on the workers
+  EXPECT_EQ(r->counters.completed, 100);
+  EXPECT_EQ(r->counters.tls_handshakes, 6);  // 3 connections on each worker
+  EXPECT_EQ(r->options.protocol, "auto");  // what was asked
+  EXPECT_EQ(r->protocol, "h2");           // what ALPN chose on the workers
+  EXPECT_EQ(r->target_addresses.size(), 1u) << "both workers connected to the one target";
   EXPECT_EQ((*target)->stats().http2_requests, 100);
 
   load::LoadOptions grpc = options(0, 100);
@@ -283,7 +262,7 @@ TEST_F(DistributedTest, HttpsAndGrpcRunsCarryTheirTlsAndGrpcSettingsToEveryWorke
   grpc.request.headers = {{"x-nightjar-control", "status=14"}};
   auto g = run_distributed(grpc, c);
   ASSERT_TRUE(g.ok()) << g.status().message();
-  EXPECT_EQ(g->completed, 100);
+  EXPECT_EQ(g->counters.completed, 100);
   EXPECT_EQ(g->grpc_status_codes.at(14), 100);
 
   https.tls.cert_file = tls_file("client.pem");
@@ -305,7 +284,7 @@ TEST_F(DistributedTest, StoppingTheControllerCancelsEveryWorkerAndStillReports) 
   EXPECT_TRUE(result->interrupted);
   EXPECT_FALSE(result->partial);
   EXPECT_EQ(result->shards.size(), 2u);
-  EXPECT_GE(result->completed, 40);
+  EXPECT_GE(result->counters.completed, 40);
 }
 
 TEST_F(DistributedTest, AWrongTokenIsRefused) {
@@ -322,7 +301,7 @@ TEST_F(DistributedTest, AWrongTokenIsRefused) {
   c.token = "right-token";
   auto ok = run_distributed(options(100, 10), c);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
-  EXPECT_EQ(ok->completed, 10);
+  EXPECT_EQ(ok->counters.completed, 10);
 }
 
 TEST_F(DistributedTest, MutualTlsRefusesAControllerWithoutACertificate) {
@@ -341,7 +320,7 @@ TEST_F(DistributedTest, MutualTlsRefusesAControllerWithoutACertificate) {
   c.key_pem = tls_file("client.key");
   auto accepted = run_distributed(options(100, 10), c);
   ASSERT_TRUE(accepted.ok()) << accepted.status().message();
-  EXPECT_EQ(accepted->completed, 10);
+  EXPECT_EQ(accepted->counters.completed, 10);
 }
 
 // Workers found through dns:NAME:PORT are dialled by address but verified against NAME, so
@@ -367,7 +346,7 @@ TEST_F(DistributedTest, DnsWorkersAreVerifiedAgainstTheNameNotTheAddress) {
   c.min_workers = 1;  // where localhost also resolves to ::1, nothing listens there
   auto by_name = run_distributed(options(100, 10), c);
   ASSERT_TRUE(by_name.ok()) << by_name.status().message();
-  EXPECT_EQ(by_name->completed, 10);
+  EXPECT_EQ(by_name->counters.completed, 10);
 }
 
 TEST_F(DistributedTest, ASecondConcurrentRunIsRefused) {
@@ -402,7 +381,7 @@ TEST_F(DistributedTest, ATargetOutsideOneWorkersAllowlistStopsTheWholeRunBeforeA
   c.workers = {open};
   auto next = run_distributed(options(100, 10), c);
   ASSERT_TRUE(next.ok()) << next.status().message();
-  EXPECT_EQ(next->completed, 10);
+  EXPECT_EQ(next->counters.completed, 10);
 }
 
 // The brief's crash: a Start asking for a 4e12-entry queue. The CLI refuses it before
@@ -422,7 +401,7 @@ TEST_F(DistributedTest, AnOptionAWorkerRefusesEndsTheRunWithInvalidArgumentNamin
   EXPECT_EQ(target_requests(), 0);
   auto next = run_distributed(options(100, 10), c);
   ASSERT_TRUE(next.ok()) << next.status().message();
-  EXPECT_EQ(next->completed, 10);
+  EXPECT_EQ(next->counters.completed, 10);
 }
 
 // The request body travels to every worker inside the Start. One beyond what a worker
@@ -442,7 +421,7 @@ TEST_F(DistributedTest, ARunTooLargeToSendIsRefusedByTheControllerNamingTheBody)
   auto fits = run_distributed(big, c);
   ASSERT_TRUE(fits.ok()) << fits.status().message();
   EXPECT_FALSE(fits->partial) << (fits->workers.empty() ? "" : fits->workers[0].failure);
-  EXPECT_EQ(fits->completed + fits->errors, 2);
+  EXPECT_EQ(fits->counters.completed + fits->counters.errors(), 2);
 }
 
 // A worker that answers like a real one, with the Final of a long run: one histogram per
@@ -476,7 +455,7 @@ class LongRunWorker final : public v1::Worker::Service {
 
 TEST(ControllerLimits, ALongRunsFinalLargerThanFourMebibytesReachesTheController) {
   model::RunResult long_run;
-  long_run.completed = 0;
+  long_run.counters.completed = 0;
   uint64_t seed = 1;
   auto next = [&seed] { return (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
   for (int64_t second = 0; second < 2400; ++second) {  // 40 minutes of 1500 responses a second
@@ -484,20 +463,19 @@ TEST(ControllerLimits, ALongRunsFinalLargerThanFourMebibytesReachesTheController
     for (int i = 0; i < 1500; ++i) h.record(static_cast<int64_t>(50'000 + next() % 20'000'000));  // 50us..20ms
     model::TimelineEntry e;
     e.second = second;
-    e.completed = 1500;
+    e.counters.completed = 1500;
     e.latency_histogram = stats::encode_base64(h);
     e.service_time_histogram = e.latency_histogram;
     long_run.timeline.push_back(std::move(e));
     long_run.latency.add(h);
     long_run.service_time.add(h);
-    long_run.completed += 1500;
+    long_run.counters.completed += 1500;
   }
-  long_run.sent = long_run.completed;
+  long_run.counters.sent = long_run.counters.completed;
   long_run.measured_ns = 2400 * kNanosPerSecond;
-  auto message = output::to_proto(long_run);
-  ASSERT_TRUE(message.ok()) << message.status().message();
-  ASSERT_GT(message->ByteSizeLong(), 4u << 20) << "the Final must be beyond gRPC's default limit";
-  LongRunWorker service(message->SerializeAsString());
+  const v1::RunResult message = model::to_proto(long_run);
+  ASSERT_GT(message.ByteSizeLong(), 4u << 20) << "the Final must be beyond gRPC's default limit";
+  LongRunWorker service(message.SerializeAsString());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -517,7 +495,7 @@ TEST(ControllerLimits, ALongRunsFinalLargerThanFourMebibytesReachesTheController
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r->partial) << (r->workers.empty() ? "" : r->workers[0].failure);
-  EXPECT_EQ(r->completed, long_run.completed);
+  EXPECT_EQ(r->counters.completed, long_run.counters.completed);
   EXPECT_EQ(r->timeline.size(), 2400u);
 }
 
@@ -533,7 +511,7 @@ TEST_F(DistributedTest, MissingWorkersStopTheStartUnlessMinWorkersAllowsIt) {
   c.min_workers = 1;
   auto partial = run_distributed(options(100, 10), c);
   ASSERT_TRUE(partial.ok()) << partial.status().message();
-  EXPECT_EQ(partial->completed, 10);
+  EXPECT_EQ(partial->counters.completed, 10);
   EXPECT_TRUE(partial->partial);
 }
 
@@ -558,7 +536,7 @@ TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
   BackgroundRun run(options(300, 0, 4 * kNanosPerSecond), c);
   // Kill one after its first full second was streamed (300 req/s: 450 is 1.5 s in).
   ASSERT_TRUE(wait_for([&] { return target_requests() >= 450; }));
-  processes[1]->process().signal(SIGKILL);
+  processes[1]->kill();
   auto result = run.join();
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_TRUE(result->partial);
@@ -577,8 +555,8 @@ TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
     return s.name == c.workers[1] + " (until it failed)";
   });
   ASSERT_NE(dead, result->shards.end());
-  EXPECT_GT(dead->completed, 0);
-  EXPECT_GT(result->completed, 0);
+  EXPECT_GT(dead->counters.completed, 0);
+  EXPECT_GT(result->counters.completed, 0);
   EXPECT_EQ(processes[0]->stop(), 0);
   EXPECT_EQ(processes[2]->stop(), 0);
 }
@@ -612,7 +590,7 @@ class OrphanedLoadTest : public DistributedTest {
     c.workers = {address};
     auto next = run_distributed(options(100, 10), c);
     ASSERT_TRUE(next.ok()) << next.status().message();
-    EXPECT_EQ(next->completed, 10);
+    EXPECT_EQ(next->counters.completed, 10);
   }
 };
 
@@ -634,6 +612,11 @@ TEST_F(DistributedTest, EveryMalformedStartFieldIsRefusedByNameAndTheWorkerRunsT
   const std::string url = target_url();
   auto start = [](v1::ControllerMessage& m) { return m.mutable_start(); };
   auto spec = [](v1::ControllerMessage& m) { return m.mutable_start()->mutable_spec(); };
+  auto add_header = [&](v1::ControllerMessage& m, const std::string& name, const std::string& value) {
+    v1::Header* h = spec(m)->add_headers();
+    h->set_name(name);
+    h->set_value(value);
+  };
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const int64_t hour = 3600 * kNanosPerSecond;
   const std::vector<Case> cases = {
@@ -659,27 +642,12 @@ TEST_F(DistributedTest, EveryMalformedStartFieldIsRefusedByNameAndTheWorkerRunsT
       {"method with a request line inside", [&](auto& m) { spec(m)->set_method("GET / HTTP/1.1\r\nX: y"); },
        "--method"},
       {"method too long", [&](auto& m) { spec(m)->set_method(std::string(33, 'G')); }, "--method"},
-      {"header name with a space",
-       [&](auto& m) {
-         v1::Header* h = spec(m)->add_headers();
-         h->set_name("Bad Name");
-         h->set_value("x");
-       },
-       "LoadSpec.headers"},
-      {"header value with a line break",
-       [&](auto& m) {
-         v1::Header* h = spec(m)->add_headers();
-         h->set_name("X-A");
-         h->set_value("a\r\nInjected: yes");
-       },
+      {"header name with a space", [&](auto& m) { add_header(m, "Bad Name", "x"); }, "LoadSpec.headers"},
+      {"header value with a line break", [&](auto& m) { add_header(m, "X-A", "a\r\nInjected: yes"); },
        "LoadSpec.headers"},
       {"101 headers",
        [&](auto& m) {
-         for (int i = 0; i < 101; ++i) {
-           v1::Header* h = spec(m)->add_headers();
-           h->set_name("X-" + std::to_string(i));
-           h->set_value("v");
-         }
+         for (int i = 0; i < 101; ++i) add_header(m, "X-" + std::to_string(i), "v");
        },
        "-H"},
       {"total_rps NaN", [&](auto& m) { spec(m)->set_total_rps(nan); }, "--rps"},
@@ -770,7 +738,7 @@ TEST_F(DistributedTest, TheAllowlistPinsTheAddressesItApproved) {
   auto r = run_distributed(o, c);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r->partial) << (r->workers.empty() ? "" : r->workers[0].failure);
-  EXPECT_EQ(r->completed, 20);
+  EXPECT_EQ(r->counters.completed, 20);
   EXPECT_EQ(target_requests(), 20);
   EXPECT_EQ(lookups.load(), 1);
 }

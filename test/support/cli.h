@@ -55,7 +55,8 @@ inline void expect_usage_errors(const std::vector<std::string>& prefix, const st
 
 // `nightjar COMMAND --listen 127.0.0.1:0 EXTRA...` (serve, worker) as a child process,
 // once its first line ("listening on ADDRESS") is read. stop() sends SIGTERM and returns
-// the exit code; the destructor stops a child the test did not and expects it to exit 0.
+// the exit code; the destructor stops a child still running and expects a clean exit (0),
+// unless the test kill()ed it.
 class ListeningChild {
  public:
   explicit ListeningChild(const std::string& command, const std::vector<std::string>& extra = {}) {
@@ -82,11 +83,18 @@ class ListeningChild {
   }
   std::string url(const std::string& path = "/") const { return "http://" + address_ + path; }
 
+  // SIGTERM, then its exit code (0 for a clean stop).
   int stop() {
     stopped_ = true;
     process_->signal(SIGTERM);
-    return process_->wait();
+    return process_->wait(std::chrono::seconds(20));
   }
+  // SIGKILL: the child dies without a word (its Subprocess reaps it).
+  void kill() {
+    stopped_ = true;
+    process_->signal(SIGKILL);
+  }
+  Subprocess& process() { return *process_; }
   // Standard output's lines after the first; complete once stopped.
   std::string out_after_first_line() const {
     const std::string& all = process_->all_out();

@@ -10,14 +10,14 @@
 #include <string>
 
 #include "support/cli.h"
-#include "support/test_server.h"
+#include "support/server_fixture.h"
 
 namespace nightjar::testing {
 
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = start_test_server();
+    server_ = start_server();
     ASSERT_NE(server_, nullptr);
     dir_ = per_test_dir("nightjar-cli-");
     std::filesystem::remove_all(dir_);
