@@ -92,7 +92,7 @@ Http1Connection<Transport>::Http1Connection(Transport transport, ConnectionConte
                                   size_t{context.limits.max_header_bytes} + kReadBufferSlackBytes)),
       transport_(std::move(transport)),
       timer_(transport_.get_executor()),
-      guard_(transport_.get_executor()),
+      guard_(transport_.get_executor(), context.clock),
       in_(new char[read_buffer_bytes_]),
       last_write_ns_(opened_ns),
       detecting_http2_(detect_http2) {
@@ -142,28 +142,19 @@ void Http1Connection<Transport>::watch(int64_t deadline_ns) {
 template <typename Transport>
 void Http1Connection<Transport>::on_guard() {
   if (closed_ || lingering_) return;
-  const int64_t now_ns = steady_now_ns();
-  int64_t deadline_ns = std::numeric_limits<int64_t>::max();
-  bool header = false;
-  if (header_started_ns_ != 0 && reading_) {
-    deadline_ns = header_started_ns_ + limits_.header_timeout_ns;
-    header = true;
-  }
-  if (!timer_pending_) {
-    const int64_t idle_ns = std::max(last_read_ns_, last_write_ns_) + limits_.idle_timeout_ns;
-    if (idle_ns < deadline_ns) {
-      deadline_ns = idle_ns;
-      header = false;
-    }
-  } else if (!header) {
-    deadline_ns = now_ns + limits_.idle_timeout_ns;  // look again once the response is out
-  }
-  if (deadline_ns <= now_ns) {
-    WorkerCounters::bump(header ? counters_.header_timeouts : counters_.idle_timeouts);
-    abort();
+  GuardState state;
+  state.header_pending = header_started_ns_ != 0 && reading_;
+  state.header_since_ns = header_started_ns_;
+  state.response_held = timer_pending_;
+  state.last_progress_ns = std::max(last_read_ns_, last_write_ns_);
+  const GuardVerdict verdict = judge_guard(state, limits_, context_.clock.steady_ns());
+  if (verdict.kind == GuardVerdict::Kind::kWait) {
+    watch(verdict.deadline_ns);
     return;
   }
-  watch(deadline_ns);
+  const bool header = verdict.kind == GuardVerdict::Kind::kHeaderTimeout;
+  WorkerCounters::bump(header ? counters_.header_timeouts : counters_.idle_timeouts);
+  abort();
 }
 
 template <typename Transport>
@@ -239,7 +230,7 @@ void Http1Connection<Transport>::on_read(const error_code& ec, size_t bytes) {
       return;
     } else {
       in_end_ += bytes;
-      last_read_ns_ = steady_now_ns();
+      last_read_ns_ = context_.clock.steady_ns();
       if (!protocol_is_http1()) {
         read_more();  // no-op once handed over (closed_)
         return;
@@ -382,7 +373,7 @@ void Http1Connection<Transport>::flush() {
   if (closed_ || lingering_) return;
   if (!closing_) {
     int64_t now_ns = 0;  // read lazily: a response without delay or stall needs no clock
-    const auto now = [&] { return now_ns != 0 ? now_ns : (now_ns = steady_now_ns()); };
+    const auto now = [&] { return now_ns != 0 ? now_ns : (now_ns = context_.clock.steady_ns()); };
     while (pending_head_ < pending_count_) {
       const PendingResponse& response = pending_[pending_head_];
       if (!response.interim_continue) {
@@ -477,7 +468,7 @@ void Http1Connection<Transport>::write_now() {
             if (wait_ec) {
               self->abort();
             } else {
-              self->last_write_ns_ = steady_now_ns();  // the client reads: progress
+              self->last_write_ns_ = self->context_.clock.steady_ns();  // the client reads: progress
               self->pump();
             }
           });
@@ -497,7 +488,7 @@ void Http1Connection<Transport>::arm_timer(int64_t deadline_ns) {
   // response), and on expiry everything is re-evaluated.
   if (timer_pending_) return;
   timer_pending_ = true;
-  timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
+  timer_.expires_at(context_.clock.timer_time(deadline_ns));
   timer_.async_wait(
       bind_memory(timer_memory_, [self = this->shared_from_this()](const error_code& ec) {
         self->timer_pending_ = false;

@@ -159,7 +159,7 @@ Http2Connection<Transport>::Http2Connection(Transport transport, ConnectionConte
       opened_ns_(opened_ns),
       transport_(std::move(transport)),
       timer_(transport_.get_executor()),
-      guard_(transport_.get_executor()),
+      guard_(transport_.get_executor(), context.clock),
       in_(new char[kReadBufferBytes]),
       received_bytes_(std::min(received.size(), kReadBufferBytes)),
       last_read_ns_(received_at_ns),
@@ -282,7 +282,7 @@ void Http2Connection<Transport>::on_read(const error_code& ec, size_t bytes) {
       abort();  // the client left: its streams cannot be answered any more
       return;
     }
-    last_read_ns_ = steady_now_ns();
+    last_read_ns_ = context_.clock.steady_ns();
     receive(in_.get(), bytes);
     flush();
     read_more();
@@ -453,7 +453,7 @@ int Http2Connection<Transport>::on_stream_close(nghttp2_session* /*session*/, in
     }
     if (stream->answering) {
       --self->answering_streams_;
-      self->last_progress_ns_ = steady_now_ns();  // a response done: the idle time starts now
+      self->last_progress_ns_ = self->context_.clock.steady_ns();  // a response done: the idle time starts now
     }
     self->release_stream(stream);
     return 0;
@@ -594,14 +594,14 @@ template <typename Transport>
 void Http2Connection<Transport>::schedule(Stream& stream, int64_t ready_at_ns) {
   int64_t now_ns = 0;
   // ready_at <= last_read <= now needs no clock read.
-  if (ready_at_ns > last_read_ns_ && ready_at_ns > (now_ns = steady_now_ns())) {
+  if (ready_at_ns > last_read_ns_ && ready_at_ns > (now_ns = context_.clock.steady_ns())) {
     waits_.push_back({ready_at_ns, stream.id});
     std::push_heap(waits_.begin(), waits_.end(), std::greater<>());
     arm_timer(ready_at_ns);
     return;
   }
   if (shared_.stall_configured()) {
-    const int64_t stall_end_ns = shared_.stall_end_if_held(now_ns != 0 ? now_ns : steady_now_ns());
+    const int64_t stall_end_ns = shared_.stall_end_if_held(now_ns != 0 ? now_ns : context_.clock.steady_ns());
     if (stall_end_ns != 0) {
       waits_.push_back({stall_end_ns, stream.id});
       std::push_heap(waits_.begin(), waits_.end(), std::greater<>());
@@ -801,7 +801,7 @@ void Http2Connection<Transport>::flush() {
     }
     if (out_.empty()) break;
     // Response bytes going out count as progress (a PING's answer alone does not).
-    if (answering_streams_ > 0) last_progress_ns_ = steady_now_ns();
+    if (answering_streams_ > 0) last_progress_ns_ = context_.clock.steady_ns();
     const error_code ec = out_.write(transport_);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       write_waiting_ = true;
@@ -836,7 +836,7 @@ void Http2Connection<Transport>::arm_timer(int64_t deadline_ns) {
   timer_armed_ = true;
   timer_deadline_ns_ = deadline_ns;
   // Cancels a later wait, whose handler then sees operation_aborted.
-  timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
+  timer_.expires_at(context_.clock.timer_time(deadline_ns));
   timer_.async_wait(
       bind_memory(timer_memory_, [self = this->shared_from_this()](const error_code& ec) {
         if (ec == asio::error::operation_aborted) return;
@@ -848,7 +848,7 @@ void Http2Connection<Transport>::arm_timer(int64_t deadline_ns) {
 
 template <typename Transport>
 void Http2Connection<Transport>::on_timer() {
-  const int64_t now_ns = steady_now_ns();
+  const int64_t now_ns = context_.clock.steady_ns();
   while (!waits_.empty() && waits_.front().deadline_ns <= now_ns) {
     std::pop_heap(waits_.begin(), waits_.end(), std::greater<>());
     const Wait wait = waits_.back();
@@ -881,27 +881,17 @@ void Http2Connection<Transport>::watch(int64_t deadline_ns) {
 template <typename Transport>
 void Http2Connection<Transport>::on_guard() {
   if (closed_ || lingering_) return;
-  const int64_t now_ns = steady_now_ns();
-  int64_t deadline_ns = std::numeric_limits<int64_t>::max();
-  bool header = false;
-  if (reading_ && (!settings_received_ || header_block_since_ns_ != 0)) {
-    const int64_t since_ns = settings_received_ ? header_block_since_ns_ : opened_ns_;
-    deadline_ns = since_ns + limits_.header_timeout_ns;
-    header = true;
-  }
-  if (waits_.empty()) {
-    const int64_t idle_ns = last_progress_ns_ + limits_.idle_timeout_ns;
-    if (idle_ns < deadline_ns) {
-      deadline_ns = idle_ns;
-      header = false;
-    }
-  } else if (!header) {
-    deadline_ns = now_ns + limits_.idle_timeout_ns;  // look again once the responses are out
-  }
-  if (deadline_ns > now_ns) {
-    watch(deadline_ns);
+  GuardState state;
+  state.header_pending = reading_ && (!settings_received_ || header_block_since_ns_ != 0);
+  state.header_since_ns = settings_received_ ? header_block_since_ns_ : opened_ns_;
+  state.response_held = !waits_.empty();
+  state.last_progress_ns = last_progress_ns_;
+  const GuardVerdict verdict = judge_guard(state, limits_, context_.clock.steady_ns());
+  if (verdict.kind == GuardVerdict::Kind::kWait) {
+    watch(verdict.deadline_ns);
     return;
   }
+  const bool header = verdict.kind == GuardVerdict::Kind::kHeaderTimeout;
   WorkerCounters::bump(header ? counters_.header_timeouts : counters_.idle_timeouts);
   if (settings_received_) {
     // A GOAWAY says why, if the socket takes it now; the connection closes either way.
