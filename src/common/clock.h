@@ -39,7 +39,8 @@ class Clock {
   // `steady_deadline_ns` on this clock. By default, as far from the real now as the deadline
   // is from this clock's now.
   virtual std::chrono::steady_clock::time_point timer_time(int64_t steady_deadline_ns) const {
-    return std::chrono::steady_clock::now() + std::chrono::nanoseconds(steady_deadline_ns - steady_ns());
+    return std::chrono::steady_clock::now() +
+           std::chrono::nanoseconds(steady_deadline_ns - steady_ns());
   }
 };
 

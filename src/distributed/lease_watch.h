@@ -44,9 +44,13 @@ class LeaseWatch {
   }
 
   // How often the watch should check: a tenth of the lease, within 1-100 ms.
-  int64_t check_period_ns() const { return std::clamp<int64_t>(lease_ns_ / 10, kNanosPerMilli, 100 * kNanosPerMilli); }
+  int64_t check_period_ns() const {
+    return std::clamp<int64_t>(lease_ns_ / 10, kNanosPerMilli, 100 * kNanosPerMilli);
+  }
   // How long the controller has to collect the Final after the lapse: the lease, within 2-5 s.
-  int64_t grace_ns() const { return std::clamp<int64_t>(lease_ns_, 2 * kNanosPerSecond, 5 * kNanosPerSecond); }
+  int64_t grace_ns() const {
+    return std::clamp<int64_t>(lease_ns_, 2 * kNanosPerSecond, 5 * kNanosPerSecond);
+  }
 
  private:
   const Clock& clock_;

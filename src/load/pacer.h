@@ -26,8 +26,8 @@ class Pacer {
 
   // Arrivals shard, shard+shards, ... of `plan`, before `end_offset_ns` and below index
   // `max_arrivals`, for a run that started at `start_ns` (steady clock).
-  Pacer(const ArrivalPlan& plan, uint64_t shard, uint64_t shards, int64_t end_offset_ns, int64_t start_ns,
-        uint64_t max_arrivals = std::numeric_limits<uint64_t>::max())
+  Pacer(const ArrivalPlan& plan, uint64_t shard, uint64_t shards, int64_t end_offset_ns,
+        int64_t start_ns, uint64_t max_arrivals = std::numeric_limits<uint64_t>::max())
       : cursor_(plan, shard, shards, end_offset_ns, max_arrivals), start_ns_(start_ns) {}
 
   // Begins one loop turn: the burst count starts again.

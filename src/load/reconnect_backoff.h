@@ -19,7 +19,8 @@ class ReconnectBackoff {
   static constexpr int64_t kFirstBackoffNs = 10 * kNanosPerMilli;
   static constexpr int64_t kMaxBackoffNs = kNanosPerSecond;
 
-  explicit ReconnectBackoff(size_t sessions) : retry_at_ns_(sessions, 0), backoff_ns_(sessions, kFirstBackoffNs) {}
+  explicit ReconnectBackoff(size_t sessions)
+      : retry_at_ns_(sessions, 0), backoff_ns_(sessions, kFirstBackoffNs) {}
 
   // Session `session` connected: its next failure waits the first back-off again.
   void connected(size_t session) { backoff_ns_[session] = kFirstBackoffNs; }

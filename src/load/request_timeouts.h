@@ -34,7 +34,9 @@ class RequestTimeouts {
   }
 
   // When the initial connections give up, if they began at `now_ns`.
-  int64_t connect_deadline_ns(int64_t now_ns) const { return saturating_add(now_ns, std::max<int64_t>(timeout_ns_, 0)); }
+  int64_t connect_deadline_ns(int64_t now_ns) const {
+    return saturating_add(now_ns, std::max<int64_t>(timeout_ns_, 0));
+  }
 
   // The drain: once the plan finished at `plan_finished_ns`, in-flight and queued requests
   // get one timeout to complete; whatever is still waiting after that deadline fails as
@@ -54,7 +56,8 @@ class RequestTimeouts {
 
  private:
   static int64_t saturating_add(int64_t a, int64_t b) {  // b >= 0
-    return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
+    return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max()
+                                                       : a + b;
   }
 
   const int64_t timeout_ns_;

@@ -202,8 +202,11 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
                                                    http2 ? &http2_requests : nullptr));
   }
 
+  // The wall clock is read against the steady one once per run: the start asked for and the
+  // start reported are then the same moment, whatever the wall clock does meanwhile.
+  const int64_t unix_minus_steady_ns = clock.unix_ns() - clock.steady_ns();
   int64_t start_at_steady = 0;
-  if (control.start_at_unix_ns > 0) start_at_steady = clock.steady_ns() + (control.start_at_unix_ns - clock.unix_ns());
+  if (control.start_at_unix_ns > 0) start_at_steady = control.start_at_unix_ns - unix_minus_steady_ns;
   StartGate gate(threads, start_at_steady, clock);
   std::atomic<int> running{threads};
   std::vector<std::thread> pool;
@@ -275,7 +278,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
   result.open_loop = open_loop;
   result.interrupted = stop_sent;
   const int64_t measure_start = workers.front()->measure_start_ns();
-  result.start_unix_ns = clock.unix_ns() - (clock.steady_ns() - measure_start);
+  result.start_unix_ns = measure_start + unix_minus_steady_ns;
   int64_t last_completion = 0;
   int64_t finished = 0;
   for (auto& worker : workers) {

@@ -70,7 +70,8 @@ TEST(SystemClock, ReadsTheStdChronoClocks) {
 }
 
 TEST(SystemClock, ItsTimerTimeIsTheSteadyDeadlineItself) {
-  EXPECT_EQ(system_clock().timer_time(123'456'789).time_since_epoch(), std::chrono::nanoseconds(123'456'789));
+  EXPECT_EQ(system_clock().timer_time(123'456'789).time_since_epoch(),
+            std::chrono::nanoseconds(123'456'789));
 }
 
 }  // namespace
