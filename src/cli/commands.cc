@@ -463,7 +463,7 @@ int run_and_report(const load::LoadOptions& options, output::Format format, cons
   // A worker thread that failed (out of memory) also ends the run early, but is no Ctrl-C.
   if (result->interrupted) return result->error_details.count("internal") > 0 ? kExitFailure : kExitInterrupted;
   if (result->partial) return kExitFailure;
-  if (result->completed == 0 && result->errors + result->dropped > 0) {
+  if (result->counters.completed == 0 && result->counters.errors() + result->counters.dropped > 0) {
     // A report that is not on the terminal: say on stderr why nothing got through.
     if (format != output::Format::kHuman || (!output_file.empty() && output_file != "-")) {
       for (const auto& [kind, detail] : result->error_details) {
@@ -555,7 +555,7 @@ int run_test_file_command(const RunFlags& f) {
   }
   if (!write_reports(combined, text_out, f.output_file, f.hlog_file)) return kExitFailure;
   if (combined.interrupted) return kExitInterrupted;
-  if (combined.completed == 0 && combined.errors + combined.dropped > 0) return kExitFailure;
+  if (combined.counters.completed == 0 && combined.counters.errors() + combined.counters.dropped > 0) return kExitFailure;
   return kExitOk;
 }
 

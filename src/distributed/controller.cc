@@ -1,4 +1,6 @@
 #include "distributed/controller.h"
+
+#include "common/version.h"
 #include "common/clock.h"
 
 #include <grpcpp/grpcpp.h>
@@ -15,7 +17,7 @@
 #include "distributed/spec.h"
 #include "model/merge.h"
 #include "nightjar/v1/worker.grpc.pb.h"
-#include "output/result_proto.h"
+#include "model/result_proto.h"
 #include "stats/hdr_encoding.h"
 
 namespace nightjar::distributed {
@@ -24,7 +26,7 @@ namespace {
 namespace asio = boost::asio;
 namespace v1 = nightjar::v1;
 
-constexpr char kVersion[] = "0.1.0";
+
 constexpr int kClockProbes = 3;
 constexpr auto kCheckDeadline = std::chrono::seconds(5);
 
@@ -145,7 +147,7 @@ void follow(Remote& r) {
       r.stream_bytes += static_cast<int64_t>(incoming.ByteSizeLong());
       if (incoming.has_interval()) r.intervals.push_back(incoming.interval());
       if (incoming.has_final()) {
-        auto result = output::from_proto(incoming.final().result());
+        auto result = model::from_proto(incoming.final().result());
         if (result.ok()) {
           r.final_result = std::move(*result);
           r.has_final = true;
@@ -361,22 +363,18 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
         model::SecondAccumulator own;
         if (auto h = stats::decode_base64(in.latency_histogram()); h.ok()) own.latency = std::move(*h);
         if (auto h = stats::decode_base64(in.service_time_histogram()); h.ok()) own.service_time = std::move(*h);
-        own.completed = in.completed();
-        own.errors = in.errors();
+        own.counters = model::from_proto(in.counters());
         own.duration_s = in.duration_s();
         r->streamed.latency.add(own.latency);
         r->streamed.service_time.add(own.service_time);
-        r->streamed.completed += own.completed;
-        r->streamed.sent += own.completed + own.errors;
-        r->streamed.errors += own.errors;
+        r->streamed.counters.add(own.counters);
         r->streamed.measured_ns += static_cast<int64_t>(own.duration_s * 1e9);
         r->streamed.timeline.push_back(own.summarize(in.second()));
         s.latency.add(own.latency);
-        s.completed += in.completed();
-        s.errors += in.errors();
+        s.counters.add(own.counters);
         s.duration_s = std::max(s.duration_s, in.duration_s());
-        completed += in.completed();
-        errors += in.errors();
+        completed += own.counters.completed;
+        errors += own.counters.errors();
       }
       r->intervals.clear();
     }
@@ -408,7 +406,7 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
       p.errors = errors;
       if (!seconds.empty()) {
         const model::SecondAccumulator& s = seconds.rbegin()->second;
-        p.current_rps = static_cast<double>(s.completed) / std::max(s.duration_s, 1e-9);
+        p.current_rps = static_cast<double>(s.counters.completed) / std::max(s.duration_s, 1e-9);
         p.last_p50_ns = s.latency.value_at_percentile(50);
         p.last_p99_ns = s.latency.value_at_percentile(99);
       }
@@ -442,15 +440,13 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
       w.failed = true;
       w.failure = r->failure;
       w.failed_after_ns = std::max<int64_t>(0, r->failed_at_unix_ns - start_unix);
-      if (r->streamed.sent > 0) {
-        // Keep what it measured before it failed: the seconds it streamed (errors counted
-        // as a total: their kinds travel only in the final result).
+      if (r->streamed.counters.sent > 0) {
+        // Keep what it measured before it failed: the seconds it streamed.
         model::RunResult& part = r->streamed;
         part.options = options.run;
         part.open_loop = options.run.requested_rps > 0;
         part.start_unix_ns = start_unix + options.run.warmup_ns;
         part.end_unix_ns = part.start_unix_ns + part.measured_ns;
-        part.error_counts[static_cast<size_t>(model::ErrorKind::kOther)] = part.errors;
         parts.push_back(std::move(part));
         names.push_back(r->name + " (until it failed)");
       }
@@ -468,15 +464,11 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
   if (!parts.empty()) {
     result = model::merge_results(parts, names);
   } else {
-    result.options = options.run;
     result.start_unix_ns = start_unix;
   }
-  result.options.test_name = options.run.test_name;
-  result.options.labels = options.run.labels;
-  result.options.threads = options.run.threads;
-  result.options.connections = options.run.connections;
-  result.options.requested_rps = options.run.requested_rps;
-  result.options.requests = options.run.requests;
+  // The result echoes what was asked (each worker ran a share of it); what the workers found
+  // out (the protocol ALPN chose, the TLS version, the addresses) came with their parts.
+  result.options = options.run;
   load::echo_tls_options(options, result.options);  // the workers got the CA's text, not its file name
   result.interrupted = result.interrupted || cancelled;
   result.workers = std::move(statuses);

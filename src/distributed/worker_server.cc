@@ -1,4 +1,6 @@
 #include "distributed/worker_server.h"
+
+#include "common/version.h"
 #include "common/clock.h"
 
 #include <grpcpp/grpcpp.h>
@@ -21,7 +23,7 @@
 #include "distributed/spec.h"
 #include "load/runner.h"
 #include "nightjar/v1/worker.grpc.pb.h"
-#include "output/result_proto.h"
+#include "model/result_proto.h"
 
 namespace nightjar::distributed {
 namespace {
@@ -29,7 +31,7 @@ namespace {
 namespace asio = boost::asio;
 namespace v1 = nightjar::v1;
 
-constexpr char kVersion[] = "0.1.0";
+
 // After its Final, a worker waits this long for the controller to close its side.
 constexpr auto kCloseGrace = std::chrono::seconds(5);
 
@@ -269,8 +271,7 @@ class WorkerService final : public v1::Worker::Service {
         v1::Interval* interval = message.mutable_interval();
         interval->set_second(e.second);
         interval->set_duration_s(e.duration_s);
-        interval->set_completed(e.completed);
-        interval->set_errors(e.errors);
+        model::to_proto(e.counters, interval->mutable_counters());
         interval->set_latency_histogram(e.latency_histogram);
         interval->set_service_time_histogram(e.service_time_histogram);
         if (!stream.Write(message)) stop.store(true);
@@ -285,11 +286,9 @@ class WorkerService final : public v1::Worker::Service {
       status = {result.status().code() == StatusCode::kInvalidArgument ? grpc::StatusCode::INVALID_ARGUMENT
                                                                        : grpc::StatusCode::FAILED_PRECONDITION,
                 result.status().message()};
-    } else if (auto message = output::to_proto(*result); !message.ok()) {
-      status = {grpc::StatusCode::INTERNAL, message.status().message()};
     } else {
       v1::WorkerMessage final_message;
-      *final_message.mutable_final()->mutable_result() = std::move(*message);
+      *final_message.mutable_final()->mutable_result() = model::to_proto(*result);
       stream.Write(final_message);
     }
     if (!status.ok()) {

@@ -120,6 +120,7 @@ void Transport::handshake_step() {
   SSL_get0_alpn_selected(ssl_, &proto, &length);
   alpn_.assign(reinterpret_cast<const char*>(proto), length);
   resumed_ = SSL_session_reused(ssl_) == 1;
+  tls_version_ = SSL_get_version(ssl_);
   events_.on_transport_connected();
 }
 

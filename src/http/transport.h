@@ -67,6 +67,8 @@ class Transport {
   const std::string& alpn() const { return alpn_; }
   // The last handshake resumed an earlier session.
   bool resumed() const { return resumed_; }
+  // The TLS version of the last handshake ("TLSv1.3"); "" before one.
+  const char* tls_version() const { return tls_version_; }
   // Why the last connect, handshake or TLS read failed, in words ("" when not known).
   const std::string& error_detail() const { return error_detail_; }
   // For the session above: why it gave up on this connection (e.g. ALPN chose another protocol).
@@ -113,6 +115,7 @@ class Transport {
   tls::SessionSlot session_;
   std::string alpn_;
   bool resumed_ = false;
+  const char* tls_version_ = "";  // static text from OpenSSL
   std::string error_detail_;
 };
 

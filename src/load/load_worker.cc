@@ -82,6 +82,9 @@ void LoadWorker::run(StartGate& gate) noexcept {
     roll_intervals(end);
     if (intervals_.partial_at(end)) publish_interval(end);
   });
+  // What no published second took (counted after the last one, or a run that never started).
+  totals_.counters.add(counting_);
+  counting_ = {};
 }
 
 void LoadWorker::connect_all() {
@@ -220,12 +223,12 @@ void LoadWorker::arrival(int64_t intended_ns, uint64_t index, int64_t now) {
     }
   }
   if (pending_size_ == pending_.size()) {
-    if (!request.warmup) ++totals_.dropped;
+    if (!request.warmup) ++counting_.dropped;
     return;
   }
   pending_[(pending_head_ + pending_size_) % pending_.size()] = request;
   ++pending_size_;
-  if (!request.warmup) ++totals_.queued;
+  if (!request.warmup) ++counting_.queued;
 }
 
 // --- sending -------------------------------------------------------------------------
@@ -259,7 +262,7 @@ void LoadWorker::dispatch(http::Session& session, int64_t now) {
 
 void LoadWorker::send(http::Session& session, const http::InFlight& request, int64_t now) {
   if (!request.warmup) {
-    ++totals_.sent;
+    ++counting_.sent;
     totals_.schedule_lag.record(now - request.intended_ns);
   }
   session.send(request, now);
@@ -286,10 +289,11 @@ void LoadWorker::push_idle(http::Session& session) {
 // --- session events ------------------------------------------------------------------
 
 void LoadWorker::on_connected(http::Session& session) {
-  ++totals_.connections_opened;
+  ++counting_.connections_opened;
   if (session.transport().is_tls()) {
-    ++totals_.tls_handshakes;
-    if (session.transport().resumed()) ++totals_.tls_resumed;
+    ++counting_.tls_handshakes;
+    if (session.transport().resumed()) ++counting_.tls_resumed;
+    if (totals_.tls_version.empty()) totals_.tls_version = session.transport().tls_version();
   }
   backoff_.connected(static_cast<size_t>(session.id()));
   if (phase_ == Phase::kConnecting) {
@@ -307,7 +311,7 @@ void LoadWorker::note_error_detail(const http::Session& session, ErrorKind kind)
 }
 
 void LoadWorker::on_connect_failed(http::Session& session, ErrorKind kind) {
-  ++totals_.connect_failures;
+  ++counting_.connect_failures;
   note_error_detail(session, kind);
   last_connect_error_ = kind;
   const int64_t now = now_ns();
@@ -345,13 +349,12 @@ void LoadWorker::on_response(http::Session& session, const http::InFlight& reque
                              int grpc_status, uint64_t bytes_received, int64_t done_ns) {
   roll_intervals(done_ns);
   if (request.warmup) {
-    ++totals_.warmup_completed;
+    ++counting_.warmup_completed;
   } else {
     const int64_t latency = done_ns - request.intended_ns;
     const int64_t service = done_ns - request.sent_ns;
-    ++totals_.completed;
-    ++interval_completed_;
-    totals_.bytes_received += static_cast<int64_t>(bytes_received);
+    ++counting_.completed;
+    counting_.bytes_received += static_cast<int64_t>(bytes_received);
     totals_.last_completion_ns = done_ns;
     totals_.latency.record(latency);
     totals_.service_time.record(service);
@@ -381,15 +384,15 @@ void LoadWorker::on_idle_close(http::Session& session) { reconnect_later(session
 
 void LoadWorker::on_protocol_event(http::Session&, http::ProtocolEvent event) {
   switch (event) {
-    case http::ProtocolEvent::kGoaway: ++totals_.http2_goaways; break;
-    case http::ProtocolEvent::kFlowControlStall: ++totals_.http2_flow_control_stalls; break;
+    case http::ProtocolEvent::kGoaway: ++counting_.http2_goaways; break;
+    case http::ProtocolEvent::kFlowControlStall: ++counting_.http2_flow_control_stalls; break;
   }
 }
 
 void LoadWorker::on_request_refused(http::Session& session, const http::InFlight& request) {
   // Never processed: it goes out again first, on another connection, timed from its
   // intended start as before.
-  ++totals_.http2_refused_streams;
+  ++counting_.http2_refused_streams;
   const int64_t now = now_ns();
   if (pending_.empty() || pending_size_ == pending_.size()) {
     count_error(request, ErrorKind::kReset, now);
@@ -398,7 +401,7 @@ void LoadWorker::on_request_refused(http::Session& session, const http::InFlight
     pending_[pending_head_] = request;
     ++pending_size_;
   }
-  if (!request.warmup) --totals_.sent;  // it will be counted when sent again
+  if (!request.warmup) --counting_.sent;  // it will be counted when sent again
   if (session.state() == http::Session::State::kDisconnected) reconnect_later(session, now, false);
   while (pending_size_ > 0) {
     http::Session* idle = pop_idle();
@@ -410,8 +413,7 @@ void LoadWorker::on_request_refused(http::Session& session, const http::InFlight
 void LoadWorker::count_error(const http::InFlight& request, ErrorKind kind, int64_t now) {
   roll_intervals(now);
   if (request.warmup) return;
-  ++totals_.errors[static_cast<size_t>(kind)];
-  ++interval_errors_;
+  ++counting_.error_counts[static_cast<size_t>(kind)];
 }
 
 void LoadWorker::fail_pending(ErrorKind kind, int64_t now) {
@@ -493,9 +495,9 @@ void LoadWorker::finish(bool cancelled) {
   if (phase_ == Phase::kDone) return;
   if (cancelled) {
     for (size_t i = 0; i < pending_size_; ++i) {
-      if (!pending_[(pending_head_ + i) % pending_.size()].warmup) ++totals_.cancelled;
+      if (!pending_[(pending_head_ + i) % pending_.size()].warmup) ++counting_.cancelled;
     }
-    for (const auto& session : sessions_) totals_.cancelled += session->in_flight();
+    for (const auto& session : sessions_) counting_.cancelled += session->in_flight();
     pending_size_ = 0;
   }
   phase_ = Phase::kDone;
@@ -518,14 +520,13 @@ void LoadWorker::publish_interval(int64_t end_ns) {
   snapshot.index = intervals_.index();
   snapshot.worker = config_.id;
   snapshot.duration_s = intervals_.duration_s(end_ns);
-  snapshot.completed = interval_completed_;
-  snapshot.errors = interval_errors_;
+  snapshot.counters = counting_;
   snapshot.latency = interval_latency_;
   snapshot.service_time = interval_service_;
   interval_latency_.reset();
   interval_service_.reset();
-  interval_completed_ = 0;
-  interval_errors_ = 0;
+  totals_.counters.add(counting_);
+  counting_ = {};
   intervals_.next();
   std::lock_guard lock(mailbox_mutex_);
   mailbox_.push_back(std::move(snapshot));

@@ -58,34 +58,21 @@ struct IntervalSnapshot {
   int64_t index = 0;                // seconds since the start of measurement
   int worker = 0;
   double duration_s = 1.0;
-  int64_t completed = 0;
-  int64_t errors = 0;
+  model::Counters counters;         // counted in this second
   stats::HdrHistogram latency;
   stats::HdrHistogram service_time;
 };
 
 // Everything a worker measured, merged by the runner once the thread has ended.
 struct WorkerTotals {
-  int64_t sent = 0;
-  int64_t completed = 0;
-  int64_t dropped = 0;
-  int64_t queued = 0;
-  int64_t cancelled = 0;
-  int64_t warmup_completed = 0;
-  int64_t connections_opened = 0;
-  int64_t connect_failures = 0;      // failed connection attempts (all, including warm-up)
-  int64_t bytes_received = 0;
+  model::Counters counters;
   int64_t last_completion_ns = 0;    // steady clock; 0 if nothing completed
   int64_t finished_ns = 0;           // steady clock: when the worker's run ended
   model::ErrorCounts errors{};
   std::vector<int64_t> status_counts = std::vector<int64_t>(600, 0);  // index: status code
   std::map<int, int64_t> grpc_status_counts;  // gRPC runs: by status (a handful of keys)
   std::map<std::string, std::string> error_details;  // first message per error kind
-  int64_t tls_handshakes = 0;
-  int64_t tls_resumed = 0;
-  int64_t http2_goaways = 0;
-  int64_t http2_refused_streams = 0;
-  int64_t http2_flow_control_stalls = 0;
+  std::string tls_version;           // of the first TLS connection
   stats::HdrHistogram latency;
   stats::HdrHistogram service_time;
   stats::HdrHistogram schedule_lag;
@@ -218,8 +205,9 @@ class LoadWorker final : public http::SessionObserver {
 
   // The current one-second interval.
   IntervalRoller intervals_;
-  int64_t interval_completed_ = 0;
-  int64_t interval_errors_ = 0;
+  // Every count goes here first; each published second adds it to totals_.counters (and
+  // start_measuring adds what warm-up counted), so each event is counted once.
+  model::Counters counting_;
   stats::HdrHistogram interval_latency_;
   stats::HdrHistogram interval_service_;
 

@@ -32,6 +32,12 @@ Result<asio::ip::tcp::endpoint> resolve(const http::Url& url) {
   return results.begin()->endpoint();
 }
 
+std::string address_text(const asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(endpoint.port());
+}
+
 // Splits `total` into `parts` shares that differ by at most one.
 int64_t share(int64_t total, int parts, int index) {
   return total / parts + (index < total % parts ? 1 : 0);
@@ -46,8 +52,7 @@ class TimelineMerger {
     Slot& slot = slots_[snapshot.index];
     slot.latency.add(snapshot.latency);
     slot.service_time.add(snapshot.service_time);
-    slot.completed += snapshot.completed;
-    slot.errors += snapshot.errors;
+    slot.counters.add(snapshot.counters);
     slot.duration_s = std::max(slot.duration_s, snapshot.duration_s);
     ++slot.reported;
     if (slot.reported == workers_) {
@@ -116,10 +121,11 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
       control.endpoints.empty() ? resolve(options.urls.front()) : Result(control.endpoints.front());
   if (!endpoint.ok()) return endpoint.status();
 
-  model::RunOptions run = options.run;
+  const model::RunOptions& run = options.run;
+  std::string protocol = run.protocol;  // what the run speaks: ALPN decides for "auto"
   const int threads = std::min(run.threads, run.connections);
   const http::Url& target = options.urls.front();
-  const bool grpc = run.protocol == "grpc";
+  const bool grpc = protocol == "grpc";
   std::shared_ptr<const tls::ClientContext> tls;
   std::map<std::string, std::string> early_errors;  // what the probe learnt, for the result
   if (run.tls) {
@@ -137,7 +143,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
     if (run.protocol == "auto") {
       // One handshake first: ALPN decides which session every connection runs.
       const http::ProbeResult probe = http::probe_connection(*endpoint, tls.get(), target.host, run.timeout_ns);
-      run.protocol = probe.ok && probe.alpn == "h2" ? "h2" : "http/1.1";
+      protocol = probe.ok && probe.alpn == "h2" ? "h2" : "http/1.1";
       if (!probe.ok && !probe.detail.empty()) early_errors[std::string(model::error_kind_name(probe.kind))] = probe.detail;
     }
   }
@@ -150,7 +156,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
   }
   std::vector<std::string> requests;
   std::vector<http::Http2Request> http2_requests;
-  const bool http2 = run.protocol == "h2c" || run.protocol == "h2" || grpc;
+  const bool http2 = protocol == "h2c" || protocol == "h2" || grpc;
   for (const http::Url& url : options.urls) {
     requests.push_back(http::serialize_http1_request(options.request, url));
     if (grpc) {
@@ -247,8 +253,8 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
     }
     for (auto& worker : workers) {
       for (IntervalSnapshot& s : worker->take_intervals()) {
-        completed_so_far += s.completed;
-        errors_so_far += s.errors;
+        completed_so_far += s.counters.completed;
+        errors_so_far += s.counters.errors();
         timeline.add(std::move(s));
       }
     }
@@ -262,7 +268,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
       p.completed = completed_so_far;
       p.errors = errors_so_far;
       if (const model::TimelineEntry* last = timeline.latest()) {
-        p.current_rps = static_cast<double>(last->completed) / std::max(last->duration_s, 1e-9);
+        p.current_rps = static_cast<double>(last->counters.completed) / std::max(last->duration_s, 1e-9);
         p.last_p50_ns = last->latency_p50_ns;
         p.last_p99_ns = last->latency_p99_ns;
       }
@@ -274,7 +280,8 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
   model::RunResult result;
   result.options = run;
   echo_tls_options(options, result.options);
-  result.options.threads = threads;
+  result.protocol = protocol;
+  result.target_addresses.push_back(address_text(*endpoint));
   result.open_loop = open_loop;
   result.interrupted = stop_sent;
   const int64_t measure_start = workers.front()->measure_start_ns();
@@ -284,21 +291,9 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
   for (auto& worker : workers) {
     for (IntervalSnapshot& s : worker->take_intervals()) timeline.add(std::move(s));
     const WorkerTotals& t = worker->totals();
-    result.sent += t.sent;
-    result.completed += t.completed;
-    result.dropped += t.dropped;
-    result.queued += t.queued;
-    result.cancelled += t.cancelled;
-    result.warmup_completed += t.warmup_completed;
-    result.connections_opened += t.connections_opened;
-    result.connect_failures += t.connect_failures;
-    result.bytes_received += t.bytes_received;
+    result.counters.add(t.counters);
     last_completion = std::max(last_completion, t.last_completion_ns);
     finished = std::max(finished, t.finished_ns);
-    for (int k = 0; k < model::kErrorKindCount; ++k) {
-      result.error_counts[static_cast<size_t>(k)] += t.errors[static_cast<size_t>(k)];
-      result.errors += t.errors[static_cast<size_t>(k)];
-    }
     for (size_t code = 0; code < t.status_counts.size(); ++code) {
       if (t.status_counts[code] > 0) result.status_codes[static_cast<int>(code)] += t.status_counts[code];
     }
@@ -309,17 +304,10 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
       stop_sent = true;
       result.error_details.emplace("internal", t.failure.empty() ? "a worker thread failed" : t.failure);
     }
-    result.tls_handshakes += t.tls_handshakes;
-    result.tls_resumed += t.tls_resumed;
-    result.http2_goaways += t.http2_goaways;
-    result.http2_refused_streams += t.http2_refused_streams;
-    result.http2_flow_control_stalls += t.http2_flow_control_stalls;
+    if (result.tls_version.empty()) result.tls_version = t.tls_version;
     model::ShardResult shard;
     shard.name = "thread-" + std::to_string(result.shards.size());
-    shard.sent = t.sent;
-    shard.completed = t.completed;
-    shard.dropped = t.dropped;
-    for (int64_t n : t.errors) shard.errors += n;
+    shard.counters = t.counters;
     shard.latency = t.latency;
     shard.service_time = t.service_time;
     result.shards.push_back(std::move(shard));
@@ -338,7 +326,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
       planned_end = measure_start + static_cast<int64_t>(static_cast<double>(run.requests) * 1e9 / run.requested_rps);
     }
   }
-  const int64_t window_end = result.completed > 0 ? std::max(last_completion, planned_end) : finished;
+  const int64_t window_end = result.counters.completed > 0 ? std::max(last_completion, planned_end) : finished;
   result.measured_ns = window_end > measure_start ? window_end - measure_start : 0;
   result.end_unix_ns = result.start_unix_ns + result.measured_ns;
   result.timeline = timeline.finish();

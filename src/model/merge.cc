@@ -20,8 +20,7 @@ void add_encoded(stats::HdrHistogram& into, const std::string& encoded) {
 TimelineEntry SecondAccumulator::summarize(int64_t index) const {
   TimelineEntry e;
   e.second = index;
-  e.completed = completed;
-  e.errors = errors;
+  e.counters = counters;
   e.duration_s = duration_s;
   e.latency_p50_ns = latency.value_at_percentile(50);
   e.latency_p90_ns = latency.value_at_percentile(90);
@@ -66,25 +65,17 @@ RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<s
     out.interrupted = out.interrupted || p.interrupted;
     out.start_unix_ns = std::min(out.start_unix_ns, p.start_unix_ns);
     out.end_unix_ns = std::max(out.end_unix_ns, p.end_unix_ns);
-    out.sent += p.sent;
-    out.completed += p.completed;
-    out.errors += p.errors;
-    out.dropped += p.dropped;
-    out.queued += p.queued;
-    out.cancelled += p.cancelled;
-    out.warmup_completed += p.warmup_completed;
-    out.connections_opened += p.connections_opened;
-    out.connect_failures += p.connect_failures;
-    out.bytes_received += p.bytes_received;
-    for (size_t k = 0; k < out.error_counts.size(); ++k) out.error_counts[k] += p.error_counts[k];
+    out.counters.add(p.counters);
     for (const auto& [code, count] : p.status_codes) out.status_codes[code] += count;
     for (const auto& [code, count] : p.grpc_status_codes) out.grpc_status_codes[code] += count;
     for (const auto& [kind, detail] : p.error_details) out.error_details.emplace(kind, detail);
-    out.tls_handshakes += p.tls_handshakes;
-    out.tls_resumed += p.tls_resumed;
-    out.http2_goaways += p.http2_goaways;
-    out.http2_refused_streams += p.http2_refused_streams;
-    out.http2_flow_control_stalls += p.http2_flow_control_stalls;
+    if (out.protocol.empty()) out.protocol = p.protocol;
+    if (out.tls_version.empty()) out.tls_version = p.tls_version;
+    for (const std::string& address : p.target_addresses) {
+      if (std::find(out.target_addresses.begin(), out.target_addresses.end(), address) == out.target_addresses.end()) {
+        out.target_addresses.push_back(address);
+      }
+    }
     out.latency.add(p.latency);
     out.service_time.add(p.service_time);
     out.schedule_lag.add(p.schedule_lag);
@@ -92,16 +83,12 @@ RunResult merge_results(const std::vector<RunResult>& parts, const std::vector<s
       SecondAccumulator& s = seconds[e.second];
       add_encoded(s.latency, e.latency_histogram);
       add_encoded(s.service_time, e.service_time_histogram);
-      s.completed += e.completed;
-      s.errors += e.errors;
+      s.counters.add(e.counters);
       s.duration_s = std::max(s.duration_s, e.duration_s);
     }
     ShardResult shard;
     shard.name = i < names.size() ? names[i] : "part-" + std::to_string(i);
-    shard.sent = p.sent;
-    shard.completed = p.completed;
-    shard.errors = p.errors;
-    shard.dropped = p.dropped;
+    shard.counters = p.counters;
     shard.latency = p.latency;
     shard.service_time = p.service_time;
     out.shards.push_back(std::move(shard));

@@ -20,8 +20,7 @@ namespace nightjar::model {
 struct SecondAccumulator {
   stats::HdrHistogram latency;
   stats::HdrHistogram service_time;
-  int64_t completed = 0;
-  int64_t errors = 0;
+  Counters counters;
   double duration_s = 0;  // the longest part's
 
   // The timeline entry for second `index`: percentiles and encoded histograms.

@@ -1,5 +1,7 @@
 #include "model/run_result.h"
 
+#include <charconv>
+
 namespace nightjar::model {
 
 std::string_view error_kind_name(ErrorKind kind) {
@@ -24,6 +26,23 @@ std::string grpc_status_name(int code) {
       "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
   if (code >= 0 && code <= 16) return kNames[code];
   return "CODE_" + std::to_string(code);
+}
+
+int grpc_status_code(std::string_view name) {
+  for (int c = 0; c <= 16; ++c) {
+    if (grpc_status_name(c) == name) return c;
+  }
+  if (!name.starts_with("CODE_")) return -1;
+  int code = -1;
+  const auto [end, ec] = std::from_chars(name.data() + 5, name.data() + name.size(), code);
+  return ec == std::errc() && end == name.data() + name.size() && code >= 0 ? code : -1;
+}
+
+std::optional<ErrorKind> error_kind_from_name(std::string_view name) {
+  for (int k = 0; k < kErrorKindCount; ++k) {
+    if (error_kind_name(static_cast<ErrorKind>(k)) == name) return static_cast<ErrorKind>(k);
+  }
+  return std::nullopt;
 }
 
 int64_t RunResult::non_2xx() const {

@@ -8,39 +8,26 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "model/counters.h"
 #include "stats/hdr_histogram.h"
 
 namespace nightjar::model {
 
-// Why a request got no response. Counted per kind; never fatal to the run.
-enum class ErrorKind : int {
-  kConnectRefused = 0,  // the target refused the connection (nothing listening)
-  kConnectTimeout,      // the connection was not established within --timeout
-  kConnectFailed,       // any other connection failure (unreachable, name resolution)
-  kReset,               // the peer reset the connection (ECONNRESET, EPIPE)
-  kTimeout,             // no complete response within --timeout (or before the run's drain ended)
-  kBadResponse,         // bytes that are not a valid HTTP response
-  kClosedMidResponse,   // the peer closed the connection before the response was complete
-  kTls,                 // the TLS handshake failed (certificate not verified, alert) or a TLS record was bad
-  kOther,               // any other socket error
-};
-inline constexpr int kErrorKindCount = 9;
-
 // Stable snake_case names used in every output format.
 std::string_view error_kind_name(ErrorKind kind);
-
-using ErrorCounts = std::array<int64_t, kErrorKindCount>;
 
 // One second of the run (by completion time, from the start of measurement).
 struct TimelineEntry {
   int64_t second = 0;             // 0 is the first second after warm-up
-  int64_t completed = 0;          // responses completed in this second
-  int64_t errors = 0;             // requests that failed in this second
+  // What happened in this second: responses and failures by when they came, requests by
+  // when they were sent. The results carry sent, completed, errors and dropped per second.
+  Counters counters;
   int64_t latency_p50_ns = 0;
   int64_t latency_p90_ns = 0;
   int64_t latency_p99_ns = 0;
@@ -56,10 +43,7 @@ struct TimelineEntry {
 // One part of a run: a worker thread now, a remote worker in a distributed run.
 struct ShardResult {
   std::string name;               // "thread-0", or a worker's address
-  int64_t sent = 0;
-  int64_t completed = 0;
-  int64_t errors = 0;
-  int64_t dropped = 0;
+  Counters counters;
   stats::HdrHistogram latency;
   stats::HdrHistogram service_time;
 };
@@ -91,8 +75,8 @@ struct RunOptions {
   int64_t max_pending = 0;
   std::vector<std::pair<std::string, std::string>> headers;  // as sent, in order
   int64_t body_bytes = 0;
-  // "http/1.1", "h2c" (HTTP/2 with prior knowledge), "h2" (HTTP/2 over TLS), "grpc"
-  // (gRPC over h2c) or "grpcs" (gRPC over TLS); for https:// what ALPN chose.
+  // "http/1.1", "h2c" (HTTP/2 with prior knowledge), "h2" (HTTP/2 over TLS), "auto" (https://:
+  // ALPN chooses; RunResult::protocol says what it chose) or "grpc".
   std::string protocol = "http/1.1";
   int max_concurrent_streams = 1;     // HTTP/2: requests in flight per connection
   // TLS (https://, grpcs://).
@@ -113,31 +97,21 @@ struct RunResult {
   int64_t end_unix_ns = 0;        // wall clock at the end of the measurement window
   int64_t measured_ns = 0;        // from the start of measurement to the last completion
 
-  // Counters (measurement window only; warm-up is counted separately).
-  int64_t sent = 0;               // requests written to a connection
-  int64_t completed = 0;          // responses received, any status
-  int64_t errors = 0;             // requests that got no response (sum of error_counts)
-  int64_t dropped = 0;            // arrivals refused because --max-pending was full
-  int64_t queued = 0;             // arrivals that waited for a free connection
-  int64_t cancelled = 0;          // in flight or pending when the run was interrupted
-  int64_t warmup_completed = 0;   // responses to warm-up arrivals (not in any statistic)
-  int64_t connections_opened = 0;
-  int64_t connect_failures = 0;   // failed connection attempts (warm-up included)
-  int64_t bytes_received = 0;     // response header and body bytes
-  ErrorCounts error_counts{};
+  Counters counters;
   std::map<int, int64_t> status_codes;
   std::map<int, int64_t> grpc_status_codes;  // gRPC runs: responses by grpc-status (0 = OK)
   // The first message seen for each error kind (e.g. why a TLS handshake failed), by the
   // kind's name.
   std::map<std::string, std::string> error_details;
-  int64_t tls_handshakes = 0;     // TLS connections established (warm-up included)
-  int64_t tls_resumed = 0;        // of which resumed an earlier session
-  // HTTP/2 (warm-up included): GOAWAY frames received, requests the server refused unprocessed
-  // (REFUSED_STREAM or above a GOAWAY's last stream; each was sent again), and times a
-  // request body waited for the server's flow-control window.
-  int64_t http2_goaways = 0;
-  int64_t http2_refused_streams = 0;
-  int64_t http2_flow_control_stalls = 0;
+
+  // What the run found out, as opposed to what it was asked (options):
+  // the protocol spoken ("http/1.1", "h2c", "h2", "grpc"): for https:// with protocol "auto",
+  // what ALPN chose;
+  std::string protocol;
+  // the TLS version of the first connection ("TLSv1.3"), "" without TLS;
+  std::string tls_version;
+  // the addresses connected to ("127.0.0.1:8080", "[::1]:8443"), one per process that ran.
+  std::vector<std::string> target_addresses;
 
   // Latency from each request's intended start (open loop) or its send (closed loop);
   // service time from the actual send; schedule lag = actual send - intended start.
@@ -153,13 +127,28 @@ struct RunResult {
   bool partial = false;
 
   double achieved_rps() const {
-    return measured_ns > 0 ? static_cast<double>(completed) * 1e9 / static_cast<double>(measured_ns) : 0;
+    return measured_ns > 0 ? static_cast<double>(counters.completed) * 1e9 / static_cast<double>(measured_ns) : 0;
   }
   int64_t non_2xx() const;
+  // `protocol`, or for a result made without it, options.protocol.
+  const std::string& protocol_spoken() const { return protocol.empty() ? options.protocol : protocol; }
 };
 
 // gRPC's status code names ("OK", "UNAVAILABLE", ...); "CODE_<n>" outside 0..16.
 std::string grpc_status_name(int code);
+// The code of such a name; -1 for a name that is neither.
+int grpc_status_code(std::string_view name);
+// The kind of error_kind_name(kind); nullopt for a name this build does not know.
+std::optional<ErrorKind> error_kind_from_name(std::string_view name);
+
+// The version of the result model this build writes (JSON "schema", proto `schema`), and the
+// newest it reads: it reads every older one. Bumped when a field is removed or changes
+// meaning; adding one does not (docs/output.md#schema-versions).
+inline constexpr int kResultSchema = 1;
+
+// The encoded histograms of one result together may hold 2^25 buckets (256 MiB of counts):
+// what a reader of either form decodes at most.
+inline constexpr int64_t kMaxResultHistogramBuckets = int64_t{1} << 25;
 
 // The quantiles every report lists.
 inline constexpr double kReportPercentiles[] = {50, 75, 90, 95, 99, 99.9, 99.99};

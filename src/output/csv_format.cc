@@ -73,33 +73,33 @@ std::string render_csv(const RunResult& r) {
   csv.number("rate", "requested_rps", r.options.requested_rps, "per_second");
   csv.number("rate", "achieved_rps", r.achieved_rps(), "per_second");
 
-  csv.count("requests", "sent", r.sent);
-  csv.count("requests", "completed", r.completed);
-  csv.count("requests", "errors", r.errors);
-  csv.count("requests", "dropped", r.dropped);
-  csv.count("requests", "queued", r.queued);
-  csv.count("requests", "cancelled", r.cancelled);
+  csv.count("requests", "sent", r.counters.sent);
+  csv.count("requests", "completed", r.counters.completed);
+  csv.count("requests", "errors", r.counters.errors());
+  csv.count("requests", "dropped", r.counters.dropped);
+  csv.count("requests", "queued", r.counters.queued);
+  csv.count("requests", "cancelled", r.counters.cancelled);
   csv.count("requests", "non_2xx", r.non_2xx());
-  csv.count("requests", "warmup_completed", r.warmup_completed);
+  csv.count("requests", "warmup_completed", r.counters.warmup_completed);
 
   for (const auto& [code, n] : r.status_codes) csv.count("status", std::to_string(code), n);
   for (const auto& [code, n] : r.grpc_status_codes) csv.count("grpc_status", model::grpc_status_name(code), n);
   for (int k = 0; k < model::kErrorKindCount; ++k) {
     csv.count("errors", model::error_kind_name(static_cast<model::ErrorKind>(k)),
-              r.error_counts[static_cast<size_t>(k)]);
+              r.counters.error_counts[static_cast<size_t>(k)]);
   }
 
   csv.histogram("latency", r.latency);
   csv.histogram("service_time", r.service_time);
   csv.histogram("schedule_lag", r.schedule_lag);
 
-  csv.count("transfer", "connections_opened", r.connections_opened);
+  csv.count("transfer", "connections_opened", r.counters.connections_opened);
   if (r.options.tls) {
-    csv.count("transfer", "tls_handshakes", r.tls_handshakes);
-    csv.count("transfer", "tls_resumed", r.tls_resumed);
+    csv.count("transfer", "tls_handshakes", r.counters.tls_handshakes);
+    csv.count("transfer", "tls_resumed", r.counters.tls_resumed);
   }
-  csv.count("transfer", "connect_failures", r.connect_failures);
-  csv.row("transfer", "bytes_received", std::to_string(r.bytes_received), "bytes");
+  csv.count("transfer", "connect_failures", r.counters.connect_failures);
+  csv.row("transfer", "bytes_received", std::to_string(r.counters.bytes_received), "bytes");
   return csv.take();
 }
 

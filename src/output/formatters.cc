@@ -88,30 +88,30 @@ std::vector<std::string> warnings(const RunResult& r) {
   }
   if (r.interrupted) {
     out.push_back(fmt::format("the run was interrupted; {} in flight or queued were cancelled",
-                              plural(r.cancelled, "request")));
+                              plural(r.counters.cancelled, "request")));
   }
   const int64_t lag_p99 = r.schedule_lag.value_at_percentile(99);
   if (r.open_loop && r.schedule_lag.total_count() > 0 && lag_p99 > kLagWarningNs) {
     std::string cause =
-        r.queued > 0
+        r.counters.queued > 0
             ? fmt::format("{} waited for a free connection: the target did not keep up with "
                           "{} (latency still counts from each intended start; more "
                           "--connections keeps the plan's pace)",
-                          plural(r.queued, "request"), plural(r.options.connections, "connection"))
+                          plural(r.counters.queued, "request"), plural(r.options.connections, "connection"))
             : "the generator itself was late (more --threads, or a less busy machine)";
     out.push_back(fmt::format("sends fell behind schedule: p99 {} late, max {}; {}",
                               format_duration_ns(lag_p99), format_duration_ns(r.schedule_lag.max()),
                               cause));
   }
-  if (r.dropped > 0) {
+  if (r.counters.dropped > 0) {
     out.push_back(fmt::format("{} dropped: the client-side queue (--max-pending {}) was full",
-                              plural(r.dropped, "arrival"), r.options.max_pending));
+                              plural(r.counters.dropped, "arrival"), r.options.max_pending));
   }
   if (r.latency.out_of_range_count() > 0) {
     out.push_back(fmt::format("{} beyond the histogram's range (1 hour) were not recorded",
                               plural(r.latency.out_of_range_count(), "latency value")));
   }
-  if (r.completed == 0 && r.errors > 0) {
+  if (r.counters.completed == 0 && r.counters.errors() > 0) {
     if (r.error_details.count("tls") != 0) {
       out.push_back("no request succeeded: TLS: " + r.error_details.at("tls"));
     } else {

@@ -46,8 +46,9 @@ std::string render_html(const model::RunResult& result);
 // (string)"), or the limit exceeded. Limits (docs/output.md, "Limits on what is read"):
 inline constexpr size_t kMaxResultJsonBytes = size_t{64} << 20;  // 64 MiB of text
 inline constexpr int kMaxResultJsonDepth = 32;                     // nested arrays/objects
-// The encoded histograms of one result together: 2^25 buckets (256 MiB of counts).
-inline constexpr int64_t kMaxResultHistogramBuckets = int64_t{1} << 25;
+// The encoded histograms of one result together: 2^25 buckets (256 MiB of counts), as in
+// the binary form (model/result_proto.h).
+inline constexpr int64_t kMaxResultHistogramBuckets = model::kMaxResultHistogramBuckets;
 Result<model::RunResult> parse_result_json(std::string_view text);
 
 // Helpers shared by the formats.

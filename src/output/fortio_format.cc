@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/version.h"
 #include "output/formatters.h"
 #include "output/json_summary.h"
 #include "stats/hdr_encoding.h"
@@ -24,7 +25,7 @@ using model::RunResult;
 using stats::HdrHistogram;
 
 constexpr double kNanosPerSecondF = 1e9;
-constexpr const char* kVersion = "0.1.0";
+
 
 // The percentiles Meshery asks fortio for (and its charts look up by exact value).
 constexpr double kFortioPercentiles[] = {50, 75, 90, 99, 99.9};
@@ -170,7 +171,7 @@ std::string requested_duration(const RunResult& r) {
   if (o.requests > 0) {
     std::string text = fmt::format("exactly {} calls", o.requests);
     // fortio notes a count-bound run that did not make every call.
-    const int64_t calls = r.completed + r.errors;
+    const int64_t calls = r.counters.completed + r.counters.errors();
     if (calls != o.requests) text += fmt::format(", interrupted after {}", calls);
     return text;
   }
@@ -185,7 +186,7 @@ std::string render_fortio(const RunResult& r) {
   const std::string url = o.urls.empty() ? std::string() : o.urls.front();
   const int64_t resolution_ns = bucket_resolution_ns(r.latency);
   json j;
-  j["RunType"] = o.protocol.starts_with("grpc") ? "GRPC" : "HTTP";
+  j["RunType"] = r.protocol_spoken().starts_with("grpc") ? "GRPC" : "HTTP";
   // Meshery writes "<name> -_- <url>" even when the name is empty, and its UI splits on
   // " -_- " into title and URL.
   j["Labels"] = o.test_name + " -_- " + url;
@@ -206,7 +207,7 @@ std::string render_fortio(const RunResult& r) {
   j["AccessLoggerInfo"] = "";
   json codes = json::object();
   // fortio counts a call that got no HTTP response (socket error) under code -1.
-  if (r.errors > 0) codes["-1"] = r.errors;
+  if (r.counters.errors() > 0) codes["-1"] = r.counters.errors();
   if (r.options.grpc_method.empty()) {
     for (const auto& [code, count] : r.status_codes) codes[std::to_string(code)] = count;
   } else {
@@ -215,30 +216,30 @@ std::string render_fortio(const RunResult& r) {
   }
   j["RetCodes"] = codes;
   const double bytes_per_response =
-      r.completed > 0 ? static_cast<double>(r.bytes_received) / static_cast<double>(r.completed)
+      r.counters.completed > 0 ? static_cast<double>(r.counters.bytes_received) / static_cast<double>(r.counters.completed)
                       : 0.0;
-  j["Sizes"] = single_value_histogram(r.completed, bytes_per_response);
-  j["HeaderSizes"] = single_value_histogram(r.completed, 0.0);
+  j["Sizes"] = single_value_histogram(r.counters.completed, bytes_per_response);
+  j["HeaderSizes"] = single_value_histogram(r.counters.completed, 0.0);
   j["URL"] = url;
-  j["SocketCount"] = r.connections_opened;
+  j["SocketCount"] = r.counters.connections_opened;
   j["AbortOn"] = 0;
 
   // Everything fortio's shape cannot carry; Meshery keeps unknown keys and ignores them.
   json kinds = json::object();
   for (int k = 0; k < model::kErrorKindCount; ++k) {
     kinds[std::string(model::error_kind_name(static_cast<model::ErrorKind>(k)))] =
-        r.error_counts[static_cast<size_t>(k)];
+        r.counters.error_counts[static_cast<size_t>(k)];
   }
   j["nightjar"] = {{"version", kVersion},
                    {"open_loop", r.open_loop},
                    {"requested_rps", o.requested_rps},
                    {"urls", o.urls},
-                   {"sent", r.sent},
-                   {"completed", r.completed},
-                   {"errors", r.errors},
-                   {"dropped", r.dropped},
+                   {"sent", r.counters.sent},
+                   {"completed", r.counters.completed},
+                   {"errors", r.counters.errors()},
+                   {"dropped", r.counters.dropped},
                    {"errors_by_kind", kinds},
-                   {"bytes_received", r.bytes_received},
+                   {"bytes_received", r.counters.bytes_received},
                    {"duration_histogram_resolution_s", seconds(resolution_ns)},
                    {"latency_ns", histogram_summary(r.latency)},
                    {"service_time_ns", histogram_summary(r.service_time)},

@@ -148,7 +148,7 @@ std::string header_html(const RunResult& r) {
                        escape(duration_text(r.measured_ns)) + ")</span>");
   fact("Connections", group_digits(o.connections));
   fact("Threads", group_digits(o.threads));
-  fact("Protocol", escape(o.protocol + (o.tls ? (o.tls_insecure ? ", TLS not verified" : ", TLS") : "")));
+  fact("Protocol", escape(r.protocol_spoken() + (o.tls ? (o.tls_insecure ? ", TLS not verified" : ", TLS") : "")));
   s += "</dl>\n</header>\n";
   return s;
 }
@@ -188,15 +188,15 @@ std::string summary_html(const RunResult& r) {
   s += card("Throughput", figure_html(rate_text(r.achieved_rps()) + " req/s"), rate_detail,
             rate_tone);
   s += card(
-      "Completed", group_digits(r.completed),
-      escape(fmt::format("{} sent in {}", group_digits(r.sent), duration_text(r.measured_ns))), "");
-  const int64_t outcomes = r.completed + r.errors;
+      "Completed", group_digits(r.counters.completed),
+      escape(fmt::format("{} sent in {}", group_digits(r.counters.sent), duration_text(r.measured_ns))), "");
+  const int64_t outcomes = r.counters.completed + r.counters.errors();
   std::string error_detail =
-      escape(percent_text(static_cast<double>(r.errors), static_cast<double>(outcomes))) +
+      escape(percent_text(static_cast<double>(r.counters.errors()), static_cast<double>(outcomes))) +
       " of requests";
   if (r.non_2xx() > 0)
     error_detail += fmt::format(" &middot; {} non-2xx", group_digits(r.non_2xx()));
-  s += card("Errors", group_digits(r.errors), error_detail, r.errors > 0 ? "bad" : "");
+  s += card("Errors", group_digits(r.counters.errors()), error_detail, r.counters.errors() > 0 ? "bad" : "");
   for (double q : {50.0, 99.0, 99.9}) {
     s += card(fmt::format("p{} latency", percentile_key(q)),
               figure_html(duration_text(r.latency.value_at_percentile(q))),
@@ -329,8 +329,8 @@ std::string throughput_chart(const RunResult& r) {
   for (const model::TimelineEntry& e : r.timeline) {
     const double start = static_cast<double>(e.second);
     const double end = start + e.duration_s;
-    const double ok = per_second(e.completed, e.duration_s);
-    const double bad = per_second(e.errors, e.duration_s);
+    const double ok = per_second(e.counters.completed, e.duration_s);
+    const double bad = per_second(e.counters.errors(), e.duration_s);
     completed.points.push_back({start, ok});
     completed.points.push_back({end, ok});
     errors.points.push_back({start, bad});
@@ -341,7 +341,7 @@ std::string throughput_chart(const RunResult& r) {
           {{(start + end) / 2, ok},
            "s-completed",
            fmt::format("second {}{}: {} completed, {} errors ({:.0f} / s)", e.second,
-                       partial_note(e), group_digits(e.completed), group_digits(e.errors), ok)});
+                       partial_note(e), group_digits(e.counters.completed), group_digits(e.counters.errors()), ok)});
     }
   }
   chart.series = {std::move(completed), std::move(errors)};
@@ -368,7 +368,7 @@ std::string latency_time_chart(const RunResult& r) {
   html::Series p99{"p99 latency", "s-p99", {}, false};
   double top = 0;
   for (const model::TimelineEntry& e : r.timeline) {
-    if (e.completed == 0) continue;  // a second without responses has no latency
+    if (e.counters.completed == 0) continue;  // a second without responses has no latency
     const double x = static_cast<double>(e.second) + e.duration_s / 2;
     p50.points.push_back({x, ms(e.latency_p50_ns)});
     p99.points.push_back({x, ms(e.latency_p99_ns)});
@@ -394,7 +394,7 @@ std::string status_chart(const RunResult& r) {
   chart.description = "Responses by HTTP status and failed requests by error kind";
   chart.width = kHalfChartWidth;
   chart.empty_text = "no responses and no errors";
-  const double outcomes = static_cast<double>(r.completed + r.errors + r.dropped);
+  const double outcomes = static_cast<double>(r.counters.completed + r.counters.errors() + r.counters.dropped);
   html::BarGroup statuses{"HTTP status", {}};
   for (const auto& [code, count] : r.status_codes) {
     const std::string reason = reason_phrase(code);
@@ -411,14 +411,14 @@ std::string status_chart(const RunResult& r) {
   }
   html::BarGroup failures{"Errors (no response)", {}};
   for (int k = 0; k < model::kErrorKindCount; ++k) {
-    const int64_t n = r.error_counts[static_cast<size_t>(k)];
+    const int64_t n = r.counters.error_counts[static_cast<size_t>(k)];
     if (n == 0) continue;
     failures.bars.push_back({std::string(model::error_kind_name(static_cast<model::ErrorKind>(k))),
                              n, "b-error", percent_text(static_cast<double>(n), outcomes)});
   }
-  if (r.dropped > 0) {
-    failures.bars.push_back({"dropped (not sent)", r.dropped, "b-dropped",
-                             percent_text(static_cast<double>(r.dropped), outcomes)});
+  if (r.counters.dropped > 0) {
+    failures.bars.push_back({"dropped (not sent)", r.counters.dropped, "b-dropped",
+                             percent_text(static_cast<double>(r.counters.dropped), outcomes)});
   }
   chart.groups = {std::move(statuses)};
   if (!grpc.bars.empty()) chart.groups.push_back(std::move(grpc));
@@ -469,20 +469,20 @@ std::string bytes_text(int64_t bytes) {
 
 std::string counters_table(const RunResult& r) {
   std::vector<std::pair<std::string, std::string>> rows = {
-      {"Sent", group_digits(r.sent)},
-      {"Completed", group_digits(r.completed) + " <span class=\"muted\">(any status)</span>"},
-      {"Errors", group_digits(r.errors) + " <span class=\"muted\">(no response)</span>"},
+      {"Sent", group_digits(r.counters.sent)},
+      {"Completed", group_digits(r.counters.completed) + " <span class=\"muted\">(any status)</span>"},
+      {"Errors", group_digits(r.counters.errors()) + " <span class=\"muted\">(no response)</span>"},
       {"Non-2xx", group_digits(r.non_2xx())},
-      {"Dropped", group_digits(r.dropped) + " <span class=\"muted\">(client queue full)</span>"},
+      {"Dropped", group_digits(r.counters.dropped) + " <span class=\"muted\">(client queue full)</span>"},
       {"Queued",
-       group_digits(r.queued) + " <span class=\"muted\">(waited for a free connection)</span>"},
-      {"Cancelled", group_digits(r.cancelled)},
+       group_digits(r.counters.queued) + " <span class=\"muted\">(waited for a free connection)</span>"},
+      {"Cancelled", group_digits(r.counters.cancelled)},
       {"Warm-up responses",
-       group_digits(r.warmup_completed) + " <span class=\"muted\">(not counted)</span>"},
-      {"Connections opened", group_digits(r.connections_opened)},
+       group_digits(r.counters.warmup_completed) + " <span class=\"muted\">(not counted)</span>"},
+      {"Connections opened", group_digits(r.counters.connections_opened)},
       {"Connect failures",
-       group_digits(r.connect_failures) + " <span class=\"muted\">(warm-up included)</span>"},
-      {"Bytes received", escape(bytes_text(r.bytes_received))},
+       group_digits(r.counters.connect_failures) + " <span class=\"muted\">(warm-up included)</span>"},
+      {"Bytes received", escape(bytes_text(r.counters.bytes_received))},
       {"Measured for", escape(duration_text(r.measured_ns))},
   };
   return key_value_table(rows, "counters");
@@ -507,7 +507,7 @@ std::string options_table(const RunResult& r) {
       {"Labels", or_none(labels)},
       {"URLs", or_none(urls)},
       {"Method", escape(o.method)},
-      {"Protocol", escape(o.protocol)},
+      {"Protocol", escape(r.protocol_spoken())},
       {"Requested rate", r.open_loop ? escape(rate_text(o.requested_rps)) + " req/s (open loop)"
                                      : std::string("0 (closed loop, maximum rate)")},
       {"Duration", o.duration_ns > 0 ? escape(duration_text(o.duration_ns))
@@ -522,14 +522,14 @@ std::string options_table(const RunResult& r) {
       {"Headers", or_none(headers)},
       {"Body", escape(bytes_text(o.body_bytes))},
   };
-  if (o.protocol != "http/1.1") rows.emplace_back("Streams per connection", group_digits(o.max_concurrent_streams));
+  if (r.protocol_spoken() != "http/1.1") rows.emplace_back("Streams per connection", group_digits(o.max_concurrent_streams));
   if (!o.grpc_method.empty()) rows.emplace_back("gRPC method", "<code>" + escape(o.grpc_method) + "</code>");
   if (o.tls) {
     std::string tls = o.tls_insecure ? "certificates NOT verified (--insecure)"
                                      : "verified against " + (o.tls_ca_file.empty() ? "the system store" : o.tls_ca_file);
     if (!o.tls_sni.empty()) tls += "; SNI " + o.tls_sni;
     if (!o.tls_client_cert.empty()) tls += "; client certificate " + o.tls_client_cert;
-    tls += fmt::format("; {} handshakes, {} resumed", r.tls_handshakes, r.tls_resumed);
+    tls += fmt::format("; {} handshakes, {} resumed", r.counters.tls_handshakes, r.counters.tls_resumed);
     rows.emplace_back("TLS", escape(tls));
   }
   // Two tables side by side: the list is long and the values are short.
@@ -545,7 +545,7 @@ std::string options_table(const RunResult& r) {
 std::string shards_table(const RunResult& r) {
   if (r.shards.empty()) return "<p class=\"muted\">No per-shard parts were recorded.</p>\n";
   int64_t total = 0;
-  for (const model::ShardResult& shard : r.shards) total += shard.completed;
+  for (const model::ShardResult& shard : r.shards) total += shard.counters.completed;
   std::string s =
       "<div class=\"table-scroll\"><table class=\"numbers "
       "shards\">\n<thead><tr><th>shard</th><th>sent</th>"
@@ -554,14 +554,14 @@ std::string shards_table(const RunResult& r) {
       "<th>max</th></tr></thead>\n<tbody>\n";
   for (const model::ShardResult& shard : r.shards) {
     const double share =
-        total > 0 ? 100.0 * static_cast<double>(shard.completed) / static_cast<double>(total) : 0;
+        total > 0 ? 100.0 * static_cast<double>(shard.counters.completed) / static_cast<double>(total) : 0;
     s += fmt::format(
         "<tr><th>{}</th><td>{}</td><td>{}</td><td class=\"share\"><span class=\"share-bar\"><span "
         "style=\"width:{:.1f}%\"></span></span>{:.1f}%</td><td>{}</td><td>{}</td><td>{}</"
         "td><td>{}</td><td>{}</td>"
         "<td>{}</td></tr>\n",
-        escape(shard.name), group_digits(shard.sent), group_digits(shard.completed), share, share,
-        group_digits(shard.errors), group_digits(shard.dropped),
+        escape(shard.name), group_digits(shard.counters.sent), group_digits(shard.counters.completed), share, share,
+        group_digits(shard.counters.errors()), group_digits(shard.counters.dropped),
         escape(duration_text(shard.latency.value_at_percentile(50))),
         escape(duration_text(shard.latency.value_at_percentile(99))),
         escape(duration_text(shard.latency.value_at_percentile(99.9))),

@@ -28,8 +28,8 @@ std::string render_human(const RunResult& r) {
                    plural(o.threads, "thread"));
   if (o.warmup_ns > 0) s += fmt::format(", warm-up {}", format_duration_ns(o.warmup_ns));
   s += fmt::format(", timeout {}\n", format_duration_ns(o.timeout_ns));
-  s += fmt::format("  protocol {}", o.protocol);
-  if (o.protocol != "http/1.1") s += fmt::format(", {} per connection", plural(o.max_concurrent_streams, "stream"));
+  s += fmt::format("  protocol {}", r.protocol_spoken());
+  if (r.protocol_spoken() != "http/1.1") s += fmt::format(", {} per connection", plural(o.max_concurrent_streams, "stream"));
   if (o.tls) {
     s += fmt::format(", TLS {}", o.tls_insecure ? "NOT VERIFIED (--insecure)" : "verified");
     if (!o.tls_sni.empty()) s += fmt::format(" for {}", o.tls_sni);
@@ -37,10 +37,10 @@ std::string render_human(const RunResult& r) {
   }
   s += "\n\n";
 
-  s += fmt::format("  {:<12}{} completed, {} errors", "Requests", r.completed, r.errors);
-  if (r.dropped > 0) s += fmt::format(", {} dropped", r.dropped);
-  if (r.cancelled > 0) s += fmt::format(", {} cancelled", r.cancelled);
-  s += fmt::format(" ({} sent in {})\n", r.sent, format_duration_ns(r.measured_ns));
+  s += fmt::format("  {:<12}{} completed, {} errors", "Requests", r.counters.completed, r.counters.errors());
+  if (r.counters.dropped > 0) s += fmt::format(", {} dropped", r.counters.dropped);
+  if (r.counters.cancelled > 0) s += fmt::format(", {} cancelled", r.counters.cancelled);
+  s += fmt::format(" ({} sent in {})\n", r.counters.sent, format_duration_ns(r.measured_ns));
   s += fmt::format("  {:<12}{} req/s achieved", "Rate", rate_text(r.achieved_rps()));
   if (r.open_loop) s += fmt::format(" of {} requested", rate_text(o.requested_rps));
   s += "\n";
@@ -56,10 +56,10 @@ std::string render_human(const RunResult& r) {
     }
     s += fmt::format("  {:<12}{}\n", "gRPC", grpc);
   }
-  if (r.errors > 0) {
+  if (r.counters.errors() > 0) {
     std::string kinds;
     for (int k = 0; k < model::kErrorKindCount; ++k) {
-      const int64_t n = r.error_counts[static_cast<size_t>(k)];
+      const int64_t n = r.counters.error_counts[static_cast<size_t>(k)];
       if (n > 0) {
         kinds += fmt::format("{}{}: {}", kinds.empty() ? "" : ", ",
                              model::error_kind_name(static_cast<model::ErrorKind>(k)), n);
@@ -69,14 +69,14 @@ std::string render_human(const RunResult& r) {
     for (const auto& [kind, detail] : r.error_details) s += fmt::format("  {:<12}  {}: {}\n", "", kind, detail);
   }
   if (o.tls) {
-    s += fmt::format("  {:<12}{}, {} resumed\n", "TLS", plural(r.tls_handshakes, "handshake"), r.tls_resumed);
+    s += fmt::format("  {:<12}{}, {} resumed\n", "TLS", plural(r.counters.tls_handshakes, "handshake"), r.counters.tls_resumed);
   }
-  if (r.http2_goaways + r.http2_refused_streams + r.http2_flow_control_stalls > 0) {
+  if (r.counters.http2_goaways + r.counters.http2_refused_streams + r.counters.http2_flow_control_stalls > 0) {
     s += fmt::format("  {:<12}{} received, {} refused and sent again, {}\n", "HTTP/2",
-                     plural(r.http2_goaways, "GOAWAY"), plural(r.http2_refused_streams, "request"),
-                     plural(r.http2_flow_control_stalls, "flow-control wait"));
+                     plural(r.counters.http2_goaways, "GOAWAY"), plural(r.counters.http2_refused_streams, "request"),
+                     plural(r.counters.http2_flow_control_stalls, "flow-control wait"));
   }
-  if (r.warmup_completed > 0) s += fmt::format("  {:<12}{} responses not counted\n", "Warm-up", r.warmup_completed);
+  if (r.counters.warmup_completed > 0) s += fmt::format("  {:<12}{} responses not counted\n", "Warm-up", r.counters.warmup_completed);
   if (!r.workers.empty()) {
     s += fmt::format("  {:<12}{}{}\n", "Workers", plural(static_cast<int64_t>(r.workers.size()), "worker"),
                      r.partial ? " (PARTIAL: some failed)" : "");
@@ -88,7 +88,7 @@ std::string render_human(const RunResult& r) {
       s += w.failed ? fmt::format("    {:<24} failed after {}: {}\n", w.name, format_duration_ns(w.failed_after_ns),
                                   w.failure)
                     : fmt::format("    {:<24} {} completed, clock offset {}, round trip {}, streamed {} B\n",
-                                  w.name, part != nullptr ? part->completed : 0,
+                                  w.name, part != nullptr ? part->counters.completed : 0,
                                   format_duration_ns(w.clock_offset_ns), format_duration_ns(w.round_trip_ns),
                                   w.stream_bytes);
     }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "common/version.h"
 #include "output/formatters.h"
 #include "output/json_summary.h"
 #include "stats/hdr_encoding.h"
@@ -20,7 +21,6 @@ using json = nlohmann::ordered_json;
 using model::RunResult;
 using stats::HdrHistogram;
 
-constexpr int kJsonFormatVersion = 1;
 
 
 // Reading: every accessor names the path of the field it could not use.
@@ -162,8 +162,8 @@ std::string render_json(const RunResult& r) {
   json j;
   const auto& o = r.options;
   j["tool"] = "nightjar";
-  j["version"] = "0.1.0";
-  j["format_version"] = kJsonFormatVersion;
+  j["version"] = kVersion;
+  j["schema"] = model::kResultSchema;
   j["test_name"] = o.test_name;
   j["labels"] = o.labels;
   json headers = json::array();
@@ -188,6 +188,9 @@ std::string render_json(const RunResult& r) {
                   {"tls_ca_file", o.tls_ca_file},
                   {"tls_client_cert", o.tls_client_cert},
                   {"grpc_method", o.grpc_method}};
+  j["protocol"] = r.protocol_spoken();
+  j["tls_version"] = r.tls_version;
+  j["target_addresses"] = r.target_addresses;
   j["open_loop"] = r.open_loop;
   j["interrupted"] = r.interrupted;
   j["start_time"] = rfc3339(r.start_unix_ns);
@@ -196,14 +199,14 @@ std::string render_json(const RunResult& r) {
   j["duration_ns"] = r.measured_ns;
   j["requested_rps"] = o.requested_rps;
   j["achieved_rps"] = r.achieved_rps();
-  j["requests"] = {{"sent", r.sent},         {"completed", r.completed},
-                   {"errors", r.errors},     {"dropped", r.dropped},
-                   {"queued", r.queued},     {"cancelled", r.cancelled},
-                   {"non_2xx", r.non_2xx()}, {"warmup_completed", r.warmup_completed}};
+  j["requests"] = {{"sent", r.counters.sent},         {"completed", r.counters.completed},
+                   {"errors", r.counters.errors()},     {"dropped", r.counters.dropped},
+                   {"queued", r.counters.queued},     {"cancelled", r.counters.cancelled},
+                   {"non_2xx", r.non_2xx()}, {"warmup_completed", r.counters.warmup_completed}};
   json kinds = json::object();
   for (int k = 0; k < model::kErrorKindCount; ++k) {
     kinds[std::string(model::error_kind_name(static_cast<model::ErrorKind>(k)))] =
-        r.error_counts[static_cast<size_t>(k)];
+        r.counters.error_counts[static_cast<size_t>(k)];
   }
   j["errors_by_kind"] = kinds;
   json codes = json::object();
@@ -216,21 +219,23 @@ std::string render_json(const RunResult& r) {
   j["latency_ns"] = histogram_summary(r.latency);
   j["service_time_ns"] = histogram_summary(r.service_time);
   j["schedule_lag_ns"] = histogram_summary(r.schedule_lag);
-  j["connections_opened"] = r.connections_opened;
-  j["connect_failures"] = r.connect_failures;
-  j["bytes_received"] = r.bytes_received;
-  j["tls_handshakes"] = r.tls_handshakes;
-  j["tls_resumed"] = r.tls_resumed;
-  j["http2_goaways"] = r.http2_goaways;
-  j["http2_refused_streams"] = r.http2_refused_streams;
-  j["http2_flow_control_stalls"] = r.http2_flow_control_stalls;
+  j["connections_opened"] = r.counters.connections_opened;
+  j["connect_failures"] = r.counters.connect_failures;
+  j["bytes_received"] = r.counters.bytes_received;
+  j["tls_handshakes"] = r.counters.tls_handshakes;
+  j["tls_resumed"] = r.counters.tls_resumed;
+  j["http2_goaways"] = r.counters.http2_goaways;
+  j["http2_refused_streams"] = r.counters.http2_refused_streams;
+  j["http2_flow_control_stalls"] = r.counters.http2_flow_control_stalls;
   json timeline = json::array();
   for (const model::TimelineEntry& e : r.timeline) {
     timeline.push_back({{"second", e.second},
                         {"duration_s", e.duration_s},
-                        {"completed", e.completed},
-                        {"errors", e.errors},
-                        {"rps", e.duration_s > 0 ? static_cast<double>(e.completed) / e.duration_s : 0.0},
+                        {"sent", e.counters.sent},
+                        {"completed", e.counters.completed},
+                        {"errors", e.counters.errors()},
+                        {"dropped", e.counters.dropped},
+                        {"rps", e.duration_s > 0 ? static_cast<double>(e.counters.completed) / e.duration_s : 0.0},
                         {"latency_ns", {{"p50", e.latency_p50_ns}, {"p90", e.latency_p90_ns},
                                         {"p99", e.latency_p99_ns}, {"max", e.latency_max_ns}}},
                         {"service_time_ns", {{"p50", e.service_time_p50_ns}, {"p99", e.service_time_p99_ns}}},
@@ -241,10 +246,10 @@ std::string render_json(const RunResult& r) {
   json shards = json::array();
   for (const model::ShardResult& s : r.shards) {
     shards.push_back({{"name", s.name},
-                      {"sent", s.sent},
-                      {"completed", s.completed},
-                      {"errors", s.errors},
-                      {"dropped", s.dropped},
+                      {"sent", s.counters.sent},
+                      {"completed", s.counters.completed},
+                      {"errors", s.counters.errors()},
+                      {"dropped", s.counters.dropped},
                       {"latency_ns", histogram_summary(s.latency)},
                       {"histograms", {{"latency", stats::encode_base64(s.latency)},
                                       {"service_time", stats::encode_base64(s.service_time)}}}});
@@ -297,6 +302,12 @@ Result<RunResult> parse_result_json(std::string_view text) {
     return Status::invalid_argument("not a nightjar result (no \"tool\": \"nightjar\" at the top)");
   }
   Reader in(root);
+  // Every older schema is read (no "schema": 0, the first form); a newer one is refused.
+  const int schema = in.get<int>(root, "", "schema", 0, false);
+  if (schema < 0 || schema > model::kResultSchema) {
+    return Status::invalid_argument("schema " + std::to_string(schema) + " is not one this nightjar reads (0 to " +
+                                    std::to_string(model::kResultSchema) + "): it was written by a newer nightjar");
+  }
   RunResult r;
   auto& o = r.options;
   o.test_name = in.get<std::string>(root, "", "test_name", "", false);
@@ -325,6 +336,10 @@ Result<RunResult> parse_result_json(std::string_view text) {
   o.tls_client_cert = in.get<std::string>(op, "options.", "tls_client_cert", "", false);
   o.grpc_method = in.get<std::string>(op, "options.", "grpc_method", "", false);
 
+  // Schema 0 said the protocol spoken in options.protocol.
+  r.protocol = in.get<std::string>(root, "", "protocol", o.protocol, false);
+  r.tls_version = in.get<std::string>(root, "", "tls_version", "", false);
+  r.target_addresses = in.get<std::vector<std::string>>(root, "", "target_addresses", {}, false);
   r.open_loop = in.get<bool>(root, "", "open_loop", false, true);
   r.interrupted = in.get<bool>(root, "", "interrupted", false, false);
   r.start_unix_ns = in.get<int64_t>(root, "", "start_unix_ns", 0, false);
@@ -334,18 +349,20 @@ Result<RunResult> parse_result_json(std::string_view text) {
     in.fail("start_unix_ns + duration_ns is beyond the year 2262");
   }
   const nlohmann::json& rq = in.object(root, "", "requests", true);
-  r.sent = in.get<int64_t>(rq, "requests.", "sent", 0, false);
-  r.completed = in.get<int64_t>(rq, "requests.", "completed", 0, true);
-  r.errors = in.get<int64_t>(rq, "requests.", "errors", 0, true);
-  r.dropped = in.get<int64_t>(rq, "requests.", "dropped", 0, false);
-  r.queued = in.get<int64_t>(rq, "requests.", "queued", 0, false);
-  r.cancelled = in.get<int64_t>(rq, "requests.", "cancelled", 0, false);
-  r.warmup_completed = in.get<int64_t>(rq, "requests.", "warmup_completed", 0, false);
+  r.counters.sent = in.get<int64_t>(rq, "requests.", "sent", 0, false);
+  r.counters.completed = in.get<int64_t>(rq, "requests.", "completed", 0, true);
+  const int64_t errors = in.get<int64_t>(rq, "requests.", "errors", 0, true);
+  r.counters.dropped = in.get<int64_t>(rq, "requests.", "dropped", 0, false);
+  r.counters.queued = in.get<int64_t>(rq, "requests.", "queued", 0, false);
+  r.counters.cancelled = in.get<int64_t>(rq, "requests.", "cancelled", 0, false);
+  r.counters.warmup_completed = in.get<int64_t>(rq, "requests.", "warmup_completed", 0, false);
   const nlohmann::json& kinds = in.object(root, "", "errors_by_kind");
   for (int k = 0; k < model::kErrorKindCount; ++k) {
     const std::string name(model::error_kind_name(static_cast<model::ErrorKind>(k)));
-    r.error_counts[static_cast<size_t>(k)] = in.get<int64_t>(kinds, "errors_by_kind.", name, 0, false);
+    r.counters.error_counts[static_cast<size_t>(k)] = in.get<int64_t>(kinds, "errors_by_kind.", name, 0, false);
   }
+  // Errors without a kind this reader knows count as other.
+  if (const int64_t unnamed = errors - r.counters.errors(); unnamed > 0) r.counters.errors_of(model::ErrorKind::kOther) += unnamed;
   const nlohmann::json& codes = in.object(root, "", "status_codes");
   for (const auto& [key, count] : codes.items()) {
     int code = 0;
@@ -359,14 +376,7 @@ Result<RunResult> parse_result_json(std::string_view text) {
   {
     const nlohmann::json& grpc = in.object(root, "", "grpc_status_codes");
     for (const auto& [name, count] : grpc.items()) {
-      int code = -1;
-      for (int c = 0; c <= 16; ++c) {
-        if (model::grpc_status_name(c) == name) code = c;
-      }
-      if (code < 0 && name.rfind("CODE_", 0) == 0) {
-        const auto [end, ec] = std::from_chars(name.data() + 5, name.data() + name.size(), code);
-        if (ec != std::errc() || end != name.data() + name.size()) code = -1;
-      }
+      const int code = model::grpc_status_code(name);
       if (code < 0) in.fail("grpc_status_codes has an unknown status name: '" + name + "'");
       r.grpc_status_codes[code] = in.get<int64_t>(grpc, "grpc_status_codes.", name, 0, true);
     }
@@ -375,16 +385,16 @@ Result<RunResult> parse_result_json(std::string_view text) {
   for (const auto& [kind, message] : details.items()) {
     r.error_details[kind] = in.get<std::string>(details, "error_details.", kind, "", true);
   }
-  r.tls_handshakes = in.get<int64_t>(root, "", "tls_handshakes", 0, false);
-  r.tls_resumed = in.get<int64_t>(root, "", "tls_resumed", 0, false);
-  r.http2_goaways = in.get<int64_t>(root, "", "http2_goaways", 0, false);
-  r.http2_refused_streams = in.get<int64_t>(root, "", "http2_refused_streams", 0, false);
-  r.http2_flow_control_stalls = in.get<int64_t>(root, "", "http2_flow_control_stalls", 0, false);
-  r.connections_opened = in.get<int64_t>(root, "", "connections_opened", 0, false);
-  r.connect_failures = in.get<int64_t>(root, "", "connect_failures", 0, false);
-  r.bytes_received = in.get<int64_t>(root, "", "bytes_received", 0, false);
+  r.counters.tls_handshakes = in.get<int64_t>(root, "", "tls_handshakes", 0, false);
+  r.counters.tls_resumed = in.get<int64_t>(root, "", "tls_resumed", 0, false);
+  r.counters.http2_goaways = in.get<int64_t>(root, "", "http2_goaways", 0, false);
+  r.counters.http2_refused_streams = in.get<int64_t>(root, "", "http2_refused_streams", 0, false);
+  r.counters.http2_flow_control_stalls = in.get<int64_t>(root, "", "http2_flow_control_stalls", 0, false);
+  r.counters.connections_opened = in.get<int64_t>(root, "", "connections_opened", 0, false);
+  r.counters.connect_failures = in.get<int64_t>(root, "", "connect_failures", 0, false);
+  r.counters.bytes_received = in.get<int64_t>(root, "", "bytes_received", 0, false);
   if (in.find(root, "histograms") == nullptr) {
-    in.fail("histograms is missing (results from before format_version 1 cannot be re-rendered)");
+    in.fail("histograms is missing (results from before format_version 1, schema 0, cannot be re-rendered)");
   }
   const nlohmann::json& hs = in.object(root, "", "histograms");
   r.latency = in.histogram(hs, "histograms.", "latency");
@@ -398,8 +408,11 @@ Result<RunResult> parse_result_json(std::string_view text) {
       model::TimelineEntry t;
       t.second = in.get<int64_t>(e, path, "second", 0, true);
       t.duration_s = in.get<double>(e, path, "duration_s", 1.0, false);
-      t.completed = in.get<int64_t>(e, path, "completed", 0, true);
-      t.errors = in.get<int64_t>(e, path, "errors", 0, false);
+      t.counters.sent = in.get<int64_t>(e, path, "sent", 0, false);
+      t.counters.completed = in.get<int64_t>(e, path, "completed", 0, true);
+      // A second's (and a shard's) errors are kept as a total.
+      t.counters.errors_of(model::ErrorKind::kOther) = in.get<int64_t>(e, path, "errors", 0, false);
+      t.counters.dropped = in.get<int64_t>(e, path, "dropped", 0, false);
       const nlohmann::json& lat = in.object(e, path, "latency_ns");
       t.latency_p50_ns = in.get<int64_t>(lat, path + "latency_ns.", "p50", 0, false);
       t.latency_p90_ns = in.get<int64_t>(lat, path + "latency_ns.", "p90", 0, false);
@@ -421,10 +434,10 @@ Result<RunResult> parse_result_json(std::string_view text) {
       const nlohmann::json& e = in.element(shards, i, path.substr(0, path.size() - 1));
       model::ShardResult s;
       s.name = in.get<std::string>(e, path, "name", "", false);
-      s.sent = in.get<int64_t>(e, path, "sent", 0, false);
-      s.completed = in.get<int64_t>(e, path, "completed", 0, false);
-      s.errors = in.get<int64_t>(e, path, "errors", 0, false);
-      s.dropped = in.get<int64_t>(e, path, "dropped", 0, false);
+      s.counters.sent = in.get<int64_t>(e, path, "sent", 0, false);
+      s.counters.completed = in.get<int64_t>(e, path, "completed", 0, false);
+      s.counters.errors_of(model::ErrorKind::kOther) = in.get<int64_t>(e, path, "errors", 0, false);
+      s.counters.dropped = in.get<int64_t>(e, path, "dropped", 0, false);
       const nlohmann::json& sh = in.object(e, path, "histograms");
       s.latency = in.histogram(sh, path + "histograms.", "latency");
       s.service_time = in.histogram(sh, path + "histograms.", "service_time");

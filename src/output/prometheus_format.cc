@@ -175,13 +175,13 @@ std::string render_prometheus(const RunResult& r) {
       "nightjar_requests_total", "counter",
       "Arrivals in the measurement window by how they ended: completed (a response, any status), "
       "errors (no response), dropped (--max-pending full), cancelled (run interrupted).");
-  out.sample("nightjar_requests_total", {{"outcome", "completed"}}, r.completed);
-  out.sample("nightjar_requests_total", {{"outcome", "errors"}}, r.errors);
-  out.sample("nightjar_requests_total", {{"outcome", "dropped"}}, r.dropped);
-  out.sample("nightjar_requests_total", {{"outcome", "cancelled"}}, r.cancelled);
-  out.counter("nightjar_requests_sent_total", "Requests written to a connection.", r.sent);
+  out.sample("nightjar_requests_total", {{"outcome", "completed"}}, r.counters.completed);
+  out.sample("nightjar_requests_total", {{"outcome", "errors"}}, r.counters.errors());
+  out.sample("nightjar_requests_total", {{"outcome", "dropped"}}, r.counters.dropped);
+  out.sample("nightjar_requests_total", {{"outcome", "cancelled"}}, r.counters.cancelled);
+  out.counter("nightjar_requests_sent_total", "Requests written to a connection.", r.counters.sent);
   out.counter("nightjar_requests_queued_total", "Arrivals that waited for a free connection.",
-              r.queued);
+              r.counters.queued);
 
   out.family("nightjar_responses_total", "counter", "Responses by HTTP status code.");
   for (const auto& [code, n] : r.status_codes)
@@ -196,18 +196,18 @@ std::string render_prometheus(const RunResult& r) {
   for (int k = 0; k < model::kErrorKindCount; ++k) {
     out.sample("nightjar_errors_total",
                {{"kind", std::string(model::error_kind_name(static_cast<model::ErrorKind>(k)))}},
-               r.error_counts[static_cast<size_t>(k)]);
+               r.counters.error_counts[static_cast<size_t>(k)]);
   }
   out.counter("nightjar_connections_opened_total", "Connections opened during the run.",
-              r.connections_opened);
+              r.counters.connections_opened);
   out.counter("nightjar_connect_failures_total", "Failed connection attempts (warm-up included).",
-              r.connect_failures);
+              r.counters.connect_failures);
   if (r.options.tls) {
-    out.counter("nightjar_tls_handshakes_total", "TLS handshakes completed (warm-up included).", r.tls_handshakes);
-    out.counter("nightjar_tls_resumed_total", "TLS handshakes that resumed an earlier session.", r.tls_resumed);
+    out.counter("nightjar_tls_handshakes_total", "TLS handshakes completed (warm-up included).", r.counters.tls_handshakes);
+    out.counter("nightjar_tls_resumed_total", "TLS handshakes that resumed an earlier session.", r.counters.tls_resumed);
   }
   out.counter("nightjar_received_bytes_total", "Response header and body bytes received.",
-              r.bytes_received);
+              r.counters.bytes_received);
 
   out.gauge("nightjar_requested_rps",
             "Requested arrival rate in requests per second (0: closed loop, as fast as possible).",

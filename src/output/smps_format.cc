@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/version.h"
 #include "output/formatters.h"
 #include "output/json_summary.h"
 #include "stats/hdr_encoding.h"
@@ -28,7 +29,7 @@ using model::RunResult;
 using stats::HdrHistogram;
 
 constexpr const char* kSmpVersion = "v0.0.1";  // what Meshery's SMPS files carry
-constexpr const char* kVersion = "0.1.0";
+
 constexpr double kNanosPerMilliF = 1e6;
 
 // ---- Name-based UUIDs (RFC 9562 version 5: SHA-1 of namespace + name) ----
@@ -224,7 +225,7 @@ std::string render_smps(const RunResult& r) {
   json kinds = json::object();
   for (int k = 0; k < model::kErrorKindCount; ++k) {
     kinds[std::string(model::error_kind_name(static_cast<model::ErrorKind>(k)))] =
-        r.error_counts[static_cast<size_t>(k)];
+        r.counters.error_counts[static_cast<size_t>(k)];
   }
   json codes = json::object();
   for (const auto& [code, count] : r.status_codes) codes[std::to_string(code)] = count;
@@ -235,10 +236,10 @@ std::string render_smps(const RunResult& r) {
                    {"duration_ns", r.measured_ns},
                    {"request_limit", o.requests},  // --requests; 0 when the run was bounded by time
                    {"requests",
-                    {{"sent", r.sent},
-                     {"completed", r.completed},
-                     {"errors", r.errors},
-                     {"dropped", r.dropped},
+                    {{"sent", r.counters.sent},
+                     {"completed", r.counters.completed},
+                     {"errors", r.counters.errors()},
+                     {"dropped", r.counters.dropped},
                      {"non_2xx", r.non_2xx()}}},
                    {"status_codes", codes},
                    {"errors_by_kind", kinds},

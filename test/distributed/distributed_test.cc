@@ -24,7 +24,7 @@
 #include "distributed/controller.h"
 #include "distributed/worker_server.h"
 #include "nightjar/v1/worker.grpc.pb.h"
-#include "output/result_proto.h"
+#include "model/result_proto.h"
 #include "server/test_server.h"
 #include "stats/hdr_encoding.h"
 #include "support/scripted_server.h"
@@ -225,18 +225,18 @@ TEST_F(DistributedTest, ThreeWorkersSplitThePlanAndMergeExactly) {
   auto r = run_distributed(options(900, 300), c);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r->partial);
-  EXPECT_EQ(r->completed, 300);
+  EXPECT_EQ(r->counters.completed, 300);
   EXPECT_EQ(target_requests(), 300);
   ASSERT_EQ(r->shards.size(), 3u);
   ASSERT_EQ(r->workers.size(), 3u);
   stats::HdrHistogram all;
   int64_t sum = 0;
   for (const model::ShardResult& s : r->shards) {
-    EXPECT_EQ(s.completed, 100) << s.name;
-    sum += s.completed;
+    EXPECT_EQ(s.counters.completed, 100) << s.name;
+    sum += s.counters.completed;
     all.add(s.latency);
   }
-  EXPECT_EQ(sum, r->completed);
+  EXPECT_EQ(sum, r->counters.completed);
   EXPECT_TRUE(all == r->latency);
   for (double q : {50.0, 90.0, 99.0, 99.9, 100.0}) {
     EXPECT_EQ(r->latency.value_at_percentile(q), all.value_at_percentile(q));
@@ -267,9 +267,11 @@ TEST_F(DistributedTest, HttpsAndGrpcRunsCarryTheirTlsAndGrpcSettingsToEveryWorke
   https.tls.ca_file = ca_file;
   auto r = run_distributed(https, c);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 100);
-  EXPECT_EQ(r->tls_handshakes, 6);  // 3 connections on each worker
-  EXPECT_EQ(r->options.protocol, "h2");  // what ALPN chose on the workers
+  EXPECT_EQ(r->counters.completed, 100);
+  EXPECT_EQ(r->counters.tls_handshakes, 6);  // 3 connections on each worker
+  EXPECT_EQ(r->options.protocol, "auto");  // what was asked
+  EXPECT_EQ(r->protocol, "h2");           // what ALPN chose on the workers
+  EXPECT_EQ(r->target_addresses.size(), 1u) << "both workers connected to the one target";
   EXPECT_EQ((*target)->stats().http2_requests, 100);
 
   load::LoadOptions grpc = options(0, 100);
@@ -283,7 +285,7 @@ TEST_F(DistributedTest, HttpsAndGrpcRunsCarryTheirTlsAndGrpcSettingsToEveryWorke
   grpc.request.headers = {{"x-nightjar-control", "status=14"}};
   auto g = run_distributed(grpc, c);
   ASSERT_TRUE(g.ok()) << g.status().message();
-  EXPECT_EQ(g->completed, 100);
+  EXPECT_EQ(g->counters.completed, 100);
   EXPECT_EQ(g->grpc_status_codes.at(14), 100);
 
   https.tls.cert_file = tls_file("client.pem");
@@ -305,7 +307,7 @@ TEST_F(DistributedTest, StoppingTheControllerCancelsEveryWorkerAndStillReports) 
   EXPECT_TRUE(result->interrupted);
   EXPECT_FALSE(result->partial);
   EXPECT_EQ(result->shards.size(), 2u);
-  EXPECT_GE(result->completed, 40);
+  EXPECT_GE(result->counters.completed, 40);
 }
 
 TEST_F(DistributedTest, AWrongTokenIsRefused) {
@@ -322,7 +324,7 @@ TEST_F(DistributedTest, AWrongTokenIsRefused) {
   c.token = "right-token";
   auto ok = run_distributed(options(100, 10), c);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
-  EXPECT_EQ(ok->completed, 10);
+  EXPECT_EQ(ok->counters.completed, 10);
 }
 
 TEST_F(DistributedTest, MutualTlsRefusesAControllerWithoutACertificate) {
@@ -341,7 +343,7 @@ TEST_F(DistributedTest, MutualTlsRefusesAControllerWithoutACertificate) {
   c.key_pem = tls_file("client.key");
   auto accepted = run_distributed(options(100, 10), c);
   ASSERT_TRUE(accepted.ok()) << accepted.status().message();
-  EXPECT_EQ(accepted->completed, 10);
+  EXPECT_EQ(accepted->counters.completed, 10);
 }
 
 // Workers found through dns:NAME:PORT are dialled by address but verified against NAME, so
@@ -367,7 +369,7 @@ TEST_F(DistributedTest, DnsWorkersAreVerifiedAgainstTheNameNotTheAddress) {
   c.min_workers = 1;  // where localhost also resolves to ::1, nothing listens there
   auto by_name = run_distributed(options(100, 10), c);
   ASSERT_TRUE(by_name.ok()) << by_name.status().message();
-  EXPECT_EQ(by_name->completed, 10);
+  EXPECT_EQ(by_name->counters.completed, 10);
 }
 
 TEST_F(DistributedTest, ASecondConcurrentRunIsRefused) {
@@ -402,7 +404,7 @@ TEST_F(DistributedTest, ATargetOutsideOneWorkersAllowlistStopsTheWholeRunBeforeA
   c.workers = {open};
   auto next = run_distributed(options(100, 10), c);
   ASSERT_TRUE(next.ok()) << next.status().message();
-  EXPECT_EQ(next->completed, 10);
+  EXPECT_EQ(next->counters.completed, 10);
 }
 
 // The brief's crash: a Start asking for a 4e12-entry queue. The CLI refuses it before
@@ -422,7 +424,7 @@ TEST_F(DistributedTest, AnOptionAWorkerRefusesEndsTheRunWithInvalidArgumentNamin
   EXPECT_EQ(target_requests(), 0);
   auto next = run_distributed(options(100, 10), c);
   ASSERT_TRUE(next.ok()) << next.status().message();
-  EXPECT_EQ(next->completed, 10);
+  EXPECT_EQ(next->counters.completed, 10);
 }
 
 // The request body travels to every worker inside the Start. One beyond what a worker
@@ -442,7 +444,7 @@ TEST_F(DistributedTest, ARunTooLargeToSendIsRefusedByTheControllerNamingTheBody)
   auto fits = run_distributed(big, c);
   ASSERT_TRUE(fits.ok()) << fits.status().message();
   EXPECT_FALSE(fits->partial) << (fits->workers.empty() ? "" : fits->workers[0].failure);
-  EXPECT_EQ(fits->completed + fits->errors, 2);
+  EXPECT_EQ(fits->counters.completed + fits->counters.errors(), 2);
 }
 
 // A worker that answers like a real one, with the Final of a long run: one histogram per
@@ -476,7 +478,7 @@ class LongRunWorker final : public v1::Worker::Service {
 
 TEST(ControllerLimits, ALongRunsFinalLargerThanFourMebibytesReachesTheController) {
   model::RunResult long_run;
-  long_run.completed = 0;
+  long_run.counters.completed = 0;
   uint64_t seed = 1;
   auto next = [&seed] { return (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
   for (int64_t second = 0; second < 2400; ++second) {  // 40 minutes of 1500 responses a second
@@ -484,20 +486,19 @@ TEST(ControllerLimits, ALongRunsFinalLargerThanFourMebibytesReachesTheController
     for (int i = 0; i < 1500; ++i) h.record(static_cast<int64_t>(50'000 + next() % 20'000'000));  // 50us..20ms
     model::TimelineEntry e;
     e.second = second;
-    e.completed = 1500;
+    e.counters.completed = 1500;
     e.latency_histogram = stats::encode_base64(h);
     e.service_time_histogram = e.latency_histogram;
     long_run.timeline.push_back(std::move(e));
     long_run.latency.add(h);
     long_run.service_time.add(h);
-    long_run.completed += 1500;
+    long_run.counters.completed += 1500;
   }
-  long_run.sent = long_run.completed;
+  long_run.counters.sent = long_run.counters.completed;
   long_run.measured_ns = 2400 * kNanosPerSecond;
-  auto message = output::to_proto(long_run);
-  ASSERT_TRUE(message.ok()) << message.status().message();
-  ASSERT_GT(message->ByteSizeLong(), 4u << 20) << "the Final must be beyond gRPC's default limit";
-  LongRunWorker service(message->SerializeAsString());
+  const v1::RunResult message = model::to_proto(long_run);
+  ASSERT_GT(message.ByteSizeLong(), 4u << 20) << "the Final must be beyond gRPC's default limit";
+  LongRunWorker service(message.SerializeAsString());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -517,7 +518,7 @@ TEST(ControllerLimits, ALongRunsFinalLargerThanFourMebibytesReachesTheController
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r->partial) << (r->workers.empty() ? "" : r->workers[0].failure);
-  EXPECT_EQ(r->completed, long_run.completed);
+  EXPECT_EQ(r->counters.completed, long_run.counters.completed);
   EXPECT_EQ(r->timeline.size(), 2400u);
 }
 
@@ -533,7 +534,7 @@ TEST_F(DistributedTest, MissingWorkersStopTheStartUnlessMinWorkersAllowsIt) {
   c.min_workers = 1;
   auto partial = run_distributed(options(100, 10), c);
   ASSERT_TRUE(partial.ok()) << partial.status().message();
-  EXPECT_EQ(partial->completed, 10);
+  EXPECT_EQ(partial->counters.completed, 10);
   EXPECT_TRUE(partial->partial);
 }
 
@@ -577,8 +578,8 @@ TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
     return s.name == c.workers[1] + " (until it failed)";
   });
   ASSERT_NE(dead, result->shards.end());
-  EXPECT_GT(dead->completed, 0);
-  EXPECT_GT(result->completed, 0);
+  EXPECT_GT(dead->counters.completed, 0);
+  EXPECT_GT(result->counters.completed, 0);
   EXPECT_EQ(processes[0]->stop(), 0);
   EXPECT_EQ(processes[2]->stop(), 0);
 }
@@ -612,7 +613,7 @@ class OrphanedLoadTest : public DistributedTest {
     c.workers = {address};
     auto next = run_distributed(options(100, 10), c);
     ASSERT_TRUE(next.ok()) << next.status().message();
-    EXPECT_EQ(next->completed, 10);
+    EXPECT_EQ(next->counters.completed, 10);
   }
 };
 
@@ -770,7 +771,7 @@ TEST_F(DistributedTest, TheAllowlistPinsTheAddressesItApproved) {
   auto r = run_distributed(o, c);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_FALSE(r->partial) << (r->workers.empty() ? "" : r->workers[0].failure);
-  EXPECT_EQ(r->completed, 20);
+  EXPECT_EQ(r->counters.completed, 20);
   EXPECT_EQ(target_requests(), 20);
   EXPECT_EQ(lookups.load(), 1);
 }

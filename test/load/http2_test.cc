@@ -32,10 +32,10 @@ TEST(Http2Load, ClosedLoopMultiplexesStreamsOnFewConnections) {
   o.run.requests = 500;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 500);
-  EXPECT_EQ(r->errors, 0);
+  EXPECT_EQ(r->counters.completed, 500);
+  EXPECT_EQ(r->counters.errors(), 0);
   EXPECT_EQ(r->status_codes.at(200), 500);
-  EXPECT_EQ(r->connections_opened, 2);  // twenty streams in flight on two connections
+  EXPECT_EQ(r->counters.connections_opened, 2);  // twenty streams in flight on two connections
 }
 
 TEST(Http2Load, OpenLoopTimesEveryStream) {
@@ -47,7 +47,7 @@ TEST(Http2Load, OpenLoopTimesEveryStream) {
   o.run.requests = 200;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 200);
+  EXPECT_EQ(r->counters.completed, 200);
   EXPECT_EQ(r->latency.total_count(), 200);
   EXPECT_GE(r->latency.max(), r->service_time.max());
 }
@@ -64,10 +64,10 @@ TEST(Http2Load, RequestBodiesWaitForTheServersFlowControlWindowAndAreCounted) {
   o.request.body.assign(1 << 20, 'x');
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 20);
-  EXPECT_EQ(r->errors, 0);
-  EXPECT_GT(r->http2_flow_control_stalls, 0);
-  EXPECT_LE(r->http2_flow_control_stalls, 20);  // at most once per request
+  EXPECT_EQ(r->counters.completed, 20);
+  EXPECT_EQ(r->counters.errors(), 0);
+  EXPECT_GT(r->counters.http2_flow_control_stalls, 0);
+  EXPECT_LE(r->counters.http2_flow_control_stalls, 20);  // at most once per request
 }
 
 TEST(Http2Load, GoawayMidRunMovesToANewConnectionWithoutErrors) {
@@ -79,9 +79,9 @@ TEST(Http2Load, GoawayMidRunMovesToANewConnectionWithoutErrors) {
   o.run.requests = 400;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed + r->errors, 400);
-  EXPECT_EQ(r->completed, 400) << "reset: " << r->error_counts[static_cast<size_t>(model::ErrorKind::kReset)];
-  EXPECT_GE(r->connections_opened, 8);
+  EXPECT_EQ(r->counters.completed + r->counters.errors(), 400);
+  EXPECT_EQ(r->counters.completed, 400) << "reset: " << r->counters.error_counts[static_cast<size_t>(model::ErrorKind::kReset)];
+  EXPECT_GE(r->counters.connections_opened, 8);
 }
 
 TEST(Http2Load, ARefusedPortIsCountedPerRequest) {
@@ -91,8 +91,8 @@ TEST(Http2Load, ARefusedPortIsCountedPerRequest) {
   o.run.requests = 20;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->completed, 0);
-  EXPECT_EQ(r->error_counts[static_cast<size_t>(model::ErrorKind::kConnectRefused)], 20);
+  EXPECT_EQ(r->counters.completed, 0);
+  EXPECT_EQ(r->counters.error_counts[static_cast<size_t>(model::ErrorKind::kConnectRefused)], 20);
 }
 
 }  // namespace

@@ -51,16 +51,16 @@ std::string base(const std::string& scheme, const server::TestServer& s) {
   return scheme + "://127.0.0.1:" + std::to_string(s.port());
 }
 
-int64_t tls_errors(const model::RunResult& r) { return r.error_counts[static_cast<size_t>(ErrorKind::kTls)]; }
+int64_t tls_errors(const model::RunResult& r) { return r.counters.error_counts[static_cast<size_t>(ErrorKind::kTls)]; }
 
 TEST(Protocols, H2cAgainstTheTestServer) {
   auto server = start_server();
   ASSERT_NE(server, nullptr);
   auto r = run_load(options_for({base("h2c", *server) + "/?size=100"}, 300));
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 300);
+  EXPECT_EQ(r->counters.completed, 300);
   EXPECT_EQ(r->status_codes.at(200), 300);
-  EXPECT_EQ(r->connections_opened, 2);
+  EXPECT_EQ(r->counters.connections_opened, 2);
   EXPECT_EQ(server->stats().http2_requests, 300);
 }
 
@@ -73,9 +73,9 @@ TEST(Protocols, HttpsAgainstASelfSignedTestServerPicksH2) {
   o.tls.ca_pem = server->tls_certificate_pem();  // trust exactly the generated certificate
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->options.protocol, "h2");
-  EXPECT_EQ(r->completed, 200);
-  EXPECT_EQ(r->tls_handshakes, 2);
+  EXPECT_EQ(r->protocol, "h2");
+  EXPECT_EQ(r->counters.completed, 200);
+  EXPECT_EQ(r->counters.tls_handshakes, 2);
   EXPECT_EQ(server->stats().http2_requests, 200);
 }
 
@@ -91,9 +91,9 @@ TEST(Protocols, LargeResponsesOverTlsArriveWhole) {
     o.tls.ca_pem = server->tls_certificate_pem();
     auto r = run_load(o);
     ASSERT_TRUE(r.ok()) << r.status().message();
-    EXPECT_EQ(r->completed, 20) << protocol;
-    EXPECT_EQ(r->errors, 0) << protocol;
-    EXPECT_GE(r->bytes_received, 20 * 300 * 1024) << protocol;
+    EXPECT_EQ(r->counters.completed, 20) << protocol;
+    EXPECT_EQ(r->counters.errors(), 0) << protocol;
+    EXPECT_GE(r->counters.bytes_received, 20 * 300 * 1024) << protocol;
   }
 }
 
@@ -111,7 +111,7 @@ TEST(Protocols, LargeRequestBodiesOverTlsAreSentWhole) {
     o.tls.ca_pem = server->tls_certificate_pem();
     auto r = run_load(o);
     ASSERT_TRUE(r.ok()) << r.status().message();
-    EXPECT_EQ(r->completed, 10) << protocol;
+    EXPECT_EQ(r->counters.completed, 10) << protocol;
     EXPECT_EQ(r->status_codes.at(200), 10) << protocol;
   }
 }
@@ -128,8 +128,8 @@ TEST(Protocols, ThreadsShareOneTlsContext) {
   o.tls.ca_pem = server->tls_certificate_pem();
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 400);
-  EXPECT_EQ(r->tls_handshakes, 4);
+  EXPECT_EQ(r->counters.completed, 400);
+  EXPECT_EQ(r->counters.tls_handshakes, 4);
   EXPECT_EQ(r->shards.size(), 2u);
 }
 
@@ -143,8 +143,8 @@ TEST(Protocols, HttpsFallsBackToHttp1WhenTheServerRefusesH2) {
   o.tls.ca_pem = server->tls_certificate_pem();
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->options.protocol, "http/1.1");
-  EXPECT_EQ(r->completed, 100);
+  EXPECT_EQ(r->protocol, "http/1.1");
+  EXPECT_EQ(r->counters.completed, 100);
   EXPECT_EQ(server->stats().http2_requests, 0);
 }
 
@@ -163,19 +163,19 @@ TEST(Protocols, MutualTlsIsAcceptedWithACertificateAndRefusedWithout) {
   o.tls.key_file = std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/client.key";
   auto accepted = run_load(o);
   ASSERT_TRUE(accepted.ok()) << accepted.status().message();
-  EXPECT_EQ(accepted->completed, 20);
+  EXPECT_EQ(accepted->counters.completed, 20);
 
   o.tls.cert_file.clear();
   o.tls.key_file.clear();
   auto refused = run_load(o);
   ASSERT_TRUE(refused.ok()) << refused.status().message();
-  EXPECT_EQ(refused->completed, 0);
-  EXPECT_EQ(refused->errors, 20);
+  EXPECT_EQ(refused->counters.completed, 0);
+  EXPECT_EQ(refused->counters.errors(), 20);
   // Under TLS 1.3 the client finishes its handshake before the server checks the (missing)
   // certificate; the server's alert then reaches the first read, unless the server's close
   // overtakes it as a reset (its socket still held the request).
   EXPECT_GE(tls_errors(*refused), 1);
-  EXPECT_EQ(tls_errors(*refused) + refused->error_counts[static_cast<size_t>(ErrorKind::kReset)], 20);
+  EXPECT_EQ(tls_errors(*refused) + refused->counters.error_counts[static_cast<size_t>(ErrorKind::kReset)], 20);
   ASSERT_TRUE(refused->error_details.count("tls"));
   EXPECT_NE(refused->error_details.at("tls").find("certificate required"), std::string::npos)
       << refused->error_details.at("tls");
@@ -190,7 +190,7 @@ TEST(Protocols, GrpcPingCountsOkStatuses) {
   o.grpc_health = true;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 200);
+  EXPECT_EQ(r->counters.completed, 200);
   EXPECT_EQ(r->grpc_status_codes.at(0), 200);
   EXPECT_EQ(r->status_codes.at(200), 200);
   EXPECT_EQ(server->stats().grpc_requests, 201);  // the health check too
@@ -204,8 +204,8 @@ TEST(Protocols, GrpcStatusesAreCountedBesideHttpStatuses) {
   o.request.headers.emplace_back("x-nightjar-control", "status=14");
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 100);
-  EXPECT_EQ(r->errors, 0);  // a non-OK status is an answer, not a transport error
+  EXPECT_EQ(r->counters.completed, 100);
+  EXPECT_EQ(r->counters.errors(), 0);  // a non-OK status is an answer, not a transport error
   EXPECT_EQ(r->grpc_status_codes.at(14), 100);
   EXPECT_EQ(r->grpc_status_codes.count(0), 0u);
 
@@ -227,7 +227,7 @@ TEST(Protocols, GrpcOverTls) {
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->grpc_status_codes.at(0), 100);
-  EXPECT_EQ(r->tls_handshakes, 2);
+  EXPECT_EQ(r->counters.tls_handshakes, 2);
 }
 
 TEST(Protocols, GrpcHealthCheckStopsTheRunWhenTheTargetIsDown) {
@@ -249,14 +249,14 @@ TEST(Protocols, GoawayMidRunLosesNoRequest) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   std::string kinds;
   for (int k = 0; k < model::kErrorKindCount; ++k) {
-    if (r->error_counts[static_cast<size_t>(k)] > 0) {
+    if (r->counters.error_counts[static_cast<size_t>(k)] > 0) {
       kinds += std::string(model::error_kind_name(static_cast<ErrorKind>(k))) + " ";
     }
   }
-  EXPECT_EQ(r->completed, 400) << kinds << r->sent << " sent " << r->cancelled << " cancelled " << r->dropped << " dropped " << r->queued << " queued " << r->warmup_completed;
-  EXPECT_EQ(r->errors, 0);
-  EXPECT_GE(r->connections_opened, 400 / 25);
-  EXPECT_GE(r->http2_goaways, 400 / 25 - 1);  // every connection but the last ended with one
+  EXPECT_EQ(r->counters.completed, 400) << kinds << r->counters.sent << " sent " << r->counters.cancelled << " cancelled " << r->counters.dropped << " dropped " << r->counters.queued << " queued " << r->counters.warmup_completed;
+  EXPECT_EQ(r->counters.errors(), 0);
+  EXPECT_GE(r->counters.connections_opened, 400 / 25);
+  EXPECT_GE(r->counters.http2_goaways, 400 / 25 - 1);  // every connection but the last ended with one
 }
 
 TEST(Protocols, StreamsTheServerResetsAreCountedAndTheConnectionGoesOn) {
@@ -265,9 +265,9 @@ TEST(Protocols, StreamsTheServerResetsAreCountedAndTheConnectionGoesOn) {
   // Round robin: every other request is reset by the server.
   auto r = run_load(options_for({base("h2c", *server) + "/?reset=1", base("h2c", *server) + "/"}, 200));
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 100);
-  EXPECT_EQ(r->error_counts[static_cast<size_t>(ErrorKind::kReset)], 100);
-  EXPECT_EQ(r->connections_opened, 2);  // a reset stream does not cost the connection
+  EXPECT_EQ(r->counters.completed, 100);
+  EXPECT_EQ(r->counters.error_counts[static_cast<size_t>(ErrorKind::kReset)], 100);
+  EXPECT_EQ(r->counters.connections_opened, 2);  // a reset stream does not cost the connection
 }
 
 }  // namespace

@@ -63,9 +63,9 @@ TEST_F(RunnerTest, OpenLoopCountBoundRunCompletesEveryRequest) {
   o.run.requests = 300;
   const model::RunResult r = run(o);
   EXPECT_TRUE(r.open_loop);
-  EXPECT_EQ(r.sent, 300);
-  EXPECT_EQ(r.completed, 300);
-  EXPECT_EQ(r.errors, 0);
+  EXPECT_EQ(r.counters.sent, 300);
+  EXPECT_EQ(r.counters.completed, 300);
+  EXPECT_EQ(r.counters.errors(), 0);
   EXPECT_EQ(r.status_codes.at(201), 300);
   EXPECT_EQ(r.latency.total_count(), 300);
   EXPECT_EQ(r.service_time.total_count(), 300);
@@ -82,7 +82,7 @@ TEST_F(RunnerTest, ClosedLoopSendsExactlyTheRequestedCount) {
   o.run.threads = 2;
   const model::RunResult r = run(o);
   EXPECT_FALSE(r.open_loop);
-  EXPECT_EQ(r.completed, 1000);
+  EXPECT_EQ(r.counters.completed, 1000);
   EXPECT_EQ(r.status_codes.at(200), 1000);
   EXPECT_EQ(r.options.threads, 2);
   EXPECT_EQ(server_->stats().requests, 1000);
@@ -95,8 +95,8 @@ TEST_F(RunnerTest, ThreadsSplitTheOpenLoopPlanExactly) {
   o.run.connections = 6;
   o.run.threads = 3;
   const model::RunResult r = run(o);
-  EXPECT_EQ(r.completed, 999);
-  EXPECT_EQ(r.sent, 999);
+  EXPECT_EQ(r.counters.completed, 999);
+  EXPECT_EQ(r.counters.sent, 999);
 }
 
 TEST_F(RunnerTest, ShardsOfOnePlanTogetherSendItExactlyOnce) {
@@ -110,8 +110,8 @@ TEST_F(RunnerTest, ShardsOfOnePlanTogetherSendItExactlyOnce) {
     o.shard_index = shard;
     o.shard_count = 3;
     const model::RunResult r = run(o);
-    EXPECT_EQ(r.completed, 100) << "shard " << shard;
-    total += r.completed;
+    EXPECT_EQ(r.counters.completed, 100) << "shard " << shard;
+    total += r.counters.completed;
   }
   EXPECT_EQ(total, 300);
   EXPECT_EQ(server_->stats().requests, 300);
@@ -122,7 +122,7 @@ TEST_F(RunnerTest, ClosedLoopShardsSplitTheRequestCount) {
   o.run.requests = 10;
   o.shard_index = 2;
   o.shard_count = 3;
-  EXPECT_EQ(run(o).completed, 3);  // 10 = 4 + 3 + 3
+  EXPECT_EQ(run(o).counters.completed, 3);  // 10 = 4 + 3 + 3
 }
 
 TEST_F(RunnerTest, AStartTimeInTheFutureIsWaitedFor) {
@@ -132,7 +132,7 @@ TEST_F(RunnerTest, AStartTimeInTheFutureIsWaitedFor) {
   control.start_at_unix_ns = unix_now_ns() + 300 * kNanosPerMilli;
   auto r = run_load(o, control);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->completed, 5);
+  EXPECT_EQ(r->counters.completed, 5);
   // No tolerance: the run reads the wall clock against the steady one once.
   EXPECT_GE(r->start_unix_ns, control.start_at_unix_ns);
 }
@@ -146,7 +146,7 @@ TEST_F(RunnerTest, IntervalsAreReportedAsSecondsComplete) {
   int64_t completed = 0;
   control.on_interval = [&](const model::TimelineEntry& e) {
     seconds.push_back(e.second);
-    completed += e.completed;
+    completed += e.counters.completed;
   };
   auto r = run_load(o, control);
   ASSERT_TRUE(r.ok());
@@ -158,10 +158,10 @@ TEST_F(RunnerTest, IntervalsAreReportedAsSecondsComplete) {
   int64_t timeline_completed = 0;
   int64_t prefix_completed = 0;
   for (size_t i = 0; i < r->timeline.size(); ++i) {
-    timeline_completed += r->timeline[i].completed;
-    if (i < seconds.size()) prefix_completed += r->timeline[i].completed;
+    timeline_completed += r->timeline[i].counters.completed;
+    if (i < seconds.size()) prefix_completed += r->timeline[i].counters.completed;
   }
-  EXPECT_EQ(timeline_completed, r->completed);
+  EXPECT_EQ(timeline_completed, r->counters.completed);
   EXPECT_EQ(completed, prefix_completed);
 }
 
@@ -171,7 +171,7 @@ TEST_F(RunnerTest, LatencyIncludesTheServersDelay) {
   o.run.requests = 10;
   o.run.connections = 10;
   const model::RunResult r = run(o);
-  ASSERT_EQ(r.completed, 10);
+  ASSERT_EQ(r.counters.completed, 10);
   EXPECT_GE(r.latency.min(), 50 * kNanosPerMilli * 999 / 1000);
   EXPECT_GE(r.service_time.min(), 50 * kNanosPerMilli * 999 / 1000);
 }
@@ -184,8 +184,8 @@ TEST_F(RunnerTest, QueueingBehindABusyConnectionCountsFromTheIntendedStart) {
   o.run.requests = 10;
   o.run.connections = 1;
   const model::RunResult r = run(o);
-  ASSERT_EQ(r.completed, 10);
-  EXPECT_GT(r.queued, 0);
+  ASSERT_EQ(r.counters.completed, 10);
+  EXPECT_GT(r.counters.queued, 0);
   // The tenth request was intended at 45 ms and cannot finish before 10 x 30 ms.
   EXPECT_GE(r.latency.max(), (300 - 45) * kNanosPerMilli * 999 / 1000);
   EXPECT_LT(r.service_time.max(), r.latency.max());
@@ -200,8 +200,8 @@ TEST_F(RunnerTest, ArrivalsBeyondMaxPendingAreDroppedAndCounted) {
   o.run.max_pending = 5;
   const model::RunResult r = run(o);
   // At most the one in flight plus five queued can be served while the first waits 200 ms.
-  EXPECT_GT(r.dropped, 0);
-  EXPECT_EQ(r.completed + r.dropped, 50);
+  EXPECT_GT(r.counters.dropped, 0);
+  EXPECT_EQ(r.counters.completed + r.counters.dropped, 50);
 }
 
 TEST_F(RunnerTest, RoundRobinsOverSeveralUrls) {
@@ -218,9 +218,9 @@ TEST_F(RunnerTest, ReconnectsWhenTheServerClosesEveryConnection) {
   o.run.requests = 50;
   o.run.connections = 2;
   const model::RunResult r = run(o);
-  EXPECT_EQ(r.completed, 50);
-  EXPECT_EQ(r.errors, 0);
-  EXPECT_GE(r.connections_opened, 50);
+  EXPECT_EQ(r.counters.completed, 50);
+  EXPECT_EQ(r.counters.errors(), 0);
+  EXPECT_GE(r.counters.connections_opened, 50);
 }
 
 TEST_F(RunnerTest, WarmupIsExcludedFromStatistics) {
@@ -229,8 +229,8 @@ TEST_F(RunnerTest, WarmupIsExcludedFromStatistics) {
   o.run.warmup_ns = 100 * kNanosPerMilli;
   o.run.requests = 50;
   const model::RunResult r = run(o);
-  EXPECT_EQ(r.completed, 50);
-  EXPECT_EQ(r.warmup_completed, 100);
+  EXPECT_EQ(r.counters.completed, 50);
+  EXPECT_EQ(r.counters.warmup_completed, 100);
   EXPECT_EQ(r.latency.total_count(), 50);
   EXPECT_EQ(server_->stats().requests, 150);
 }
@@ -240,12 +240,12 @@ TEST_F(RunnerTest, DurationBoundOpenLoopSendsThePlannedArrivals) {
   o.run.requested_rps = 200;
   o.run.duration_ns = 500 * kNanosPerMilli;
   const model::RunResult r = run(o);
-  EXPECT_EQ(r.sent, 100);  // arrivals at 0, 5 ms, ... 495 ms
-  EXPECT_EQ(r.completed, 100);
+  EXPECT_EQ(r.counters.sent, 100);  // arrivals at 0, 5 ms, ... 495 ms
+  EXPECT_EQ(r.counters.completed, 100);
   EXPECT_DOUBLE_EQ(r.achieved_rps(), 200.0 * 500'000'000 / static_cast<double>(r.measured_ns));
   ASSERT_FALSE(r.timeline.empty());
   int64_t timeline_total = 0;
-  for (const auto& e : r.timeline) timeline_total += e.completed;
+  for (const auto& e : r.timeline) timeline_total += e.counters.completed;
   EXPECT_EQ(timeline_total, 100);
 }
 
@@ -256,9 +256,9 @@ TEST_F(RunnerTest, TimeoutsAreCountedAndTheRunEnds) {
   o.run.connections = 3;
   o.run.timeout_ns = 100 * kNanosPerMilli;
   const model::RunResult r = run(o);
-  EXPECT_EQ(r.completed, 0);
-  EXPECT_EQ(r.error_counts[static_cast<size_t>(ErrorKind::kTimeout)], 3);
-  EXPECT_EQ(r.errors, 3);
+  EXPECT_EQ(r.counters.completed, 0);
+  EXPECT_EQ(r.counters.error_counts[static_cast<size_t>(ErrorKind::kTimeout)], 3);
+  EXPECT_EQ(r.counters.errors(), 3);
 }
 
 TEST_F(RunnerTest, StopFlagEndsTheRunAndKeepsWhatWasMeasured) {
@@ -276,8 +276,8 @@ TEST_F(RunnerTest, StopFlagEndsTheRunAndKeepsWhatWasMeasured) {
   auto r = run_load(o, control);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->interrupted);
-  EXPECT_GE(r->completed, 5);
-  EXPECT_GE(r->completed, seen);
+  EXPECT_GE(r->counters.completed, 5);
+  EXPECT_GE(r->counters.completed, seen);
 }
 
 TEST_F(RunnerTest, ACallbackThatThrowsEndsTheRunWithAnErrorNotATerminate) {
@@ -307,9 +307,9 @@ TEST(RunnerErrors, RefusedConnectionsAreCountedPerRequest) {
   o.run.max_pending = 100;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 0);
-  EXPECT_EQ(r->errors, 20);
-  EXPECT_EQ(r->error_counts[static_cast<size_t>(ErrorKind::kConnectRefused)], 20);
+  EXPECT_EQ(r->counters.completed, 0);
+  EXPECT_EQ(r->counters.errors(), 20);
+  EXPECT_EQ(r->counters.error_counts[static_cast<size_t>(ErrorKind::kConnectRefused)], 20);
 }
 
 TEST(RunnerErrors, BytesAfterAResponseCloseTheConnectionAndTheRunGoesOn) {
@@ -326,10 +326,10 @@ TEST(RunnerErrors, BytesAfterAResponseCloseTheConnectionAndTheRunGoesOn) {
   o.run.max_pending = 10;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 5);
+  EXPECT_EQ(r->counters.completed, 5);
   EXPECT_EQ(r->status_codes.at(200), 5);
-  EXPECT_GE(r->connections_opened, 5);
-  EXPECT_LT(r->bytes_received, 5 * 100);  // the junk is not counted as response bytes
+  EXPECT_GE(r->counters.connections_opened, 5);
+  EXPECT_LT(r->counters.bytes_received, 5 * 100);  // the junk is not counted as response bytes
   server.stop();
 }
 
@@ -345,8 +345,8 @@ TEST(RunnerErrors, AClosedLoopCountAgainstADeadTargetFailsFast) {
   o.run.max_pending = 10;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->errors, 50);
-  EXPECT_EQ(r->error_counts[static_cast<size_t>(ErrorKind::kConnectRefused)], 50);
+  EXPECT_EQ(r->counters.errors(), 50);
+  EXPECT_EQ(r->counters.error_counts[static_cast<size_t>(ErrorKind::kConnectRefused)], 50);
 }
 
 struct FaultCase {
@@ -369,14 +369,14 @@ TEST_P(RunnerFaults, EachFaultIsCountedByKindWithoutStoppingTheRun) {
   o.run.max_pending = 100;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 0);
-  EXPECT_EQ(r->errors, 10);
-  EXPECT_EQ(r->error_counts[static_cast<size_t>(GetParam().expected)], 10)
-      << "got " << r->error_counts[static_cast<size_t>(ErrorKind::kBadResponse)] << " bad, "
-      << r->error_counts[static_cast<size_t>(ErrorKind::kClosedMidResponse)] << " closed, "
-      << r->error_counts[static_cast<size_t>(ErrorKind::kReset)] << " reset, "
-      << r->error_counts[static_cast<size_t>(ErrorKind::kTimeout)] << " timeout, " << r->dropped
-      << " dropped, " << r->cancelled << " cancelled, " << r->sent << " sent";
+  EXPECT_EQ(r->counters.completed, 0);
+  EXPECT_EQ(r->counters.errors(), 10);
+  EXPECT_EQ(r->counters.error_counts[static_cast<size_t>(GetParam().expected)], 10)
+      << "got " << r->counters.error_counts[static_cast<size_t>(ErrorKind::kBadResponse)] << " bad, "
+      << r->counters.error_counts[static_cast<size_t>(ErrorKind::kClosedMidResponse)] << " closed, "
+      << r->counters.error_counts[static_cast<size_t>(ErrorKind::kReset)] << " reset, "
+      << r->counters.error_counts[static_cast<size_t>(ErrorKind::kTimeout)] << " timeout, " << r->counters.dropped
+      << " dropped, " << r->counters.cancelled << " cancelled, " << r->counters.sent << " sent";
   server.stop();
 }
 

@@ -44,12 +44,15 @@ TEST(TlsLoad, AlpnPicksHttp2WhenTheServerOffersIt) {
   ASSERT_TRUE(nginx.up()) << nginx.error_log();
   auto r = run_load(https_options(nginx.port(), 300));
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->options.protocol, "h2");
-  EXPECT_EQ(r->completed, 300);
-  EXPECT_EQ(r->errors, 0);
+  EXPECT_EQ(r->options.protocol, "auto") << "the result echoes what was asked";
+  EXPECT_EQ(r->protocol, "h2") << "and says what ALPN chose";
+  EXPECT_TRUE(r->tls_version.starts_with("TLSv1.")) << r->tls_version;
+  EXPECT_EQ(r->target_addresses, std::vector<std::string>{"127.0.0.1:" + std::to_string(nginx.port())});
+  EXPECT_EQ(r->counters.completed, 300);
+  EXPECT_EQ(r->counters.errors(), 0);
   EXPECT_EQ(r->status_codes.at(200), 300);
-  EXPECT_EQ(r->connections_opened, 2);
-  EXPECT_EQ(r->tls_handshakes, 2);
+  EXPECT_EQ(r->counters.connections_opened, 2);
+  EXPECT_EQ(r->counters.tls_handshakes, 2);
 }
 
 TEST(TlsLoad, AlpnFallsBackToHttp1WhenTheServerHasNoHttp2) {
@@ -58,9 +61,9 @@ TEST(TlsLoad, AlpnFallsBackToHttp1WhenTheServerHasNoHttp2) {
   ASSERT_TRUE(nginx.up()) << nginx.error_log();
   auto r = run_load(https_options(nginx.port(), 200));
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->options.protocol, "http/1.1");
-  EXPECT_EQ(r->completed, 200);
-  EXPECT_EQ(r->errors, 0);
+  EXPECT_EQ(r->protocol, "http/1.1");
+  EXPECT_EQ(r->counters.completed, 200);
+  EXPECT_EQ(r->counters.errors(), 0);
 }
 
 TEST(TlsLoad, ProtocolHttp1IsForcedEvenWhenTheServerOffersHttp2) {
@@ -70,7 +73,8 @@ TEST(TlsLoad, ProtocolHttp1IsForcedEvenWhenTheServerOffersHttp2) {
   auto r = run_load(https_options(nginx.port(), 100, "http/1.1"));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->options.protocol, "http/1.1");
-  EXPECT_EQ(r->completed, 100);
+  EXPECT_EQ(r->protocol, "http/1.1");
+  EXPECT_EQ(r->counters.completed, 100);
 }
 
 TEST(TlsLoad, ForcingH2AgainstAServerWithoutItNamesTheReason) {
@@ -79,8 +83,8 @@ TEST(TlsLoad, ForcingH2AgainstAServerWithoutItNamesTheReason) {
   ASSERT_TRUE(nginx.up()) << nginx.error_log();
   auto r = run_load(https_options(nginx.port(), 10, "h2"));
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 0);
-  EXPECT_EQ(r->error_counts[static_cast<size_t>(model::ErrorKind::kTls)], 10);
+  EXPECT_EQ(r->counters.completed, 0);
+  EXPECT_EQ(r->counters.error_counts[static_cast<size_t>(model::ErrorKind::kTls)], 10);
   ASSERT_TRUE(r->error_details.count("tls"));
   // nginx refuses the handshake (no_application_protocol); a server that completes it
   // without ALPN gets "does not speak HTTP/2 over TLS".
@@ -97,10 +101,10 @@ TEST(TlsLoad, SessionsAreResumedOnReconnect) {
   o.run.connections = 1;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 100);
-  EXPECT_GE(r->tls_handshakes, 9);
+  EXPECT_EQ(r->counters.completed, 100);
+  EXPECT_GE(r->counters.tls_handshakes, 9);
   // Every handshake after the first can resume the previous connection's session.
-  EXPECT_GE(r->tls_resumed, r->tls_handshakes - 2) << r->tls_handshakes << " handshakes";
+  EXPECT_GE(r->counters.tls_resumed, r->counters.tls_handshakes - 2) << r->counters.tls_handshakes << " handshakes";
 }
 
 struct VerificationCase {
@@ -122,9 +126,9 @@ TEST_P(TlsVerification, FailureIsCountedAndNamesItsReason) {
   o.tls.sni = c.sni;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 0);
-  EXPECT_EQ(r->errors, 20);
-  EXPECT_EQ(r->error_counts[static_cast<size_t>(model::ErrorKind::kTls)], 20);
+  EXPECT_EQ(r->counters.completed, 0);
+  EXPECT_EQ(r->counters.errors(), 20);
+  EXPECT_EQ(r->counters.error_counts[static_cast<size_t>(model::ErrorKind::kTls)], 20);
   ASSERT_TRUE(r->error_details.count("tls"));
   EXPECT_NE(r->error_details.at("tls").find(c.reason), std::string::npos) << r->error_details.at("tls");
 }
@@ -144,7 +148,7 @@ TEST(TlsLoad, SniNamesTheHostToVerify) {
   o.tls.sni = "other.example";  // the certificate's only name, while the URL says 127.0.0.1
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 20);
+  EXPECT_EQ(r->counters.completed, 20);
 }
 
 TEST(TlsLoad, InsecureSkipsVerification) {
@@ -156,7 +160,7 @@ TEST(TlsLoad, InsecureSkipsVerification) {
   o.tls.insecure = true;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 20);
+  EXPECT_EQ(r->counters.completed, 20);
   EXPECT_TRUE(r->options.tls_insecure);
 }
 

@@ -31,14 +31,13 @@ RunResult part(uint64_t seed, int64_t samples, int status, int64_t start_unix_ns
     }
     TimelineEntry e;
     e.second = second;
-    e.completed = samples / 2;
+    e.counters.completed = samples / 2;
     e.latency_histogram = stats::encode_base64(interval);
     r.timeline.push_back(e);
   }
-  r.completed = samples;
-  r.sent = samples;
-  r.errors = 1;
-  r.error_counts[static_cast<size_t>(ErrorKind::kTimeout)] = 1;
+  r.counters.completed = samples;
+  r.counters.sent = samples;
+  r.counters.error_counts[static_cast<size_t>(ErrorKind::kTimeout)] = 1;
   r.status_codes[status] = samples;
   return r;
 }
@@ -46,9 +45,9 @@ RunResult part(uint64_t seed, int64_t samples, int status, int64_t start_unix_ns
 TEST(MergeResults, CountersAddAndPercentilesEqualOneHistogramOfEverything) {
   const std::vector<RunResult> parts = {part(1, 10000, 200, 1000), part(2, 20000, 200, 1500), part(3, 6000, 503, 900)};
   const RunResult merged = merge_results(parts, {"a", "b", "c"});
-  EXPECT_EQ(merged.completed, 36000);
-  EXPECT_EQ(merged.errors, 3);
-  EXPECT_EQ(merged.error_counts[static_cast<size_t>(ErrorKind::kTimeout)], 3);
+  EXPECT_EQ(merged.counters.completed, 36000);
+  EXPECT_EQ(merged.counters.errors(), 3);
+  EXPECT_EQ(merged.counters.error_counts[static_cast<size_t>(ErrorKind::kTimeout)], 3);
   EXPECT_EQ(merged.status_codes.at(200), 30000);
   EXPECT_EQ(merged.status_codes.at(503), 6000);
   stats::HdrHistogram all;
@@ -63,14 +62,14 @@ TEST(MergeResults, CountersAddAndPercentilesEqualOneHistogramOfEverything) {
   EXPECT_EQ(merged.start_unix_ns, 900);
   ASSERT_EQ(merged.shards.size(), 3u);
   EXPECT_EQ(merged.shards[1].name, "b");
-  EXPECT_EQ(merged.shards[1].completed, 20000);
+  EXPECT_EQ(merged.shards[1].counters.completed, 20000);
 }
 
 TEST(MergeResults, TimelineSecondsMergeTheirHistograms) {
   const std::vector<RunResult> parts = {part(4, 1000, 200, 0), part(5, 3000, 200, 0)};
   const RunResult merged = merge_results(parts, {});
   ASSERT_EQ(merged.timeline.size(), 2u);
-  EXPECT_EQ(merged.timeline[0].completed, 2000);
+  EXPECT_EQ(merged.timeline[0].counters.completed, 2000);
   auto h = stats::decode_base64(merged.timeline[1].latency_histogram);
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->total_count(), 2000);

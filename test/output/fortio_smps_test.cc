@@ -176,7 +176,7 @@ TEST(FortioFormat, RetCodesCountStatusesAndSocketErrorsUnderMinusOne) {
   EXPECT_EQ(j["RetCodes"]["503"].get<int64_t>(), 10);
   EXPECT_EQ(j["RetCodes"]["-1"].get<int64_t>(), 3);
   model::RunResult clean = sample_result(true);
-  clean.errors = 0;
+  clean.counters.error_counts = {};
   EXPECT_FALSE(fortio(clean)["RetCodes"].contains("-1"));
 }
 
@@ -228,8 +228,7 @@ TEST(FortioFormat, CarriesNightjarsFullDataBeside) {
 TEST(FortioFormat, AnEmptyRunIsWrittenAsFortioWritesOne) {
   model::RunResult r;
   r.options.urls = {"http://127.0.0.1:1/"};
-  r.errors = 5;
-  r.error_counts[static_cast<size_t>(model::ErrorKind::kConnectRefused)] = 5;
+  r.counters.error_counts[static_cast<size_t>(model::ErrorKind::kConnectRefused)] = 5;
   const json j = fortio(r);
   EXPECT_EQ(j["DurationHistogram"]["Count"], 0);
   EXPECT_TRUE(j["DurationHistogram"]["Data"].is_null());

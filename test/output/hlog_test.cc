@@ -70,7 +70,7 @@ Timeline timeline_result() {
     model::TimelineEntry e;
     e.second = static_cast<int64_t>(i);
     e.duration_s = static_cast<double>(intervals[i].duration_ns) / 1e9;
-    e.completed = intervals[i].count;
+    e.counters.completed = intervals[i].count;
     e.latency_p50_ns = latency.value_at_percentile(50);
     e.latency_p90_ns = latency.value_at_percentile(90);
     e.latency_p99_ns = latency.value_at_percentile(99);

@@ -211,8 +211,7 @@ TEST(HtmlReport, HeaderSummaryAndTablesShowTheRun) {
 TEST(HtmlReport, ARunWithoutResponsesStillHasEveryChart) {
   model::RunResult r;
   r.options.urls = {"http://127.0.0.1:1/"};
-  r.errors = 5;
-  r.error_counts[static_cast<size_t>(model::ErrorKind::kConnectRefused)] = 5;
+  r.counters.error_counts[static_cast<size_t>(model::ErrorKind::kConnectRefused)] = 5;
   const std::string page = render_html(r);
   for (const char* id :
        {"chart-spectrum", "chart-throughput", "chart-latency-time", "chart-status"}) {

@@ -121,7 +121,7 @@ TEST(ResultJsonReader, ReportsTheExactFieldForCommonMistakes) {
   j["requests"]["completed"] = "1000";  // protobuf's JSON form of an int64
   auto r = parse_result_json(j.dump());
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(r->completed, 1000);
+  EXPECT_EQ(r->counters.completed, 1000);
 }
 
 TEST(ResultJsonReader, RefusesTextBeyondItsSizeLimitBeforeParsing) {

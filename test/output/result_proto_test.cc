@@ -1,5 +1,7 @@
-#include "output/result_proto.h"
+// The binary form (model/result_proto.h) and the JSON form (output/) of one result agree.
+#include "model/result_proto.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "output/formatters.h"
@@ -8,47 +10,104 @@
 namespace nightjar::output {
 namespace {
 
-TEST(ResultProto, TheJsonOutputIsTheProtosJsonMapping) {
-  // to_proto parses the JSON output with unknown fields rejected: a field added to the JSON
-  // but not to proto/nightjar/v1/result.proto fails here.
-  for (const model::RunResult& r : {sample_result(true), sample_result(false),
-                                    sample_count_bound_result(), sample_grpc_tls_result()}) {
-    auto message = to_proto(r);
-    ASSERT_TRUE(message.ok()) << message.status().message();
-    EXPECT_EQ(message->tool(), "nightjar");
-    EXPECT_EQ(message->requests().completed(), r.completed);
-    EXPECT_EQ(message->options().urls_size(), static_cast<int>(r.options.urls.size()));
-    EXPECT_EQ(message->timeline_size(), static_cast<int>(r.timeline.size()));
+std::vector<model::RunResult> samples() {
+  return {sample_result(true), sample_result(false), sample_count_bound_result(), sample_grpc_tls_result()};
+}
+
+nightjar::v1::RunResult parse_into_proto(const std::string& json) {
+  nightjar::v1::RunResult message;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;  // every JSON field must be declared in the proto
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
+  EXPECT_TRUE(status.ok()) << status.message();
+  return message;
+}
+
+TEST(ResultProto, EveryFieldOfTheJsonOutputIsDeclaredInTheProto) {
+  // A field added to the JSON but not to proto/nightjar/v1/result.proto fails here.
+  for (const model::RunResult& r : samples()) {
+    const nightjar::v1::RunResult message = parse_into_proto(render_json(r));
+    EXPECT_EQ(message.tool(), "nightjar");
+    EXPECT_EQ(message.schema(), model::kResultSchema);
+    EXPECT_EQ(message.requests().completed(), r.counters.completed);
+    EXPECT_EQ(message.timeline_size(), static_cast<int>(r.timeline.size()));
   }
 }
 
-TEST(ResultProto, BinaryRoundTripKeepsEverything) {
-  const model::RunResult original = sample_result(true);
-  auto message = to_proto(original);
-  ASSERT_TRUE(message.ok());
-  const std::string wire = message->SerializeAsString();
-  nightjar::v1::RunResult received;
-  ASSERT_TRUE(received.ParseFromString(wire));
-  auto back = from_proto(received);
-  ASSERT_TRUE(back.ok()) << back.status().message();
-  EXPECT_EQ(render_json(*back), render_json(original));
-  EXPECT_TRUE(back->latency == original.latency);
+TEST(ResultProto, TheBinaryFormKeepsWhatTheJsonFormShows) {
+  for (const model::RunResult& original : samples()) {
+    nightjar::v1::RunResult received;
+    ASSERT_TRUE(received.ParseFromString(model::to_proto(original).SerializeAsString()));
+    auto back = model::from_proto(received);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(render_json(*back), render_json(original));
+    EXPECT_TRUE(back->latency == original.latency);
+    EXPECT_TRUE(back->schedule_lag == original.schedule_lag);
+  }
+}
+
+TEST(ResultProto, TheJsonFormReadThroughTheProtoIsTheSameResult) {
+  // The two readers agree: JSON -> proto -> model equals JSON -> model.
+  for (const model::RunResult& original : samples()) {
+    const std::string json = render_json(original);
+    auto through_proto = model::from_proto(parse_into_proto(json));
+    ASSERT_TRUE(through_proto.ok()) << through_proto.status().message();
+    auto direct = parse_result_json(json);
+    ASSERT_TRUE(direct.ok()) << direct.status().message();
+    EXPECT_EQ(render_json(*through_proto), render_json(*direct));
+  }
 }
 
 TEST(ResultProto, ProtocolFieldsSurviveTheRoundTrip) {
   const model::RunResult original = sample_grpc_tls_result();
-  auto message = to_proto(original);
-  ASSERT_TRUE(message.ok()) << message.status().message();
-  EXPECT_EQ(message->grpc_status_codes().at("UNAVAILABLE"), 10);
-  EXPECT_EQ(message->errors_by_kind().at("tls"), 3);
-  EXPECT_TRUE(message->options().tls_insecure());
-  auto back = from_proto(*message);
+  const nightjar::v1::RunResult message = model::to_proto(original);
+  EXPECT_EQ(message.grpc_status_codes().at("UNAVAILABLE"), 10);
+  EXPECT_EQ(message.errors_by_kind().at("tls"), 3);
+  EXPECT_TRUE(message.options().tls_insecure());
+  auto back = model::from_proto(message);
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->grpc_status_codes, original.grpc_status_codes);
   EXPECT_EQ(back->error_details, original.error_details);
-  EXPECT_EQ(back->tls_resumed, 8);
+  EXPECT_EQ(back->counters.tls_resumed, 8);
   EXPECT_EQ(back->options.grpc_method, original.options.grpc_method);
-  EXPECT_EQ(render_json(*back), render_json(original));
+}
+
+TEST(ResultProto, WhatWasAskedAndWhatWasFoundAreApart) {
+  model::RunResult r = sample_result(true);
+  r.options.protocol = "auto";
+  r.protocol = "h2";
+  r.tls_version = "TLSv1.3";
+  r.target_addresses = {"127.0.0.1:8443"};
+  auto back = model::from_proto(model::to_proto(r));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->options.protocol, "auto");
+  EXPECT_EQ(back->protocol, "h2");
+  EXPECT_EQ(back->tls_version, "TLSv1.3");
+  EXPECT_EQ(back->target_addresses, r.target_addresses);
+  auto from_json = parse_result_json(render_json(r));
+  ASSERT_TRUE(from_json.ok()) << from_json.status().message();
+  EXPECT_EQ(from_json->options.protocol, "auto");
+  EXPECT_EQ(from_json->protocol, "h2");
+  EXPECT_EQ(from_json->tls_version, "TLSv1.3");
+  EXPECT_NE(render_human(r).find("protocol h2,"), std::string::npos) << "the report shows what was spoken";
+}
+
+TEST(ResultProto, ANewerSchemaIsRefusedAndEveryOlderOneRead) {
+  nightjar::v1::RunResult message = model::to_proto(sample_result(true));
+  message.set_schema(model::kResultSchema + 1);
+  auto refused = model::from_proto(message);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("schema 2"), std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("newer"), std::string::npos) << refused.status().message();
+
+  // Schema 0 (no "schema", format_version 1): options.protocol said what was spoken.
+  message.set_schema(0);
+  message.set_format_version(1);
+  message.clear_protocol();
+  message.mutable_options()->set_protocol("h2");
+  auto old = model::from_proto(message);
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  EXPECT_EQ(old->protocol, "h2");
 }
 
 TEST(ResultProto, TheHumanReportShowsTheProtocolFacts) {

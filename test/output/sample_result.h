@@ -30,22 +30,21 @@ inline model::RunResult sample_result(bool open_loop) {
   r.open_loop = open_loop;
   r.start_unix_ns = 1'764'172'800'123'456'789;  // 2025-11-26T16:00:00.123456Z
   r.measured_ns = 2'000'000'000;
-  r.sent = 1003;
-  r.completed = 1000;
-  r.errors = 3;
-  r.queued = 12;
-  r.error_counts[static_cast<size_t>(model::ErrorKind::kTimeout)] = 2;
-  r.error_counts[static_cast<size_t>(model::ErrorKind::kReset)] = 1;
+  r.counters.sent = 1003;
+  r.counters.completed = 1000;
+  r.counters.queued = 12;
+  r.counters.error_counts[static_cast<size_t>(model::ErrorKind::kTimeout)] = 2;
+  r.counters.error_counts[static_cast<size_t>(model::ErrorKind::kReset)] = 1;
   r.status_codes = {{200, 990}, {503, 10}};
-  r.connections_opened = 11;
-  r.bytes_received = 150'000;
+  r.counters.connections_opened = 11;
+  r.counters.bytes_received = 150'000;
   for (int64_t us = 1; us <= 1000; ++us) {
     r.latency.record(us * 1000 + 500);
     r.service_time.record(us * 1000);
     r.schedule_lag.record(us * (open_loop ? 3000 : 0));
   }
   model::TimelineEntry second;
-  second.completed = 500;
+  second.counters.completed = 500;
   second.latency_p50_ns = 500'000;
   second.latency_p90_ns = 900'000;
   second.latency_p99_ns = 990'000;
@@ -54,16 +53,14 @@ inline model::RunResult sample_result(bool open_loop) {
   second.service_time_p99_ns = 989'000;
   r.timeline = {second, second};
   r.timeline[1].second = 1;
-  r.timeline[1].errors = 3;
+  r.timeline[1].counters.errors_of(model::ErrorKind::kOther) = 3;
   r.options.test_name = "golden";
   r.options.labels = {{"mesh", "none"}};
   r.options.headers = {{"X-Test", "1"}};
   r.end_unix_ns = r.start_unix_ns + r.measured_ns;
   model::ShardResult shard;
   shard.name = "thread-0";
-  shard.sent = r.sent;
-  shard.completed = r.completed;
-  shard.errors = r.errors;
+  shard.counters = r.counters;
   shard.latency = r.latency;
   shard.service_time = r.service_time;
   r.shards = {shard};
@@ -94,9 +91,9 @@ inline model::RunResult sample_grpc_tls_result() {
   r.options.grpc_method = "/nightjar.test.v1.TestService/Ping";
   r.grpc_status_codes = {{0, 990}, {14, 10}};
   r.error_details = {{"tls", "certificate verify failed: certificate has expired"}};
-  r.error_counts[static_cast<size_t>(model::ErrorKind::kTls)] = 3;
-  r.tls_handshakes = 12;
-  r.tls_resumed = 8;
+  r.counters.error_counts[static_cast<size_t>(model::ErrorKind::kTls)] = 3;
+  r.counters.tls_handshakes = 12;
+  r.counters.tls_resumed = 8;
   return r;
 }
 

@@ -1,0 +1,337 @@
+#include "model/result_proto.h"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+#include "stats/hdr_encoding.h"
+
+namespace nightjar::model {
+namespace {
+
+namespace v1 = nightjar::v1;
+
+void put_histograms(const stats::HdrHistogram& latency, const stats::HdrHistogram& service_time,
+                    v1::IntervalHistograms* out) {
+  out->set_latency(stats::encode_base64(latency));
+  out->set_service_time(stats::encode_base64(service_time));
+}
+
+// Reading: the first problem is kept, named by its field; histograms share one bucket budget.
+class Reader {
+ public:
+  stats::HdrHistogram histogram(const std::string& text, const std::string& field) {
+    if (text.empty()) return {};
+    auto h = stats::decode_base64(text, static_cast<int32_t>(std::min<int64_t>(buckets_left_, INT32_MAX)));
+    if (!h.ok()) {
+      fail(field + ": " + h.status().message());
+      return {};
+    }
+    buckets_left_ -= h->counts_len();
+    return std::move(*h);
+  }
+  void fail(const std::string& message) {
+    if (error_.empty()) error_ = message;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string error_;
+  int64_t buckets_left_ = kMaxResultHistogramBuckets;
+};
+
+void put_options(const RunOptions& o, v1::RunOptions* out) {
+  for (const std::string& url : o.urls) out->add_urls(url);
+  out->set_method(o.method);
+  out->set_protocol(o.protocol);
+  out->set_requested_rps(o.requested_rps);
+  out->set_duration_ns(o.duration_ns);
+  out->set_requests(o.requests);
+  out->set_warmup_ns(o.warmup_ns);
+  out->set_timeout_ns(o.timeout_ns);
+  out->set_connections(o.connections);
+  out->set_threads(o.threads);
+  out->set_max_pending(o.max_pending);
+  for (const auto& [name, value] : o.headers) {
+    v1::Header* h = out->add_headers();
+    h->set_name(name);
+    h->set_value(value);
+  }
+  out->set_body_bytes(o.body_bytes);
+  out->set_max_concurrent_streams(o.max_concurrent_streams);
+  out->set_tls(o.tls);
+  out->set_tls_insecure(o.tls_insecure);
+  out->set_tls_sni(o.tls_sni);
+  out->set_tls_ca_file(o.tls_ca_file);
+  out->set_tls_client_cert(o.tls_client_cert);
+  out->set_grpc_method(o.grpc_method);
+}
+
+RunOptions get_options(const v1::RunOptions& m) {
+  RunOptions o;
+  o.urls.assign(m.urls().begin(), m.urls().end());
+  o.method = m.method().empty() ? "GET" : m.method();
+  o.protocol = m.protocol().empty() ? "http/1.1" : m.protocol();
+  o.requested_rps = m.requested_rps();
+  o.duration_ns = m.duration_ns();
+  o.requests = m.requests();
+  o.warmup_ns = m.warmup_ns();
+  o.timeout_ns = m.timeout_ns();
+  o.connections = m.connections();
+  o.threads = m.threads();
+  o.max_pending = m.max_pending();
+  for (const v1::Header& h : m.headers()) o.headers.emplace_back(h.name(), h.value());
+  o.body_bytes = m.body_bytes();
+  o.max_concurrent_streams = m.max_concurrent_streams() > 0 ? m.max_concurrent_streams() : 1;
+  o.tls = m.tls();
+  o.tls_insecure = m.tls_insecure();
+  o.tls_sni = m.tls_sni();
+  o.tls_ca_file = m.tls_ca_file();
+  o.tls_client_cert = m.tls_client_cert();
+  o.grpc_method = m.grpc_method();
+  return o;
+}
+
+}  // namespace
+
+void to_proto(const Counters& c, v1::Counters* out) {
+  out->set_sent(c.sent);
+  out->set_completed(c.completed);
+  out->set_dropped(c.dropped);
+  out->set_queued(c.queued);
+  out->set_cancelled(c.cancelled);
+  out->set_warmup_completed(c.warmup_completed);
+  out->set_bytes_received(c.bytes_received);
+  out->set_connections_opened(c.connections_opened);
+  out->set_connect_failures(c.connect_failures);
+  out->set_tls_handshakes(c.tls_handshakes);
+  out->set_tls_resumed(c.tls_resumed);
+  out->set_http2_goaways(c.http2_goaways);
+  out->set_http2_refused_streams(c.http2_refused_streams);
+  out->set_http2_flow_control_stalls(c.http2_flow_control_stalls);
+  for (int k = 0; k < kErrorKindCount; ++k) {
+    const auto kind = static_cast<ErrorKind>(k);
+    if (c.errors_of(kind) != 0) (*out->mutable_errors_by_kind())[std::string(error_kind_name(kind))] = c.errors_of(kind);
+  }
+}
+
+Counters from_proto(const v1::Counters& m) {
+  Counters c;
+  c.sent = m.sent();
+  c.completed = m.completed();
+  c.dropped = m.dropped();
+  c.queued = m.queued();
+  c.cancelled = m.cancelled();
+  c.warmup_completed = m.warmup_completed();
+  c.bytes_received = m.bytes_received();
+  c.connections_opened = m.connections_opened();
+  c.connect_failures = m.connect_failures();
+  c.tls_handshakes = m.tls_handshakes();
+  c.tls_resumed = m.tls_resumed();
+  c.http2_goaways = m.http2_goaways();
+  c.http2_refused_streams = m.http2_refused_streams();
+  c.http2_flow_control_stalls = m.http2_flow_control_stalls();
+  for (const auto& [name, count] : m.errors_by_kind()) {
+    c.errors_of(error_kind_from_name(name).value_or(ErrorKind::kOther)) += count;
+  }
+  return c;
+}
+
+v1::RunResult to_proto(const RunResult& r) {
+  v1::RunResult m;
+  m.set_tool("nightjar");
+  m.set_schema(kResultSchema);
+  m.set_test_name(r.options.test_name);
+  for (const auto& [key, value] : r.options.labels) (*m.mutable_labels())[key] = value;
+  put_options(r.options, m.mutable_options());
+  m.set_open_loop(r.open_loop);
+  m.set_interrupted(r.interrupted);
+  m.set_start_unix_ns(r.start_unix_ns);
+  m.set_duration_ns(r.measured_ns);
+  m.set_requested_rps(r.options.requested_rps);
+  // The counters, where the JSON form has them.
+  const Counters& c = r.counters;
+  v1::Requests* rq = m.mutable_requests();
+  rq->set_sent(c.sent);
+  rq->set_completed(c.completed);
+  rq->set_errors(c.errors());
+  rq->set_dropped(c.dropped);
+  rq->set_queued(c.queued);
+  rq->set_cancelled(c.cancelled);
+  rq->set_warmup_completed(c.warmup_completed);
+  for (int k = 0; k < kErrorKindCount; ++k) {
+    const auto kind = static_cast<ErrorKind>(k);
+    (*m.mutable_errors_by_kind())[std::string(error_kind_name(kind))] = c.errors_of(kind);
+  }
+  m.set_bytes_received(c.bytes_received);
+  m.set_connections_opened(c.connections_opened);
+  m.set_connect_failures(c.connect_failures);
+  m.set_tls_handshakes(c.tls_handshakes);
+  m.set_tls_resumed(c.tls_resumed);
+  m.set_http2_goaways(c.http2_goaways);
+  m.set_http2_refused_streams(c.http2_refused_streams);
+  m.set_http2_flow_control_stalls(c.http2_flow_control_stalls);
+  for (const auto& [code, count] : r.status_codes) (*m.mutable_status_codes())[std::to_string(code)] = count;
+  for (const auto& [code, count] : r.grpc_status_codes) (*m.mutable_grpc_status_codes())[grpc_status_name(code)] = count;
+  for (const auto& [kind, detail] : r.error_details) (*m.mutable_error_details())[kind] = detail;
+  m.set_protocol(r.protocol);
+  m.set_tls_version(r.tls_version);
+  for (const std::string& address : r.target_addresses) m.add_target_addresses(address);
+  v1::RunHistograms* hs = m.mutable_histograms();
+  hs->set_latency(stats::encode_base64(r.latency));
+  hs->set_service_time(stats::encode_base64(r.service_time));
+  hs->set_schedule_lag(stats::encode_base64(r.schedule_lag));
+  for (const TimelineEntry& e : r.timeline) {
+    v1::TimelineEntry* t = m.add_timeline();
+    t->set_second(e.second);
+    t->set_duration_s(e.duration_s);
+    t->set_sent(e.counters.sent);
+    t->set_completed(e.counters.completed);
+    t->set_errors(e.counters.errors());
+    t->set_dropped(e.counters.dropped);
+    v1::TimelineLatency* lat = t->mutable_latency_ns();
+    lat->set_p50(e.latency_p50_ns);
+    lat->set_p90(e.latency_p90_ns);
+    lat->set_p99(e.latency_p99_ns);
+    lat->set_max(e.latency_max_ns);
+    t->mutable_service_time_ns()->set_p50(e.service_time_p50_ns);
+    t->mutable_service_time_ns()->set_p99(e.service_time_p99_ns);
+    t->mutable_histograms()->set_latency(e.latency_histogram);
+    t->mutable_histograms()->set_service_time(e.service_time_histogram);
+  }
+  for (const ShardResult& s : r.shards) {
+    v1::Shard* out = m.add_shards();
+    out->set_name(s.name);
+    out->set_sent(s.counters.sent);
+    out->set_completed(s.counters.completed);
+    out->set_errors(s.counters.errors());
+    out->set_dropped(s.counters.dropped);
+    put_histograms(s.latency, s.service_time, out->mutable_histograms());
+  }
+  m.set_partial(r.partial);
+  for (const WorkerStatus& w : r.workers) {
+    v1::WorkerStatus* out = m.add_workers();
+    out->set_name(w.name);
+    out->set_clock_offset_ns(w.clock_offset_ns);
+    out->set_round_trip_ns(w.round_trip_ns);
+    out->set_failed(w.failed);
+    out->set_failure(w.failure);
+    out->set_failed_after_ns(w.failed_after_ns);
+    out->set_stream_bytes(w.stream_bytes);
+  }
+  return m;
+}
+
+Result<RunResult> from_proto(const v1::RunResult& m) {
+  if (m.tool() != "nightjar") return Status::invalid_argument("not a nightjar result (tool is '" + m.tool() + "')");
+  if (m.schema() > kResultSchema || m.schema() < 0) {
+    return Status::invalid_argument("schema " + std::to_string(m.schema()) + " is not one this nightjar reads (0 to " +
+                                    std::to_string(kResultSchema) + "): it was written by a newer one");
+  }
+  Reader in;
+  RunResult r;
+  r.options = get_options(m.options());
+  r.options.test_name = m.test_name();
+  r.options.labels.insert(m.labels().begin(), m.labels().end());
+  r.open_loop = m.open_loop();
+  r.interrupted = m.interrupted();
+  r.start_unix_ns = m.start_unix_ns();
+  r.measured_ns = m.duration_ns();
+  if (r.measured_ns < 0) in.fail("duration_ns must not be negative");
+  if (__builtin_add_overflow(r.start_unix_ns, r.measured_ns, &r.end_unix_ns)) {
+    in.fail("start_unix_ns + duration_ns is beyond the year 2262");
+  }
+  Counters& c = r.counters;
+  c.sent = m.requests().sent();
+  c.completed = m.requests().completed();
+  c.dropped = m.requests().dropped();
+  c.queued = m.requests().queued();
+  c.cancelled = m.requests().cancelled();
+  c.warmup_completed = m.requests().warmup_completed();
+  for (const auto& [name, count] : m.errors_by_kind()) {
+    c.errors_of(error_kind_from_name(name).value_or(ErrorKind::kOther)) += count;
+  }
+  // Errors counted without a kind (a reader that knows fewer kinds wrote them) count as other.
+  if (const int64_t unnamed = m.requests().errors() - c.errors(); unnamed > 0) c.errors_of(ErrorKind::kOther) += unnamed;
+  c.bytes_received = m.bytes_received();
+  c.connections_opened = m.connections_opened();
+  c.connect_failures = m.connect_failures();
+  c.tls_handshakes = m.tls_handshakes();
+  c.tls_resumed = m.tls_resumed();
+  c.http2_goaways = m.http2_goaways();
+  c.http2_refused_streams = m.http2_refused_streams();
+  c.http2_flow_control_stalls = m.http2_flow_control_stalls();
+  for (const auto& [key, count] : m.status_codes()) {
+    int code = 0;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), code);
+    if (ec != std::errc() || end != key.data() + key.size()) {
+      in.fail("status_codes has a key that is not a number: '" + key + "'");
+      continue;
+    }
+    r.status_codes[code] = count;
+  }
+  for (const auto& [name, count] : m.grpc_status_codes()) {
+    const int code = grpc_status_code(name);
+    if (code < 0) {
+      in.fail("grpc_status_codes has an unknown status name: '" + name + "'");
+      continue;
+    }
+    r.grpc_status_codes[code] = count;
+  }
+  r.error_details.insert(m.error_details().begin(), m.error_details().end());
+  // Schema 0 had no field for the protocol spoken: options.protocol said it.
+  r.protocol = m.protocol().empty() ? r.options.protocol : m.protocol();
+  r.tls_version = m.tls_version();
+  r.target_addresses.assign(m.target_addresses().begin(), m.target_addresses().end());
+  r.latency = in.histogram(m.histograms().latency(), "histograms.latency");
+  r.service_time = in.histogram(m.histograms().service_time(), "histograms.service_time");
+  r.schedule_lag = in.histogram(m.histograms().schedule_lag(), "histograms.schedule_lag");
+  for (int i = 0; i < m.timeline_size(); ++i) {
+    const v1::TimelineEntry& t = m.timeline(i);
+    TimelineEntry e;
+    e.second = t.second();
+    e.duration_s = t.duration_s();
+    e.counters.sent = t.sent();
+    e.counters.completed = t.completed();
+    e.counters.errors_of(ErrorKind::kOther) = t.errors();  // a second's errors are kept as a total
+    e.counters.dropped = t.dropped();
+    e.latency_p50_ns = t.latency_ns().p50();
+    e.latency_p90_ns = t.latency_ns().p90();
+    e.latency_p99_ns = t.latency_ns().p99();
+    e.latency_max_ns = t.latency_ns().max();
+    e.service_time_p50_ns = t.service_time_ns().p50();
+    e.service_time_p99_ns = t.service_time_ns().p99();
+    e.latency_histogram = t.histograms().latency();
+    e.service_time_histogram = t.histograms().service_time();
+    r.timeline.push_back(std::move(e));
+  }
+  for (int i = 0; i < m.shards_size(); ++i) {
+    const v1::Shard& s = m.shards(i);
+    const std::string field = "shards[" + std::to_string(i) + "].histograms.";
+    ShardResult out;
+    out.name = s.name();
+    out.counters.sent = s.sent();
+    out.counters.completed = s.completed();
+    out.counters.errors_of(ErrorKind::kOther) = s.errors();  // a shard's errors are kept as a total
+    out.counters.dropped = s.dropped();
+    out.latency = in.histogram(s.histograms().latency(), field + "latency");
+    out.service_time = in.histogram(s.histograms().service_time(), field + "service_time");
+    r.shards.push_back(std::move(out));
+  }
+  r.partial = m.partial();
+  for (const v1::WorkerStatus& w : m.workers()) {
+    WorkerStatus out;
+    out.name = w.name();
+    out.clock_offset_ns = w.clock_offset_ns();
+    out.round_trip_ns = w.round_trip_ns();
+    out.failed = w.failed();
+    out.failure = w.failure();
+    out.failed_after_ns = w.failed_after_ns();
+    out.stream_bytes = w.stream_bytes();
+    r.workers.push_back(std::move(out));
+  }
+  if (!in.error().empty()) return Status::invalid_argument(in.error());
+  return r;
+}
+
+}  // namespace nightjar::model

@@ -1,0 +1,28 @@
+// The binary form of a RunResult: the protobuf model (proto/nightjar/v1/result.proto) that
+// results travel as between a worker and its controller, and that the results store keeps.
+// Written and read field by field, without the JSON renderer, so `distributed` and `store`
+// need nothing of `output`. The JSON output (output/) is the user's format; the two agree
+// field for field, which test/output/result_proto_test.cc keeps true.
+#pragma once
+
+#include <cstdint>
+
+#include "common/status.h"
+#include "model/run_result.h"
+#include "nightjar/v1/result.pb.h"
+
+namespace nightjar::model {
+
+// Fills every field of the model; the derived summaries (percentile tables, rates, times as
+// text, warnings) are the JSON form's and stay empty.
+nightjar::v1::RunResult to_proto(const RunResult& result);
+
+// Never throws. Errors (InvalidArgument) name the field: an unreadable histogram, a negative
+// duration, a schema newer than kResultSchema, a status code out of range.
+Result<RunResult> from_proto(const nightjar::v1::RunResult& message);
+
+void to_proto(const Counters& counters, nightjar::v1::Counters* out);
+// Error kinds this build does not know are counted as kOther.
+Counters from_proto(const nightjar::v1::Counters& message);
+
+}  // namespace nightjar::model
