@@ -15,44 +15,30 @@
 # saves the report to bench/results/accuracy_stall-<date>.txt. Exit status 1 on FAIL.
 set -euo pipefail
 
-SERVER_CPU=${SERVER_CPU:-1}
-CLIENT_CPU=${CLIENT_CPU:-0}
 RATE=500
 DURATION=10s
 CONNECTIONS=50
 STALL_AFTER=2s
 STALL_FOR=1s
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/../scripts/install-deps.sh" --bench
 # shellcheck source=bench/lib.sh
-. "$here/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT_DIR/scripts/install-deps.sh" --bench
 
 bench_init
-NIGHTJAR=$BENCH_TMP/nightjar
-snapshot_nightjar "$NIGHTJAR"
-raw=$BENCH_TMP/runs
-mkdir -p "$raw"
 
 # start_server NAME: a fresh stalling test server; sets SERVER_PID and URL.
 start_server() {
-  local out=$raw/$1.server i port=
-  bg_start 120 "$out" taskset -c "$SERVER_CPU" "$NIGHTJAR" serve --listen 127.0.0.1:0 \
+  bg_start 120 "$RAW_DIR/$1.server" taskset -c "$SERVER_CPU" "$NIGHTJAR" serve --listen 127.0.0.1:0 \
     --stall-after "$STALL_AFTER" --stall-for "$STALL_FOR"
   SERVER_PID=$BG_PID
-  for ((i = 0; i < 100; i++)); do
-    port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$out")
-    [ -n "$port" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { cat "$out" >&2; die "nightjar serve did not print 'listening on 127.0.0.1:PORT'"; }
-  URL=http://127.0.0.1:$port/
+  nightjar_listening "$RAW_DIR/$1.server" "$SERVER_PID"
+  URL=http://$LISTEN_ADDR/
 }
 
-# run_tool TOOL: fresh server, one 10 s run; raw output in $raw/TOOL.{out,time,rc}.
+# run_tool TOOL: fresh server, one 10 s run; raw output in $RAW_DIR/TOOL.{out,time,rc}.
 run_tool() {
-  local tool=$1 cmd rc=0
+  local tool=$1 cmd
   start_server "$tool"
   case "$tool" in
     nightjar) cmd=("$NIGHTJAR" load "$URL" --rps "$RATE" -d "$DURATION" -c "$CONNECTIONS" -t 1
@@ -61,15 +47,11 @@ run_tool() {
     hey) cmd=(hey -z "$DURATION" -q $((RATE / CONNECTIONS)) -c "$CONNECTIONS" "$URL") ;;
   esac
   echo "  $tool: ${cmd[*]/#$NIGHTJAR/nightjar}" >&2
-  bg_start 60 "$raw/$tool.out" \
-    /usr/bin/time -f '%U %S' -o "$raw/$tool.time" taskset -c "$CLIENT_CPU" "${cmd[@]}"
-  bg_wait "$BG_PID" || rc=$?
-  echo "$rc" >"$raw/$tool.rc"
+  timed_run "$RAW_DIR" "$tool" 60 "${cmd[@]}"
   bench_stop "$SERVER_PID"
 }
 
-stamp=$(date +%Y%m%d-%H%M%S)
-bench_tee "$RESULTS_DIR/accuracy_stall-$stamp.txt"
+bench_tee accuracy_stall
 
 echo "# Coordinated omission: a server that freezes ${STALL_FOR} of a ${DURATION} run at ${RATE} req/s"
 environment_header
@@ -83,9 +65,6 @@ echo "running (about 35 s)..." >&2
 for tool in nightjar wrk hey; do run_tool "$tool"; done
 
 rc=0
-python3 "$here/report.py" stall "$raw" || rc=$?
-BENCH_DONE=1  # a FAIL exits 1, but the report is complete
-echo
-echo "load avg at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "saved to ${RESULTS_DIR#"$ROOT_DIR"/}/accuracy_stall-$stamp.txt"
+python3 "$BENCH_DIR/report.py" stall "$RAW_DIR" || rc=$?
+bench_footer  # a FAIL exits 1, but the report is complete
 exit "$rc"

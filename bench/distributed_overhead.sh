@@ -13,34 +13,21 @@ RATE=${RATE:-2000}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-20}
 ROUNDS=${ROUNDS:-3}
-SERVER_CPU=${SERVER_CPU:-1}
-CLIENT_CPU=${CLIENT_CPU:-0}
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/../scripts/install-deps.sh" --bench
 # shellcheck source=bench/lib.sh
-. "$here/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT_DIR/scripts/install-deps.sh" --bench
 
 bench_init
-NIGHTJAR=$BENCH_TMP/nightjar
-snapshot_nightjar "$NIGHTJAR"
-raw=$BENCH_TMP/runs
-mkdir -p "$raw" "$RESULTS_DIR"
-report=$RESULTS_DIR/distributed_overhead-$(date -u +%Y%m%d-%H%M%S).txt
 limit=$(($(duration_seconds "$DURATION") + 60))
 
 # start NAME CPU ARGS...: a nightjar process that prints "listening on ADDR"; sets ADDR.
 start() {
-  local name=$1 cpu=$2 out=$raw/$1.out i
+  local out=$RAW_DIR/$1.out cpu=$2
   shift 2
   bg_start $((limit * ROUNDS * 2 + 60)) "$out" taskset -c "$cpu" "$NIGHTJAR" "$@"
-  ADDR=
-  for ((i = 0; i < 100; i++)); do
-    ADDR=$(sed -n '1s/^listening on //p' "$out")
-    [ -n "$ADDR" ] && break
-    sleep 0.1
-  done
-  [ -n "$ADDR" ] || { cat "$out" >&2; die "$name did not print 'listening on ADDR'"; }
+  nightjar_listening "$out" "$BG_PID"
+  ADDR=$LISTEN_ADDR
 }
 
 start server "$SERVER_CPU" serve --listen 127.0.0.1:0
@@ -50,22 +37,21 @@ WORKER_A=$ADDR
 start worker-b "$CLIENT_CPU" worker --listen 127.0.0.1:0
 WORKER_B=$ADDR
 
-{
-  echo "# Distribution overhead: ${RATE} req/s for ${DURATION} over ${CONNECTIONS} connections"
-  environment_header
-  echo "server:    nightjar serve on CPU $SERVER_CPU; generator side on CPU $CLIENT_CPU"
-  echo
-} | tee "$report"
+bench_tee distributed_overhead
+echo "# Distribution overhead: ${RATE} req/s for ${DURATION} over ${CONNECTIONS} connections"
+environment_header
+echo "server:    nightjar serve on CPU $SERVER_CPU; generator side on CPU $CLIENT_CPU"
+echo
 
 for ((round = 1; round <= ROUNDS; round++)); do
   timeout "$limit" taskset -c "$CLIENT_CPU" "$NIGHTJAR" load "$URL" --rps "$RATE" -d "$DURATION" \
-    -c "$CONNECTIONS" --output-format json --no-progress >"$raw/local-$round.json"
+    -c "$CONNECTIONS" --output-format json --no-progress >"$RAW_DIR/local-$round.json"
   timeout "$limit" taskset -c "$CLIENT_CPU" "$NIGHTJAR" load "$URL" --rps "$RATE" -d "$DURATION" \
     -c "$CONNECTIONS" --workers "$WORKER_A,$WORKER_B" --output-format json --no-progress \
-    >"$raw/distributed-$round.json"
+    >"$RAW_DIR/distributed-$round.json"
 done
 
-python3 - "$raw" "$ROUNDS" <<'PY' | tee -a "$report"
+python3 - "$RAW_DIR" "$ROUNDS" <<'PY'
 import json, statistics, sys
 raw, rounds = sys.argv[1], int(sys.argv[2])
 def load(kind):
@@ -92,4 +78,4 @@ for j in dist:
 print(f"  interval stream per worker: median {statistics.median(rates):,.0f} B/s "
       f"(range {min(rates):,.0f}..{max(rates):,.0f}), intervals and final result included")
 PY
-echo "saved to $report"
+bench_footer

@@ -22,18 +22,13 @@ ROUNDS=${ROUNDS:-5}
 REQUESTS=${REQUESTS:-250000}
 CONNECTIONS=${CONNECTIONS:-10}
 STREAMS=${STREAMS:-10}
-SERVER_CPU=${SERVER_CPU:-1}
-CLIENT_CPU=${CLIENT_CPU:-0}
 MIN_ROUNDS=5  # fewer rounds still run, but the summary says the figure is not one to quote
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/../scripts/install-deps.sh" --bench
 # shellcheck source=bench/lib.sh
-. "$here/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT_DIR/scripts/install-deps.sh" --bench
 
-for v in ROUNDS REQUESTS CONNECTIONS STREAMS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, not '${!v}'"
-done
+require_positive_int ROUNDS REQUESTS CONNECTIONS STREAMS
 ((REQUESTS >= CONNECTIONS * STREAMS)) || die "REQUESTS ($REQUESTS) must be at least CONNECTIONS x STREAMS"
 ((STREAMS <= 128)) || die "STREAMS must be at most 128 (nginx's http2_max_concurrent_streams)"
 command -v h2load >/dev/null || die "h2load not found (scripts/install-deps.sh --bench installs nghttp2-client)"
@@ -42,10 +37,6 @@ command -v h2load >/dev/null || die "h2load not found (scripts/install-deps.sh -
 run_limit=$((REQUESTS / 2000 + 30))
 
 bench_init
-NIGHTJAR=$BENCH_TMP/nightjar
-snapshot_nightjar "$NIGHTJAR"
-raw=$BENCH_TMP/runs
-mkdir -p "$raw"
 
 # ---- nginx, one worker, h2c only on the measured port (HTTP/1.1 stub_status on another)
 server_limit=$(((run_limit + 10) * 2 * (ROUNDS + 1) + 120))
@@ -65,20 +56,12 @@ command_for() {
 
 # Check before measuring that both tools speak h2c to this nginx and get every request
 # answered; this also warms nginx up (not recorded).
-check=$BENCH_TMP/check
-mkdir -p "$check"
 for tool in h2load nightjar; do
-  nginx_bench_run "$check" "r00-1-$tool" "$tool" 20000 60
-  if ! python3 "$here/report.py" cost-round "$check" 0 h2load 0 20000 >"$check/$tool.report"; then
-    cat "$check/$tool.report" >&2
+  nginx_check "$tool" 20000 60 h2load 0 20000 ||
     die "$tool did not get 20,000 requests answered over h2c by nginx before the measurement; see above"
-  fi
-  rm -f "$check/r00-1-$tool".*
 done
 
-stamp=$(date +%Y%m%d-%H%M%S)
-bench_tee "$RESULTS_DIR/http2_vs_h2load-$stamp.txt"
-
+bench_tee http2_vs_h2load
 echo "# nightjar vs h2load, HTTP/2 cleartext (h2c, prior knowledge) closed loop against nginx"
 environment_header
 echo "h2load:    $(h2load --version 2>&1 | head -1)"
@@ -89,21 +72,13 @@ echo "commands:  taskset -c $CLIENT_CPU h2load -t 1 -c $CONNECTIONS -m $STREAMS 
 echo "           taskset -c $CLIENT_CPU nightjar load $NJ_URL -t 1 -c $CONNECTIONS --max-concurrent-streams $STREAMS -n $REQUESTS --rps 0 --output-format json --no-progress"
 echo
 
-for ((round = 1; round <= ROUNDS; round++)); do
-  if ((round % 2)); then order=(h2load nightjar); else order=(nightjar h2load); fi
-  nginx_bench_run "$raw" "r$(printf %02d "$round")-1-${order[0]}" "${order[0]}" "$REQUESTS" "$run_limit"
-  nginx_bench_run "$raw" "r$(printf %02d "$round")-2-${order[1]}" "${order[1]}" "$REQUESTS" "$run_limit"
-  # Count-bounded runs end with nothing in flight: nginx must have seen exactly N requests.
-  python3 "$here/report.py" cost-round "$raw" "$round" h2load 0 "$REQUESTS" ||
-    die "round $round: a tool did not get every request answered (see '!' above); no figure"
-done
+# report_round ROUND: its table. Count-bounded runs end with nothing in flight: nginx must have
+# seen exactly N requests.
+report_round() {
+  python3 "$BENCH_DIR/report.py" cost-round "$RAW_DIR" "$1" h2load 0 "$REQUESTS" ||
+    die "round $1: a tool did not get every request answered (see '!' above); no figure"
+}
+nginx_rounds "$RAW_DIR" "$ROUNDS" "$REQUESTS" "$run_limit" h2load nightjar
 
-python3 "$here/report.py" cost-summary "$raw" h2load "$MIN_ROUNDS"
-echo
-echo "load avg at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ -s "$ngx/error.log" ]; then
-  echo "nginx error log:"
-  sed 's/^/  /' "$ngx/error.log" | tail -20
-fi
-BENCH_DONE=1
-echo "saved to ${RESULTS_DIR#"$ROOT_DIR"/}/http2_vs_h2load-$stamp.txt"
+python3 "$BENCH_DIR/report.py" cost-summary "$RAW_DIR" h2load "$MIN_ROUNDS"
+bench_footer "$ngx"

@@ -9,6 +9,8 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
 RESULTS_DIR=$BENCH_DIR/results
 NIGHTJAR_BUILT=${NIGHTJAR:-$ROOT_DIR/build/nightjar}
+SERVER_CPU=${SERVER_CPU:-1}  # the server under load runs pinned to this CPU
+CLIENT_CPU=${CLIENT_CPU:-0}  # the generators run pinned to this one
 
 BENCH_PIDS=()
 BENCH_TMP=
@@ -16,6 +18,14 @@ BENCH_TEE_PID=
 
 log() { echo "$*" >&2; }
 die() { echo "${0##*/}: $*" >&2; exit 1; }
+
+# require_positive_int VAR...: dies unless each named variable holds a positive integer.
+require_positive_int() {
+  local v
+  for v in "$@"; do
+    [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, not '${!v}'"
+  done
+}
 
 # Stops the process (a `timeout` wrapper, leader of its own process group) with SIGTERM,
 # then SIGKILL to its whole group if it is still there after 5 s.
@@ -47,20 +57,41 @@ bench_cleanup() {
   exit "$rc"
 }
 
-# bench_init: scratch dir in $BENCH_TMP, cleanup traps.
+# bench_init: scratch dir in $BENCH_TMP, cleanup traps, this run's copy of build/nightjar in
+# $NIGHTJAR (see snapshot_nightjar) and an empty $RAW_DIR for the raw output of the runs.
 bench_init() {
   BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nightjar-bench.XXXXXX")
   trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  NIGHTJAR=$BENCH_TMP/nightjar
+  snapshot_nightjar "$NIGHTJAR"
+  RAW_DIR=$BENCH_TMP/runs
+  mkdir -p "$RAW_DIR"
 }
 
-# bench_tee FILE: from now on, standard output also goes to FILE.
+# bench_tee NAME: from now on, standard output also goes to the report
+# bench/results/NAME-<UTC date>.txt, whose path is in $BENCH_REPORT.
 bench_tee() {
-  mkdir -p "$(dirname "$1")"
+  BENCH_REPORT=$RESULTS_DIR/$1-$(date -u +%Y%m%d-%H%M%S).txt
+  mkdir -p "$RESULTS_DIR"
   exec 3>&1
-  exec 1> >(tee "$1")
+  exec 1> >(tee "$BENCH_REPORT")
   BENCH_TEE_PID=$!
+}
+
+# bench_footer [NGINX_DIR]: the report's last lines (the load average, nginx's error log if
+# it wrote one, where the report is saved); marks the report complete for bench_cleanup.
+# shellcheck disable=SC2120  # NGINX_DIR is optional
+bench_footer() {
+  BENCH_DONE=1
+  echo
+  echo "load avg at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ -n "${1:-}" ] && [ -s "$1/error.log" ]; then
+    echo "nginx error log:"
+    sed 's/^/  /' "$1/error.log" | tail -20
+  fi
+  echo "saved to ${BENCH_REPORT#"$ROOT_DIR"/}"
 }
 
 # bg_start LIMIT_SECONDS OUTFILE CMD...: starts CMD in the background under timeout, with
@@ -83,6 +114,35 @@ bg_wait() {
   for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
   BENCH_PIDS=("${kept[@]}")
   return "$rc"
+}
+
+# timed_run DIR NAME LIMIT CMD...: runs CMD on CLIENT_CPU under /usr/bin/time, stopped after
+# LIMIT seconds; its output in DIR/NAME.out, "USER SYS" CPU seconds in DIR/NAME.time, its exit
+# status in DIR/NAME.rc (the files bench/report.py reads).
+timed_run() {
+  local dir=$1 name=$2 limit=$3 rc=0
+  shift 3
+  bg_start "$limit" "$dir/$name.out" \
+    /usr/bin/time -f '%U %S' -o "$dir/$name.time" taskset -c "$CLIENT_CPU" "$@"
+  bg_wait "$BG_PID" || rc=$?
+  echo "$rc" >"$dir/$name.rc"
+}
+
+# nightjar_listening OUT PID: waits up to 10 s for the nightjar process PID (started by
+# bg_start with its output to OUT) to print its first line, "listening on HOST:PORT"; sets
+# LISTEN_ADDR (HOST:PORT) and LISTEN_PORT. Dies, showing OUT, if it does not.
+nightjar_listening() {
+  local out=$1 pid=$2 i line='' pattern='^listening on (.+:([0-9]+))$'
+  for ((i = 0; i < 100; i++)); do
+    # read fails on a first line still without its newline: wait for the whole line.
+    if read -r line <"$out" 2>/dev/null; then break; fi
+    line=
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ $line =~ $pattern ]] || { cat "$out" >&2; die "nightjar did not print 'listening on HOST:PORT'"; }
+  LISTEN_ADDR=${BASH_REMATCH[1]}
+  LISTEN_PORT=${BASH_REMATCH[2]}
 }
 
 # snapshot_nightjar DEST: waits until build/nightjar exists and is not being rewritten (it is
@@ -149,20 +209,22 @@ environment_header() {
   echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; above ~0.5 on this machine means others are busy)"
 }
 
-# ---- nginx as the server under load (http2_vs_h2load.sh, tls_vs_wrk.sh)
+# ---- nginx as the server under load (http1_vs_wrk.sh, http2_vs_h2load.sh, tls_vs_wrk.sh,
+# server_vs_nginx.sh)
 
-# nginx_start DIR LIMIT CPU LISTEN_PARAMS [SERVER_DIRECTIVES]: starts nginx with one worker,
-# pinned to CPU, for at most LIMIT seconds, config, logs and temp files all in DIR. Its server
-# listens on 127.0.0.1:$NGINX_PORT with LISTEN_PARAMS (e.g. "http2", "ssl"; may be empty),
-# has SERVER_DIRECTIVES (e.g. ssl_certificate ...;) and answers every request with 200 "ok"
-# (access log off, keepalive_requests 1000000, which in nginx 1.19.7+ also bounds requests
-# per HTTP/2 connection). A second plain HTTP/1.1 server on 127.0.0.1:$NGINX_STATUS_PORT
-# serves stub_status at /nginx_status (see nginx_requests), reachable whatever the main
-# server speaks. Sets NGINX, NGINX_PORT, NGINX_STATUS_PORT, NGINX_PID (stopped by the EXIT
-# trap). The ports are ones the kernel just handed out; another process could take one in
-# between, so it retries with new ports until its own stub_status answers.
+# nginx_start DIR LIMIT CPU LISTEN_PARAMS [SERVER_DIRECTIVES [BODY]]: starts nginx with one
+# worker, pinned to CPU, for at most LIMIT seconds, config, logs and temp files all in DIR. Its
+# server listens on 127.0.0.1:$NGINX_PORT with LISTEN_PARAMS (e.g. "http2", "ssl"; may be
+# empty), has SERVER_DIRECTIVES (e.g. ssl_certificate ...;) and answers every request with 200
+# and BODY (default "ok"); access log off, keepalive_requests 1000000 (which in nginx 1.19.7+
+# also bounds requests per HTTP/2 connection). A second plain HTTP/1.1 server on
+# 127.0.0.1:$NGINX_STATUS_PORT serves stub_status at /nginx_status (see nginx_requests),
+# reachable whatever the main server speaks. Sets NGINX, NGINX_PORT, NGINX_STATUS_PORT,
+# NGINX_PID (stopped by the EXIT trap). The ports are ones the kernel just handed out; another
+# process could take one in between, so it retries with new ports until its own stub_status
+# answers.
 nginx_start() {
-  local dir=$1 limit=$2 cpu=$3 params=$4 directives=${5:-} attempt
+  local dir=$1 limit=$2 cpu=$3 params=$4 directives=${5:-} body=${6-ok} attempt
   NGINX=$(command -v nginx || echo /usr/sbin/nginx)  # /usr/sbin is not on every PATH
   [ -x "$NGINX" ] || die "nginx not found (scripts/install-deps.sh --bench installs nginx-light)"
   mkdir -p "$dir"
@@ -188,7 +250,7 @@ http {
   server {
     listen 127.0.0.1:$NGINX_PORT $params;
     $directives
-    location / { return 200 "ok"; }
+    location / { return 200 "$body"; }
   }
   server {
     listen 127.0.0.1:$NGINX_STATUS_PORT;
@@ -222,19 +284,46 @@ print(text.splitlines()[2].split()[2])  # "server accepts handled requests" / " 
 PY
 }
 
-# nginx_bench_run DIR NAME TOOL ARG LIMIT: one run of TOOL (the calling script's
-# `command_for TOOL ARG` sets the array `cmd`) on CLIENT_CPU, stopped after LIMIT seconds;
-# raw output in DIR/NAME.{out,time,rc}, nginx's request count before and after in
+# nginx_bench_run DIR NAME TOOL ARG LIMIT: one timed_run of TOOL (the calling script's
+# `command_for TOOL ARG` sets the array `cmd`), nginx's request count before and after in
 # DIR/NAME.server. Dies, with nginx's error log, if nginx ($NGINX_PID, logs in $ngx) died.
 # shellcheck disable=SC2154  # cmd and ngx are set by the calling script
 nginx_bench_run() {
-  local dir=$1 name=$2 tool=$3 arg=$4 limit=$5 rc=0 before
+  local dir=$1 name=$2 tool=$3 arg=$4 limit=$5 before
   command_for "$tool" "$arg"
   before=$(nginx_requests)
-  bg_start "$limit" "$dir/$name.out" \
-    /usr/bin/time -f '%U %S' -o "$dir/$name.time" taskset -c "$CLIENT_CPU" "${cmd[@]}"
-  bg_wait "$BG_PID" || rc=$?
-  echo "$rc" >"$dir/$name.rc"
+  timed_run "$dir" "$name" "$limit" "${cmd[@]}"
   echo "$before $(nginx_requests)" >"$dir/$name.server"
   kill -0 "$NGINX_PID" 2>/dev/null || { cat "$ngx/error.log" >&2 2>/dev/null; die "nginx died during $name"; }
+}
+
+# nginx_check TOOL ARG LIMIT PEER IN_FLIGHT [EXPECTED]: one unrecorded nginx_bench_run of TOOL
+# (which also warms nginx up) checked by `report.py cost-round` with the last arguments; on a
+# problem prints that round's table to stderr and returns 1.
+nginx_check() {
+  local dir=$BENCH_TMP/check tool=$1 arg=$2 limit=$3
+  shift 3
+  mkdir -p "$dir"
+  nginx_bench_run "$dir" "r00-1-$tool" "$tool" "$arg" "$limit"
+  if ! python3 "$BENCH_DIR/report.py" cost-round "$dir" 0 "$@" >"$dir/$tool.report"; then
+    cat "$dir/$tool.report" >&2
+    return 1
+  fi
+  rm -f "$dir/r00-1-$tool".*
+}
+
+# nginx_rounds DIR ROUNDS ARG LIMIT TOOL...: ROUNDS rounds of nginx_bench_run, one run of
+# each TOOL per round named rNN-O-TOOL (O: its place in the round); with two tools, which goes
+# first alternates. After each round, `report_round ROUND` (the calling script's) checks it.
+nginx_rounds() {
+  local dir=$1 rounds=$2 arg=$3 limit=$4 round i order
+  shift 4
+  for ((round = 1; round <= rounds; round++)); do
+    order=("$@")
+    if (($# == 2 && round % 2 == 0)); then order=("$2" "$1"); fi
+    for i in "${!order[@]}"; do
+      nginx_bench_run "$dir" "r$(printf %02d "$round")-$((i + 1))-${order[i]}" "${order[i]}" "$arg" "$limit"
+    done
+    report_round "$round"
+  done
 }

@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
 """Parses the raw output of the bench scripts' runs and prints their tables.
 
-  report.py http1-round DIR ROUND [CONNECTIONS]   one round of http1_vs_wrk.sh
-  report.py http1-summary DIR       medians and ratios of all rounds
   report.py stall DIR               the coordinated-omission table; exit 1 if nightjar fails
   report.py cost-round DIR ROUND PEER IN_FLIGHT [EXPECTED]
                                     one round of a nightjar-vs-PEER cost script (http2_vs_h2load.sh:
-                                    PEER h2load; tls_vs_wrk.sh: PEER wrk); exit 1 if a run did not
-                                    get every request answered (errors, non-2xx, a count other
-                                    than EXPECTED, or a count nginx disagrees with by more than
-                                    IN_FLIGHT)
+                                    PEER h2load; http1_vs_wrk.sh and tls_vs_wrk.sh: PEER wrk);
+                                    exit 1 if a run did not get every request answered (errors,
+                                    non-2xx, a count other than EXPECTED, or a count nginx
+                                    disagrees with by more than IN_FLIGHT)
   report.py cost-summary DIR PEER [MIN_ROUNDS]   medians and ratios of all rounds
 
 DIR holds, per run, NAME.out (the tool's output), NAME.time ("USER SYS" CPU seconds from
@@ -202,98 +200,6 @@ def table(headers, rows):
     return "\n".join(out)
 
 
-# ---------------------------------------------------------------------------- http1_vs_wrk
-
-
-def _http1_runs(directory):
-    runs = []
-    for fn in sorted(os.listdir(directory)):
-        m = re.fullmatch(r"r(\d+)-(\d)-(wrk|nightjar)\.out", fn)
-        if m:
-            r = load_run(directory, fn[:-4], m.group(3))
-            r["round"], r["order"] = int(m.group(1)), int(m.group(2))
-            runs.append(r)
-    return runs
-
-
-def _problem(r):
-    if r.get("completed") is None or r["cpu"] is None:
-        return "no result (rc=%s): %s" % (r["rc"], r["raw_tail"].replace("\n", " | ")[:300])
-    if r["rc"] not in (0, None):
-        return f"exit status {r['rc']}"
-    return None
-
-
-def http1_round(directory, rnd, connections):
-    runs = [r for r in _http1_runs(directory) if r["round"] == rnd]
-    runs.sort(key=lambda r: r["order"])
-    rows = []
-    for r in runs:
-        rows.append([r["tool"], fmt_n(r.get("completed")), fmt_n(r.get("server_count")),
-                     fmt_n(r.get("errors")), fmt_n(r.get("rps")),
-                     fmt_n(r["user"], 2), fmt_n(r["sys"], 2), fmt_n(r["cpu"], 2), fmt_n(r["per_cpu"])])
-    print(f"round {rnd} (load avg {' '.join(open('/proc/loadavg').read().split()[:3])})")
-    print(table(["tool", "completed", "nginx saw", "errors", "req/s", "user s", "sys s", "CPU s", "req/CPU-s"], rows))
-    for r in runs:
-        p = _problem(r)
-        if p:
-            print(f"  ! {r['tool']}: {p}")
-        elif r.get("server_count") is not None and r.get("completed"):
-            # A tool stops with at most one request in flight per connection; more is a miscount.
-            gap = r["server_count"] - r["completed"]
-            if gap < 0 or gap > connections:
-                print(f"  ! {r['tool']}: reports {r['completed']:,} completed but nginx handled {r['server_count']:,}")
-    print()
-
-
-def http1_summary(directory):
-    runs = _http1_runs(directory)
-    by = {t: [r for r in runs if r["tool"] == t and r["per_cpu"]] for t in ("wrk", "nightjar")}
-    med = {}
-    rows = []
-    for t in ("wrk", "nightjar"):
-        rs = by[t]
-        if not rs:
-            rows.append([t, "0", "-", "-", "-", "-"])
-            continue
-        pc = [r["per_cpu"] for r in rs]
-        tp = [r["rps"] for r in rs if r.get("rps")]
-        med[t] = (statistics.median(pc), statistics.median(tp) if tp else None)
-        rows.append([t, str(len(rs)), fmt_n(med[t][0]), f"{fmt_n(min(pc))}..{fmt_n(max(pc))}",
-                     fmt_n(med[t][1]), f"{fmt_n(min(tp))}..{fmt_n(max(tp))}" if tp else "-"])
-    print("medians over rounds")
-    print(table(["tool", "runs", "req/CPU-s", "range", "req/s", "range"], rows))
-    print()
-    if "wrk" in med and "nightjar" in med:
-        # Paired ratios (same round, back to back) cancel slow drift of the machine's load.
-        paired_pc, paired_tp = [], []
-        for rnd in sorted({r["round"] for r in runs}):
-            w = [r for r in by["wrk"] if r["round"] == rnd]
-            n = [r for r in by["nightjar"] if r["round"] == rnd]
-            if w and n:
-                paired_pc.append(n[0]["per_cpu"] / w[0]["per_cpu"])
-                if n[0].get("rps") and w[0].get("rps"):
-                    paired_tp.append(n[0]["rps"] / w[0]["rps"])
-        rows = [["requests per generator CPU-second", f"{med['nightjar'][0] / med['wrk'][0]:.2f}",
-                 f"{statistics.median(paired_pc):.2f}" if paired_pc else "-",
-                 f"{min(paired_pc):.2f}..{max(paired_pc):.2f}" if paired_pc else "-"]]
-        if med["nightjar"][1] and med["wrk"][1]:
-            rows.append(["throughput (req/s)", f"{med['nightjar'][1] / med['wrk'][1]:.2f}",
-                         f"{statistics.median(paired_tp):.2f}" if paired_tp else "-",
-                         f"{min(paired_tp):.2f}..{max(paired_tp):.2f}" if paired_tp else "-"])
-        print("nightjar / wrk (above 1: nightjar better)")
-        print(table(["figure", "ratio of medians", "median of per-round ratios", "per-round range"], rows))
-    else:
-        print("no ratio: a tool has no successful run")
-    failed = [r for r in runs if _problem(r)]
-    if failed:
-        print()
-        print(f"{len(failed)} run(s) had problems; see the round tables above")
-    errs = [r for r in runs if r.get("errors")]
-    for r in errs:
-        print(f"  note: round {r['round']} {r['tool']} counted {r['errors']} errors")
-
-
 # ---------------------------------------------------------------------------- stall
 
 
@@ -344,9 +250,9 @@ def stall(directory):
 
 
 # ---------------------------------------------------------------------------- cost scripts
-# Shared by http2_vs_h2load.sh and tls_vs_wrk.sh: runs named rNN-O-TOOL (round, order in the
-# round, tool), TOOL being nightjar or the peer. Unlike http1-round, a run that did not get
-# every request answered is an error (exit status 1), not a note.
+# Shared by http1_vs_wrk.sh, http2_vs_h2load.sh and tls_vs_wrk.sh: runs named rNN-O-TOOL
+# (round, order in the round, tool), TOOL being nightjar or the peer. A run that did not get
+# every request answered is an error (exit status 1).
 
 
 def _cost_runs(directory, peer):
@@ -461,12 +367,6 @@ def cost_summary(directory, peer, min_rounds):
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[1] == "http1-round":
-        http1_round(argv[2], int(argv[3]), int(argv[4]) if len(argv) > 4 else 1000)
-        return 0
-    if len(argv) == 3 and argv[1] == "http1-summary":
-        http1_summary(argv[2])
-        return 0
     if len(argv) == 3 and argv[1] == "stall":
         return stall(argv[2])
     if len(argv) in (6, 7) and argv[1] == "cost-round":

@@ -19,86 +19,28 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-50}
-SERVER_CPU=${SERVER_CPU:-1}
-CLIENT_CPU=${CLIENT_CPU:-0}
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/../scripts/install-deps.sh" --bench
 # shellcheck source=bench/lib.sh
-. "$here/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT_DIR/scripts/install-deps.sh" --bench
 
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not '$ROUNDS'"
-[[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer, not '$CONNECTIONS'"
-run_s=$(duration_seconds "$DURATION")
+require_positive_int ROUNDS CONNECTIONS
 # The servers live for the whole script; this only bounds them if the script itself is killed.
-server_limit=$(((run_s + 5) * (ROUNDS + 1) * 2 + 120))
-
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)  # /usr/sbin is not on every PATH
-[ -x "$NGINX" ] || die "nginx not found (scripts/install-deps.sh --bench installs nginx-light)"
+server_limit=$((($(duration_seconds "$DURATION") + 5) * (ROUNDS + 1) * 2 + 120))
 
 bench_init
-NIGHTJAR=$BENCH_TMP/nightjar
-snapshot_nightjar "$NIGHTJAR"
 CLK_TCK=$(getconf CLK_TCK)
 
-# ---- nginx, one worker, everything it writes inside the scratch dir. nginx cannot report a
-# port it chose itself, so take one the kernel just handed out; another process could take
-# it in between, so check that nginx is listening and retry with another port if not.
+# ---- nginx answering an empty 200 (stub_status on another port, not measured), and
+# nightjar serve on a port of its own choosing, both on SERVER_CPU.
+nginx_start "$BENCH_TMP/nginx" "$server_limit" "$SERVER_CPU" "" "" ""
 ngx=$BENCH_TMP/nginx
-mkdir -p "$ngx"
-start_nginx() {
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    NGINX_PORT=$(free_port)
-    cat >"$ngx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $ngx/client_body;
-  proxy_temp_path $ngx/proxy;
-  fastcgi_temp_path $ngx/fastcgi;
-  uwsgi_temp_path $ngx/uwsgi;
-  scgi_temp_path $ngx/scgi;
-  keepalive_requests 1000000;
-  keepalive_timeout 300s;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { return 200 ""; }
-  }
-}
-EOF
-    bg_start "$server_limit" "$ngx/stdout.log" \
-      taskset -c "$SERVER_CPU" "$NGINX" -p "$ngx" -c "$ngx/nginx.conf"
-    NGINX_PID=$BG_PID
-    if wait_port "$NGINX_PORT" 10 && kill -0 "$NGINX_PID" 2>/dev/null; then return 0; fi
-    log "nginx did not come up on port $NGINX_PORT (attempt $attempt)"
-    bench_stop "$NGINX_PID"
-  done
-  cat "$ngx/error.log" "$ngx/stdout.log" >&2 2>/dev/null || true
-  die "nginx did not start"
-}
-
-# ---- nightjar serve on a port of its own choosing.
 start_nightjar() {
-  local out=$BENCH_TMP/nightjar-serve.log line="" i
-  bg_start "$server_limit" "$out" \
-    taskset -c "$SERVER_CPU" "$NIGHTJAR" serve --listen 127.0.0.1:0
+  local out=$BENCH_TMP/nightjar-serve.log
+  bg_start "$server_limit" "$out" taskset -c "$SERVER_CPU" "$NIGHTJAR" serve --listen 127.0.0.1:0
   NIGHTJAR_PID=$BG_PID
-  for ((i = 0; i < 100; i++)); do
-    line=$(head -n 1 "$out" 2>/dev/null || true)
-    [[ $line == "listening on "* ]] && break
-    kill -0 "$NIGHTJAR_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ $line =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] || {
-    cat "$out" >&2
-    die "nightjar serve did not print 'listening on 127.0.0.1:PORT'"
-  }
-  NIGHTJAR_PORT=${BASH_REMATCH[1]}
+  nightjar_listening "$out" "$NIGHTJAR_PID"
+  NIGHTJAR_PORT=$LISTEN_PORT
   wait_port "$NIGHTJAR_PORT" 10 || die "nightjar serve does not accept on port $NIGHTJAR_PORT"
 }
 
@@ -141,10 +83,9 @@ median() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 
-start_nginx
 start_nightjar
 
-bench_tee "$RESULTS_DIR/server_vs_nginx-$(date -u +%Y%m%dT%H%M%SZ).txt"
+bench_tee server_vs_nginx
 echo "# server_vs_nginx: nightjar serve vs nginx, both driven by wrk"
 environment_header
 echo "servers:   nginx $("$NGINX" -v 2>&1 | sed 's/.*: //') on 127.0.0.1:$NGINX_PORT," \
@@ -185,4 +126,4 @@ echo "median requests/s:                 nightjar $nightjar_rps, nginx $nginx_rp
   "nightjar/nginx $(ratio "$nightjar_rps" "$nginx_rps")"
 echo "median requests per server CPU-s:  nightjar $nightjar_cpu, nginx $nginx_cpu," \
   "nightjar/nginx $(ratio "$nightjar_cpu" "$nginx_cpu")"
-BENCH_DONE=1  # read by bench_cleanup in lib.sh
+bench_footer "$ngx"

@@ -27,13 +27,10 @@ HEADER_TIMEOUT=${HEADER_TIMEOUT:-10s}
 SLACK=${SLACK:-2}
 BYTE_EVERY_MIN=${BYTE_EVERY_MIN:-2.0}
 BYTE_EVERY_MAX=${BYTE_EVERY_MAX:-3.0}
-SERVER_CPU=${SERVER_CPU:-1}
-CLIENT_CPU=${CLIENT_CPU:-0}
 WAVES=${WAVES:-3}
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
-. "$here/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v python3 >/dev/null || die "python3 is needed for the client"
 
 # Both sides hold one descriptor per connection (and the client its listen-queue backlog).
@@ -42,11 +39,9 @@ ulimit -n "$descriptors" 2>/dev/null ||
   die "cannot raise the descriptor limit to $descriptors (ulimit -Hn is $(ulimit -Hn))"
 
 bench_init
-NIGHTJAR=$BENCH_TMP/nightjar
-snapshot_nightjar "$NIGHTJAR"
 timeout_s=$(duration_seconds "$HEADER_TIMEOUT")
 
-bench_tee "$RESULTS_DIR/slowloris-$(date -u +%Y%m%d-%H%M%S).txt"
+bench_tee slowloris
 echo "# slowloris: $CONNECTIONS connections, a header byte every ${BYTE_EVERY_MIN}-${BYTE_EVERY_MAX} s, --header-timeout $HEADER_TIMEOUT"
 environment_header
 echo
@@ -56,14 +51,8 @@ bg_start $(((timeout_s + 60) * WAVES + 300)) "$server_out" \
   taskset -c "$SERVER_CPU" "$NIGHTJAR" serve --listen 127.0.0.1:0 --header-timeout "$HEADER_TIMEOUT" \
   --max-connections $((CONNECTIONS + 100))
 SERVER_WRAPPER=$BG_PID
-port=
-for ((i = 0; i < 100; i++)); do
-  port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$server_out")
-  [ -n "$port" ] && break
-  kill -0 "$SERVER_WRAPPER" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$server_out" >&2; die "nightjar serve did not print 'listening on 127.0.0.1:PORT'"; }
+nightjar_listening "$server_out" "$SERVER_WRAPPER"
+port=$LISTEN_PORT
 server_pid=$(pgrep -P "$SERVER_WRAPPER" -x nightjar | head -1 || true)
 [ -n "$server_pid" ] || die "cannot find the nightjar serve process"
 
@@ -251,5 +240,5 @@ done
 bench_stop "$SERVER_WRAPPER"
 echo "server stop summary:"
 sed -n '2,$p' "$BENCH_TMP/server.out"
-BENCH_DONE=1  # read by bench_cleanup in lib.sh: a FAIL exits 1, but the report is complete
+bench_footer  # a FAIL exits 1, but the report is complete
 exit "$rc"

@@ -25,19 +25,15 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-50}
-SERVER_CPU=${SERVER_CPU:-1}
-CLIENT_CPU=${CLIENT_CPU:-0}
 TOOLS=${TOOLS:-wrk nightjar}
 TLS_CIPHERSUITE=${TLS_CIPHERSUITE:-TLS_AES_128_GCM_SHA256}
 MIN_ROUNDS=5  # fewer rounds still run, but the summary says the figure is not one to quote
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/../scripts/install-deps.sh" --bench
 # shellcheck source=bench/lib.sh
-. "$here/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+"$ROOT_DIR/scripts/install-deps.sh" --bench
 
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not '$ROUNDS'"
-[[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer, not '$CONNECTIONS'"
+require_positive_int ROUNDS CONNECTIONS
 [[ $TLS_CIPHERSUITE =~ ^TLS_[A-Z0-9_]+$ ]] || die "TLS_CIPHERSUITE must be a TLS 1.3 suite name, not '$TLS_CIPHERSUITE'"
 read -r -a tools <<<"$TOOLS"
 case "${tools[*]}" in
@@ -45,8 +41,7 @@ case "${tools[*]}" in
   wrk | nightjar) ;;
   *) die "TOOLS must be 'wrk nightjar' (default), 'wrk' or 'nightjar', not '$TOOLS'" ;;
 esac
-run_s=$(duration_seconds "$DURATION")
-run_limit=$((run_s * 3 + 30))  # a generator that overruns this much is stopped
+run_limit=$(($(duration_seconds "$DURATION") * 3 + 30))  # a generator that overruns this much is stopped
 
 CERT=$ROOT_DIR/test/data/tls/worker.pem
 KEY=$ROOT_DIR/test/data/tls/worker.key
@@ -54,10 +49,6 @@ CA=$ROOT_DIR/test/data/tls/ca.pem
 for f in "$CERT" "$KEY" "$CA"; do [ -r "$f" ] || die "missing test certificate file $f"; done
 
 bench_init
-NIGHTJAR=$BENCH_TMP/nightjar
-snapshot_nightjar "$NIGHTJAR"
-raw=$BENCH_TMP/runs
-mkdir -p "$raw"
 
 # ---- nginx, one worker, TLS 1.3 only on the measured port (plain stub_status on another)
 server_limit=$(((run_limit + 10) * 2 * (ROUNDS + 1) + 120))
@@ -83,24 +74,16 @@ command_for() {
 
 # Check before measuring that each tool gets its requests answered over TLS by this nginx
 # (a 1 s run each, not recorded; it also warms nginx up).
-check=$BENCH_TMP/check
-mkdir -p "$check"
 for tool in "${tools[@]}"; do
-  nginx_bench_run "$check" "r00-1-$tool" "$tool" 1s 40
-  if ! python3 "$here/report.py" cost-round "$check" 0 wrk "$CONNECTIONS" >"$check/$tool.report"; then
-    cat "$check/$tool.report" >&2
-    if [ "$tool" = nightjar ]; then
-      die "nightjar could not load $URL over TLS (its output is above). If its https:// client is not" \
-        "there yet, 'TOOLS=wrk bench/tls_vs_wrk.sh' measures only the wrk half."
-    fi
-    die "$tool could not load $URL over TLS; see above"
+  nginx_check "$tool" 1s 40 wrk "$CONNECTIONS" && continue
+  if [ "$tool" = nightjar ]; then
+    die "nightjar could not load $URL over TLS (its output is above). If its https:// client is not" \
+      "there yet, 'TOOLS=wrk bench/tls_vs_wrk.sh' measures only the wrk half."
   fi
-  rm -f "$check/r00-1-$tool".*
+  die "$tool could not load $URL over TLS; see above"
 done
 
-stamp=$(date +%Y%m%d-%H%M%S)
-bench_tee "$RESULTS_DIR/tls_vs_wrk-$stamp.txt"
-
+bench_tee tls_vs_wrk
 echo "# nightjar vs wrk, HTTP/1.1 over TLS, closed loop against nginx (keep-alive)"
 environment_header
 echo "wrk:       $(wrk -v 2>&1 | head -1)"
@@ -118,23 +101,13 @@ for tool in "${tools[@]}"; do
 done
 echo
 
-for ((round = 1; round <= ROUNDS; round++)); do
-  order=("${tools[@]}")
-  if ((${#tools[@]} == 2 && round % 2 == 0)); then order=("${tools[1]}" "${tools[0]}"); fi
-  for i in "${!order[@]}"; do
-    nginx_bench_run "$raw" "r$(printf %02d "$round")-$((i + 1))-${order[i]}" "${order[i]}" "$DURATION" "$run_limit"
-  done
-  # Duration-bounded runs may stop with one request in flight per connection.
-  python3 "$here/report.py" cost-round "$raw" "$round" wrk "$CONNECTIONS" ||
-    die "round $round: a tool did not get every request answered (see '!' above); no figure"
-done
+# report_round ROUND: its table; duration-bounded runs may stop with one request in flight per
+# connection.
+report_round() {
+  python3 "$BENCH_DIR/report.py" cost-round "$RAW_DIR" "$1" wrk "$CONNECTIONS" ||
+    die "round $1: a tool did not get every request answered (see '!' above); no figure"
+}
+nginx_rounds "$RAW_DIR" "$ROUNDS" "$DURATION" "$run_limit" "${tools[@]}"
 
-python3 "$here/report.py" cost-summary "$raw" wrk "$MIN_ROUNDS"
-echo
-echo "load avg at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ -s "$ngx/error.log" ]; then
-  echo "nginx error log:"
-  sed 's/^/  /' "$ngx/error.log" | tail -20
-fi
-BENCH_DONE=1
-echo "saved to ${RESULTS_DIR#"$ROOT_DIR"/}/tls_vs_wrk-$stamp.txt"
+python3 "$BENCH_DIR/report.py" cost-summary "$RAW_DIR" wrk "$MIN_ROUNDS"
+bench_footer "$ngx"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages nightjar needs. Idempotent and quiet when all is present.
+# Installs the Debian packages nightjar needs. Idempotent; says "dependencies: ok" (one line)
+# when all is present, and which packages it installs when some are not.
 #   scripts/install-deps.sh          build and test dependencies
 #   scripts/install-deps.sh --bench  also the peers and servers the benchmarks compare against
 #   scripts/install-deps.sh --test   also what the interoperability tests use: the JDK with
@@ -32,11 +33,15 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "dependencies: ok"
+  exit 0
+fi
 
-echo "install-deps.sh: installing ${missing[*]}"
+echo "dependencies: installing ${missing[*]}"
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "dependencies: ok"

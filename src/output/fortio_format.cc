@@ -15,7 +15,6 @@
 #include "common/version.h"
 #include "output/formatters.h"
 #include "output/json_summary.h"
-#include "stats/hdr_encoding.h"
 
 namespace nightjar::output {
 namespace {
@@ -240,12 +239,8 @@ std::string render_fortio(const RunResult& r) {
                    {"dropped", r.counters.dropped},
                    {"errors_by_kind", kinds},
                    {"bytes_received", r.counters.bytes_received},
-                   {"duration_histogram_resolution_s", seconds(resolution_ns)},
-                   {"latency_ns", histogram_summary(r.latency)},
-                   {"service_time_ns", histogram_summary(r.service_time)},
-                   {"histograms",
-                    {{"latency", stats::encode_base64(r.latency)},
-                     {"service_time", stats::encode_base64(r.service_time)}}}};
+                   {"duration_histogram_resolution_s", seconds(resolution_ns)}};
+  append_histograms(j["nightjar"], r.latency, r.service_time);
   return dump_json(j, 2) + "\n";
 }
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <utility>
 
 #include "common/duration.h"
 #include "output/formatters.h"
@@ -316,13 +318,21 @@ double per_second(int64_t n, double duration_s) {
   return duration_s > 0 ? static_cast<double>(n) / duration_s : 0;
 }
 
-std::string throughput_chart(const RunResult& r) {
+// The frame both per-second charts share: half width, seconds since start along x.
+html::LineChart timeline_chart(const RunResult& r, std::string id, std::string description) {
   html::LineChart chart;
-  chart.id = "chart-throughput";
-  chart.description = "Completed responses and errors per second over time";
+  chart.id = std::move(id);
+  chart.description = std::move(description);
   chart.width = kHalfChartWidth;
   chart.height = 300;
   chart.empty_text = "no per-second data";
+  chart.x = time_axis(r);
+  return chart;
+}
+
+std::string throughput_chart(const RunResult& r) {
+  html::LineChart chart = timeline_chart(r, "chart-throughput",
+                                         "Completed responses and errors per second over time");
   html::Series completed{"completed / s", "s-completed", {}, false};
   html::Series errors{"errors / s", "s-errors", {}, false};
   double top = r.open_loop ? r.options.requested_rps : 0;
@@ -345,7 +355,6 @@ std::string throughput_chart(const RunResult& r) {
     }
   }
   chart.series = {std::move(completed), std::move(errors)};
-  chart.x = time_axis(r);
   chart.y = html::nice_linear_axis(0, top * 1.08, 5, true, "requests per second");
   if (chart.y.max >= 10000) {  // "250k" keeps the labels inside the margin
     for (html::Tick& t : chart.y.ticks) t.label = html::trim_number(t.value / 1000, 1) + "k";
@@ -358,12 +367,8 @@ std::string throughput_chart(const RunResult& r) {
 }
 
 std::string latency_time_chart(const RunResult& r) {
-  html::LineChart chart;
-  chart.id = "chart-latency-time";
-  chart.description = "Per-second p50 and p99 latency over time";
-  chart.width = kHalfChartWidth;
-  chart.height = 300;
-  chart.empty_text = "no per-second data";
+  html::LineChart chart =
+      timeline_chart(r, "chart-latency-time", "Per-second p50 and p99 latency over time");
   html::Series p50{"p50 latency", "s-p50", {}, false};
   html::Series p99{"p99 latency", "s-p99", {}, false};
   double top = 0;
@@ -383,7 +388,6 @@ std::string latency_time_chart(const RunResult& r) {
     }
   }
   chart.series = {std::move(p50), std::move(p99)};
-  chart.x = time_axis(r);
   chart.y = html::nice_linear_axis(0, top * 1.08, 5, true, "latency (ms)");
   return html::render_line_chart(chart);
 }

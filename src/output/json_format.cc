@@ -158,6 +158,14 @@ nlohmann::ordered_json histogram_summary(const HdrHistogram& h) {
   return j;
 }
 
+void append_histograms(nlohmann::ordered_json& section, const HdrHistogram& latency,
+                       const HdrHistogram& service_time) {
+  section["latency_ns"] = histogram_summary(latency);
+  section["service_time_ns"] = histogram_summary(service_time);
+  section["histograms"] = {{"latency", stats::encode_base64(latency)},
+                           {"service_time", stats::encode_base64(service_time)}};
+}
+
 std::string render_json(const RunResult& r) {
   json j;
   const auto& o = r.options;

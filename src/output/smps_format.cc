@@ -19,7 +19,6 @@
 #include "common/version.h"
 #include "output/formatters.h"
 #include "output/json_summary.h"
-#include "stats/hdr_encoding.h"
 
 namespace nightjar::output {
 namespace {
@@ -242,12 +241,8 @@ std::string render_smps(const RunResult& r) {
                      {"dropped", r.counters.dropped},
                      {"non_2xx", r.non_2xx()}}},
                    {"status_codes", codes},
-                   {"errors_by_kind", kinds},
-                   {"latency_ns", histogram_summary(r.latency)},
-                   {"service_time_ns", histogram_summary(r.service_time)},
-                   {"histograms",
-                    {{"latency", stats::encode_base64(r.latency)},
-                     {"service_time", stats::encode_base64(r.service_time)}}}};
+                   {"errors_by_kind", kinds}};
+  append_histograms(j["nightjar"], r.latency, r.service_time);
   return dump_json(j, 2) + "\n";
 }
 

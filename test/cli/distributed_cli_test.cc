@@ -11,13 +11,14 @@
 
 #include "server/test_server.h"
 #include "support/cli.h"
-#include "support/subprocess.h"
+#include "support/server_fixtures.h"
+#include "support/worker_process.h"
 
 namespace nightjar {
 namespace {
 
 using testing::Outcome;
-using testing::Subprocess;
+using testing::WorkerProcess;
 
 Outcome run(std::vector<std::string> args) { return testing::run_nightjar(std::move(args)); }
 
@@ -34,37 +35,14 @@ mode_t mode_of(const std::filesystem::path& path) {
   return st.st_mode & 0777;
 }
 
-// A `nightjar worker` child on 127.0.0.1:0; stopped with SIGTERM (and checked) at the end.
-class WorkerProcess {
- public:
-  explicit WorkerProcess(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {NIGHTJAR_BINARY, "worker", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(args);
-    const std::string line = process_->read_line();
-    EXPECT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line << process_->err();
-    if (line.rfind("listening on ", 0) == 0) address_ = line.substr(13);
-  }
-  ~WorkerProcess() {
-    process_->signal(SIGTERM);
-    EXPECT_EQ(process_->wait(std::chrono::seconds(20)), 0) << process_->err();
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  std::unique_ptr<Subprocess> process_;
-  std::string address_;
-};
-
 class DistributedCli : public ::testing::Test {
  protected:
   void SetUp() override {
 #ifdef NIGHTJAR_TSAN
     GTEST_SKIP() << "grpc (uninstrumented in Debian) makes TSan report its own internals";
 #endif
-    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    target_ = std::move(*server);
+    target_ = testing::start_test_server();
+    ASSERT_NE(target_, nullptr);
     dir_ = std::filesystem::temp_directory_path() /
            ("nightjar-dist-cli-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());

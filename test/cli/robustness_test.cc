@@ -10,6 +10,7 @@
 
 #include "server/test_server.h"
 #include "support/cli.h"
+#include "support/server_fixtures.h"
 
 namespace nightjar {
 namespace {
@@ -19,9 +20,8 @@ using testing::Outcome;
 class Robustness : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(*server);
+    server_ = testing::start_test_server();
+    ASSERT_NE(server_, nullptr);
     dir_ = std::filesystem::temp_directory_path() /
            ("nightjar-robust-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());

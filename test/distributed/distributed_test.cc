@@ -28,13 +28,16 @@
 #include "server/test_server.h"
 #include "stats/hdr_encoding.h"
 #include "support/scripted_server.h"
+#include "support/server_fixtures.h"
 #include "support/subprocess.h"
+#include "support/worker_process.h"
 #include "tls/cert_gen.h"
 
 namespace nightjar::distributed {
 namespace {
 
 using testing::Subprocess;
+using testing::WorkerProcess;
 namespace v1 = nightjar::v1;
 
 const std::string kBinary = NIGHTJAR_BINARY;
@@ -90,31 +93,6 @@ class BackgroundRun {
   load::RunControl control_;
   Result<model::RunResult> result_ = Status::internal("not run");
   std::jthread thread_;
-};
-
-// A `nightjar worker` process on 127.0.0.1:0; SIGTERM at the end (the destructor of
-// Subprocess kills it if it did not exit).
-class WorkerProcess {
- public:
-  explicit WorkerProcess(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {kBinary, "worker", "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(args);
-    const std::string line = process_->read_line();
-    EXPECT_EQ(line.rfind("listening on ", 0), 0u) << line << process_->err();
-    if (line.rfind("listening on ", 0) == 0) address_ = line.substr(13);
-  }
-  const std::string& address() const { return address_; }
-  Subprocess& process() { return *process_; }
-  // Asks it to stop; its exit code (0 for a clean stop).
-  int stop() {
-    process_->signal(SIGTERM);
-    return process_->wait(std::chrono::seconds(20));
-  }
-
- private:
-  std::unique_ptr<Subprocess> process_;
-  std::string address_;
 };
 
 std::unique_ptr<v1::Worker::Stub> stub_for(const std::string& address) {
@@ -179,9 +157,8 @@ v1::ControllerMessage valid_start(const std::string& url) {
 class DistributedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-    ASSERT_TRUE(server.ok());
-    target_ = std::move(*server);
+    target_ = testing::start_test_server();
+    ASSERT_NE(target_, nullptr);
   }
   void TearDown() override {
     for (auto& w : workers_) w->stop();
@@ -559,7 +536,7 @@ TEST_F(DistributedTest, AKilledWorkerLeavesAPartialResultNamingIt) {
   BackgroundRun run(options(300, 0, 4 * kNanosPerSecond), c);
   // Kill one after its first full second was streamed (300 req/s: 450 is 1.5 s in).
   ASSERT_TRUE(wait_for([&] { return target_requests() >= 450; }));
-  processes[1]->process().signal(SIGKILL);
+  processes[1]->kill();
   auto result = run.join();
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_TRUE(result->partial);
@@ -635,6 +612,11 @@ TEST_F(DistributedTest, EveryMalformedStartFieldIsRefusedByNameAndTheWorkerRunsT
   const std::string url = target_url();
   auto start = [](v1::ControllerMessage& m) { return m.mutable_start(); };
   auto spec = [](v1::ControllerMessage& m) { return m.mutable_start()->mutable_spec(); };
+  auto add_header = [&](v1::ControllerMessage& m, const std::string& name, const std::string& value) {
+    v1::Header* h = spec(m)->add_headers();
+    h->set_name(name);
+    h->set_value(value);
+  };
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const int64_t hour = 3600 * kNanosPerSecond;
   const std::vector<Case> cases = {
@@ -660,27 +642,12 @@ TEST_F(DistributedTest, EveryMalformedStartFieldIsRefusedByNameAndTheWorkerRunsT
       {"method with a request line inside", [&](auto& m) { spec(m)->set_method("GET / HTTP/1.1\r\nX: y"); },
        "--method"},
       {"method too long", [&](auto& m) { spec(m)->set_method(std::string(33, 'G')); }, "--method"},
-      {"header name with a space",
-       [&](auto& m) {
-         v1::Header* h = spec(m)->add_headers();
-         h->set_name("Bad Name");
-         h->set_value("x");
-       },
-       "LoadSpec.headers"},
-      {"header value with a line break",
-       [&](auto& m) {
-         v1::Header* h = spec(m)->add_headers();
-         h->set_name("X-A");
-         h->set_value("a\r\nInjected: yes");
-       },
+      {"header name with a space", [&](auto& m) { add_header(m, "Bad Name", "x"); }, "LoadSpec.headers"},
+      {"header value with a line break", [&](auto& m) { add_header(m, "X-A", "a\r\nInjected: yes"); },
        "LoadSpec.headers"},
       {"101 headers",
        [&](auto& m) {
-         for (int i = 0; i < 101; ++i) {
-           v1::Header* h = spec(m)->add_headers();
-           h->set_name("X-" + std::to_string(i));
-           h->set_value("v");
-         }
+         for (int i = 0; i < 101; ++i) add_header(m, "X-" + std::to_string(i), "v");
        },
        "-H"},
       {"total_rps NaN", [&](auto& m) { spec(m)->set_total_rps(nan); }, "--rps"},

@@ -3,6 +3,7 @@
 
 #include "common/duration.h"
 #include "load/runner.h"
+#include "support/load_fixtures.h"
 #include "support/nginx.h"
 
 namespace nightjar::load {
@@ -10,17 +11,10 @@ namespace {
 
 using testing::Nginx;
 
+// 10 streams in flight on each of 2 connections.
 LoadOptions h2c_options(uint16_t port) {
-  LoadOptions o;
-  const std::string url = "h2c://127.0.0.1:" + std::to_string(port) + "/";
-  o.urls.push_back(*http::parse_url(url));
-  o.run.urls = {url};
-  o.run.protocol = "h2c";
+  LoadOptions o = testing::load_options("h2c://127.0.0.1:" + std::to_string(port) + "/");
   o.run.max_concurrent_streams = 10;
-  o.run.connections = 2;
-  o.run.threads = 1;
-  o.run.timeout_ns = 5 * kNanosPerSecond;
-  o.run.max_pending = 10000;
   return o;
 }
 

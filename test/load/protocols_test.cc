@@ -10,6 +10,8 @@
 #include "common/duration.h"
 #include "load/runner.h"
 #include "server/test_server.h"
+#include "support/load_fixtures.h"
+#include "support/server_fixtures.h"
 
 namespace nightjar::load {
 namespace {
@@ -23,29 +25,7 @@ std::string read_tls_file(const std::string& name) {
   return s.str();
 }
 
-std::unique_ptr<server::TestServer> start_server(server::ServerOptions options = {}) {
-  options.listen = "127.0.0.1:0";
-  auto server = server::TestServer::start(options);
-  EXPECT_TRUE(server.ok()) << server.status().message();
-  return server.ok() ? std::move(*server) : nullptr;
-}
-
-LoadOptions options_for(const std::vector<std::string>& urls, int64_t requests) {
-  LoadOptions o;
-  for (const std::string& url : urls) {
-    o.urls.push_back(*http::parse_url(url));
-    o.run.urls.push_back(url);
-  }
-  o.run.protocol = *resolve_protocol(o.urls, "");
-  o.run.tls = uses_tls(o.urls.front());
-  o.run.requests = requests;
-  o.run.max_concurrent_streams = 8;
-  o.run.connections = 2;
-  o.run.threads = 1;
-  o.run.timeout_ns = 5 * kNanosPerSecond;
-  o.run.max_pending = 10000;
-  return o;
-}
+using testing::start_test_server;
 
 std::string base(const std::string& scheme, const server::TestServer& s) {
   return scheme + "://127.0.0.1:" + std::to_string(s.port());
@@ -54,9 +34,9 @@ std::string base(const std::string& scheme, const server::TestServer& s) {
 int64_t tls_errors(const model::RunResult& r) { return r.counters.error_counts[static_cast<size_t>(ErrorKind::kTls)]; }
 
 TEST(Protocols, H2cAgainstTheTestServer) {
-  auto server = start_server();
+  auto server = start_test_server();
   ASSERT_NE(server, nullptr);
-  auto r = run_load(options_for({base("h2c", *server) + "/?size=100"}, 300));
+  auto r = run_load(testing::load_options(base("h2c", *server) + "/?size=100", 300));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->counters.completed, 300);
   EXPECT_EQ(r->status_codes.at(200), 300);
@@ -67,9 +47,9 @@ TEST(Protocols, H2cAgainstTheTestServer) {
 TEST(Protocols, HttpsAgainstASelfSignedTestServerPicksH2) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
-  auto server = start_server(so);
+  auto server = start_test_server(so);
   ASSERT_NE(server, nullptr);
-  LoadOptions o = options_for({base("https", *server) + "/"}, 200);
+  LoadOptions o = testing::load_options(base("https", *server) + "/", 200);
   o.tls.ca_pem = server->tls_certificate_pem();  // trust exactly the generated certificate
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -82,11 +62,11 @@ TEST(Protocols, HttpsAgainstASelfSignedTestServerPicksH2) {
 TEST(Protocols, LargeResponsesOverTlsArriveWhole) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
-  auto server = start_server(so);
+  auto server = start_test_server(so);
   ASSERT_NE(server, nullptr);
   for (const char* protocol : {"http/1.1", "h2"}) {
     // 300 KiB bodies: many TLS records per response, more than one read buffer.
-    LoadOptions o = options_for({base("https", *server) + "/?size=300k"}, 20);
+    LoadOptions o = testing::load_options(base("https", *server) + "/?size=300k", 20);
     o.run.protocol = protocol;
     o.tls.ca_pem = server->tls_certificate_pem();
     auto r = run_load(o);
@@ -100,11 +80,11 @@ TEST(Protocols, LargeResponsesOverTlsArriveWhole) {
 TEST(Protocols, LargeRequestBodiesOverTlsAreSentWhole) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
-  auto server = start_server(so);
+  auto server = start_test_server(so);
   ASSERT_NE(server, nullptr);
   for (const char* protocol : {"http/1.1", "h2"}) {
     // 2 MiB bodies: more than the socket takes at once, so the rest is written in the background.
-    LoadOptions o = options_for({base("https", *server) + "/"}, 10);
+    LoadOptions o = testing::load_options(base("https", *server) + "/", 10);
     o.run.protocol = protocol;
     o.request.method = "POST";
     o.request.body.assign(2 << 20, 'x');
@@ -120,9 +100,9 @@ TEST(Protocols, ThreadsShareOneTlsContext) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
   so.threads = 2;
-  auto server = start_server(so);
+  auto server = start_test_server(so);
   ASSERT_NE(server, nullptr);
-  LoadOptions o = options_for({base("https", *server) + "/"}, 400);
+  LoadOptions o = testing::load_options(base("https", *server) + "/", 400);
   o.run.threads = 2;
   o.run.connections = 4;
   o.tls.ca_pem = server->tls_certificate_pem();
@@ -137,9 +117,9 @@ TEST(Protocols, HttpsFallsBackToHttp1WhenTheServerRefusesH2) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
   so.tls->alpn = {"http/1.1"};
-  auto server = start_server(so);
+  auto server = start_test_server(so);
   ASSERT_NE(server, nullptr);
-  LoadOptions o = options_for({base("https", *server) + "/"}, 100);
+  LoadOptions o = testing::load_options(base("https", *server) + "/", 100);
   o.tls.ca_pem = server->tls_certificate_pem();
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -154,9 +134,9 @@ TEST(Protocols, MutualTlsIsAcceptedWithACertificateAndRefusedWithout) {
   so.tls->cert_pem = read_tls_file("worker.pem");
   so.tls->key_pem = read_tls_file("worker.key");
   so.tls->client_ca_pem = read_tls_file("ca.pem");
-  auto server = start_server(so);
+  auto server = start_test_server(so);
   ASSERT_NE(server, nullptr);
-  LoadOptions o = options_for({base("https", *server) + "/"}, 20);
+  LoadOptions o = testing::load_options(base("https", *server) + "/", 20);
   o.run.protocol = "http/1.1";
   o.tls.ca_file = std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/ca.pem";
   o.tls.cert_file = std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/client.pem";
@@ -183,9 +163,9 @@ TEST(Protocols, MutualTlsIsAcceptedWithACertificateAndRefusedWithout) {
 }
 
 TEST(Protocols, GrpcPingCountsOkStatuses) {
-  auto server = start_server();
+  auto server = start_test_server();
   ASSERT_NE(server, nullptr);
-  LoadOptions o = options_for({base("grpc", *server)}, 200);
+  LoadOptions o = testing::load_options(base("grpc", *server), 200);
   o.run.grpc_method = "/nightjar.test.v1.TestService/Ping";
   o.grpc_health = true;
   auto r = run_load(o);
@@ -197,9 +177,9 @@ TEST(Protocols, GrpcPingCountsOkStatuses) {
 }
 
 TEST(Protocols, GrpcStatusesAreCountedBesideHttpStatuses) {
-  auto server = start_server();
+  auto server = start_test_server();
   ASSERT_NE(server, nullptr);
-  LoadOptions o = options_for({base("grpc", *server)}, 100);
+  LoadOptions o = testing::load_options(base("grpc", *server), 100);
   o.run.grpc_method = "/nightjar.test.v1.TestService/Ping";
   o.request.headers.emplace_back("x-nightjar-control", "status=14");
   auto r = run_load(o);
@@ -219,9 +199,9 @@ TEST(Protocols, GrpcStatusesAreCountedBesideHttpStatuses) {
 TEST(Protocols, GrpcOverTls) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
-  auto server = start_server(so);
+  auto server = start_test_server(so);
   ASSERT_NE(server, nullptr);
-  LoadOptions o = options_for({base("grpcs", *server)}, 100);
+  LoadOptions o = testing::load_options(base("grpcs", *server), 100);
   o.run.grpc_method = "/nightjar.test.v1.TestService/Ping";
   o.tls.ca_pem = server->tls_certificate_pem();
   auto r = run_load(o);
@@ -231,7 +211,7 @@ TEST(Protocols, GrpcOverTls) {
 }
 
 TEST(Protocols, GrpcHealthCheckStopsTheRunWhenTheTargetIsDown) {
-  LoadOptions o = options_for({"grpc://127.0.0.1:1"}, 10);
+  LoadOptions o = testing::load_options("grpc://127.0.0.1:1", 10);
   o.run.grpc_method = "/nightjar.test.v1.TestService/Ping";
   o.grpc_health = true;
   auto r = run_load(o);
@@ -243,9 +223,9 @@ TEST(Protocols, GrpcHealthCheckStopsTheRunWhenTheTargetIsDown) {
 TEST(Protocols, GoawayMidRunLosesNoRequest) {
   server::ServerOptions so;
   so.goaway_after_requests = 25;
-  auto server = start_server(so);
+  auto server = start_test_server(so);
   ASSERT_NE(server, nullptr);
-  auto r = run_load(options_for({base("h2c", *server) + "/"}, 400));
+  auto r = run_load(testing::load_options(base("h2c", *server) + "/", 400));
   ASSERT_TRUE(r.ok()) << r.status().message();
   std::string kinds;
   for (int k = 0; k < model::kErrorKindCount; ++k) {
@@ -260,10 +240,11 @@ TEST(Protocols, GoawayMidRunLosesNoRequest) {
 }
 
 TEST(Protocols, StreamsTheServerResetsAreCountedAndTheConnectionGoesOn) {
-  auto server = start_server();
+  auto server = start_test_server();
   ASSERT_NE(server, nullptr);
   // Round robin: every other request is reset by the server.
-  auto r = run_load(options_for({base("h2c", *server) + "/?reset=1", base("h2c", *server) + "/"}, 200));
+  const std::string h2c = base("h2c", *server);
+  auto r = run_load(testing::load_options({h2c + "/?reset=1", h2c + "/"}, 200));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->counters.completed, 100);
   EXPECT_EQ(r->counters.error_counts[static_cast<size_t>(ErrorKind::kReset)], 100);

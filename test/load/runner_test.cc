@@ -9,20 +9,22 @@
 
 #include "common/duration.h"
 #include "server/test_server.h"
+#include "support/load_fixtures.h"
 #include "support/scripted_server.h"
+#include "support/server_fixtures.h"
 
 namespace nightjar::load {
 namespace {
 
 using model::ErrorKind;
+using testing::load_options;
 using testing::ScriptedServer;
 
 class RunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(*server);
+    server_ = testing::start_test_server();
+    ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {
     if (server_) server_->stop();
@@ -30,22 +32,6 @@ class RunnerTest : public ::testing::Test {
 
   std::string url(const std::string& path_and_query = "/") const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + path_and_query;
-  }
-
-  static LoadOptions options(const std::vector<std::string>& urls) {
-    LoadOptions o;
-    for (const std::string& u : urls) {
-      auto parsed = http::parse_url(u);
-      EXPECT_TRUE(parsed.ok()) << parsed.status().message();
-      o.urls.push_back(*parsed);
-      o.run.urls.push_back(u);
-    }
-    o.run.duration_ns = 0;
-    o.run.connections = 2;
-    o.run.threads = 1;
-    o.run.timeout_ns = 5 * kNanosPerSecond;
-    o.run.max_pending = 10000;
-    return o;
   }
 
   static model::RunResult run(const LoadOptions& o) {
@@ -58,7 +44,7 @@ class RunnerTest : public ::testing::Test {
 };
 
 TEST_F(RunnerTest, OpenLoopCountBoundRunCompletesEveryRequest) {
-  LoadOptions o = options({url("/?status=201")});
+  LoadOptions o = load_options({url("/?status=201")});
   o.run.requested_rps = 2000;
   o.run.requests = 300;
   const model::RunResult r = run(o);
@@ -76,7 +62,7 @@ TEST_F(RunnerTest, OpenLoopCountBoundRunCompletesEveryRequest) {
 }
 
 TEST_F(RunnerTest, ClosedLoopSendsExactlyTheRequestedCount) {
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requests = 1000;
   o.run.connections = 4;
   o.run.threads = 2;
@@ -89,7 +75,7 @@ TEST_F(RunnerTest, ClosedLoopSendsExactlyTheRequestedCount) {
 }
 
 TEST_F(RunnerTest, ThreadsSplitTheOpenLoopPlanExactly) {
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requested_rps = 3000;
   o.run.requests = 999;
   o.run.connections = 6;
@@ -103,7 +89,7 @@ TEST_F(RunnerTest, ShardsOfOnePlanTogetherSendItExactlyOnce) {
   // Worker k of N takes arrivals k, k+N, ...: three shards of 300 requests send 100 each.
   int64_t total = 0;
   for (uint64_t shard = 0; shard < 3; ++shard) {
-    LoadOptions o = options({url()});
+    LoadOptions o = load_options({url()});
     o.run.requested_rps = 3000;
     o.run.requests = 300;
     o.run.threads = 2;
@@ -118,7 +104,7 @@ TEST_F(RunnerTest, ShardsOfOnePlanTogetherSendItExactlyOnce) {
 }
 
 TEST_F(RunnerTest, ClosedLoopShardsSplitTheRequestCount) {
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requests = 10;
   o.shard_index = 2;
   o.shard_count = 3;
@@ -126,7 +112,7 @@ TEST_F(RunnerTest, ClosedLoopShardsSplitTheRequestCount) {
 }
 
 TEST_F(RunnerTest, AStartTimeInTheFutureIsWaitedFor) {
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requests = 5;
   RunControl control;
   control.start_at_unix_ns = unix_now_ns() + 300 * kNanosPerMilli;
@@ -138,7 +124,7 @@ TEST_F(RunnerTest, AStartTimeInTheFutureIsWaitedFor) {
 }
 
 TEST_F(RunnerTest, IntervalsAreReportedAsSecondsComplete) {
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requested_rps = 200;
   o.run.duration_ns = 1500 * kNanosPerMilli;
   RunControl control;
@@ -166,7 +152,7 @@ TEST_F(RunnerTest, IntervalsAreReportedAsSecondsComplete) {
 }
 
 TEST_F(RunnerTest, LatencyIncludesTheServersDelay) {
-  LoadOptions o = options({url("/?delay=50ms")});
+  LoadOptions o = load_options({url("/?delay=50ms")});
   o.run.requested_rps = 100;
   o.run.requests = 10;
   o.run.connections = 10;
@@ -179,7 +165,7 @@ TEST_F(RunnerTest, LatencyIncludesTheServersDelay) {
 TEST_F(RunnerTest, QueueingBehindABusyConnectionCountsFromTheIntendedStart) {
   // One connection, each response takes 30 ms, arrivals every 5 ms: requests queue, and
   // their latency (from the intended start) grows beyond their service time.
-  LoadOptions o = options({url("/?delay=30ms")});
+  LoadOptions o = load_options({url("/?delay=30ms")});
   o.run.requested_rps = 200;
   o.run.requests = 10;
   o.run.connections = 1;
@@ -193,7 +179,7 @@ TEST_F(RunnerTest, QueueingBehindABusyConnectionCountsFromTheIntendedStart) {
 }
 
 TEST_F(RunnerTest, ArrivalsBeyondMaxPendingAreDroppedAndCounted) {
-  LoadOptions o = options({url("/?delay=200ms")});
+  LoadOptions o = load_options({url("/?delay=200ms")});
   o.run.requested_rps = 1000;
   o.run.requests = 50;
   o.run.connections = 1;
@@ -205,7 +191,7 @@ TEST_F(RunnerTest, ArrivalsBeyondMaxPendingAreDroppedAndCounted) {
 }
 
 TEST_F(RunnerTest, RoundRobinsOverSeveralUrls) {
-  LoadOptions o = options({url("/?status=200"), url("/?status=202")});
+  LoadOptions o = load_options({url("/?status=200"), url("/?status=202")});
   o.run.requested_rps = 1000;
   o.run.requests = 100;
   const model::RunResult r = run(o);
@@ -214,7 +200,7 @@ TEST_F(RunnerTest, RoundRobinsOverSeveralUrls) {
 }
 
 TEST_F(RunnerTest, ReconnectsWhenTheServerClosesEveryConnection) {
-  LoadOptions o = options({url("/?close=1")});
+  LoadOptions o = load_options({url("/?close=1")});
   o.run.requests = 50;
   o.run.connections = 2;
   const model::RunResult r = run(o);
@@ -224,7 +210,7 @@ TEST_F(RunnerTest, ReconnectsWhenTheServerClosesEveryConnection) {
 }
 
 TEST_F(RunnerTest, WarmupIsExcludedFromStatistics) {
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requested_rps = 1000;
   o.run.warmup_ns = 100 * kNanosPerMilli;
   o.run.requests = 50;
@@ -236,7 +222,7 @@ TEST_F(RunnerTest, WarmupIsExcludedFromStatistics) {
 }
 
 TEST_F(RunnerTest, DurationBoundOpenLoopSendsThePlannedArrivals) {
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requested_rps = 200;
   o.run.duration_ns = 500 * kNanosPerMilli;
   const model::RunResult r = run(o);
@@ -250,7 +236,7 @@ TEST_F(RunnerTest, DurationBoundOpenLoopSendsThePlannedArrivals) {
 }
 
 TEST_F(RunnerTest, TimeoutsAreCountedAndTheRunEnds) {
-  LoadOptions o = options({url("/?delay=3s")});
+  LoadOptions o = load_options({url("/?delay=3s")});
   o.run.requested_rps = 100;
   o.run.requests = 3;
   o.run.connections = 3;
@@ -262,7 +248,7 @@ TEST_F(RunnerTest, TimeoutsAreCountedAndTheRunEnds) {
 }
 
 TEST_F(RunnerTest, StopFlagEndsTheRunAndKeepsWhatWasMeasured) {
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requested_rps = 500;
   o.run.duration_ns = 3600 * kNanosPerSecond;
   std::atomic<bool> stop{false};
@@ -283,7 +269,7 @@ TEST_F(RunnerTest, StopFlagEndsTheRunAndKeepsWhatWasMeasured) {
 TEST_F(RunnerTest, ACallbackThatThrowsEndsTheRunWithAnErrorNotATerminate) {
   // The exception leaves run_load as a Status; the worker threads are stopped and joined
   // on the way out (a joinable std::thread left behind would terminate the process).
-  LoadOptions o = options({url()});
+  LoadOptions o = load_options({url()});
   o.run.requested_rps = 200;
   o.run.duration_ns = 5 * kNanosPerSecond;
   o.run.threads = 2;
@@ -296,15 +282,9 @@ TEST_F(RunnerTest, ACallbackThatThrowsEndsTheRunWithAnErrorNotATerminate) {
 
 TEST(RunnerErrors, RefusedConnectionsAreCountedPerRequest) {
   const testing::RefusingPort refusing;
-  LoadOptions o;
-  o.urls.push_back(*http::parse_url(refusing.url()));
-  o.run.urls = {o.urls.front().to_string()};
+  LoadOptions o = load_options(refusing.url(), 20);
   o.run.requested_rps = 1000;
-  o.run.requests = 20;
-  o.run.connections = 2;
-  o.run.threads = 1;
   o.run.timeout_ns = kNanosPerSecond;
-  o.run.max_pending = 100;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->counters.completed, 0);
@@ -316,14 +296,8 @@ TEST(RunnerErrors, BytesAfterAResponseCloseTheConnectionAndTheRunGoesOn) {
   // The response is counted; the junk behind it ends that connection (a new one carries the
   // next request), and the run ends instead of waiting on the old socket.
   ScriptedServer server(ScriptedServer::Behaviour::kAnswerThenJunk);
-  LoadOptions o;
-  o.urls.push_back(*http::parse_url(server.url()));
-  o.run.urls = {server.url()};
-  o.run.requests = 5;
+  LoadOptions o = load_options(server.url(), 5);
   o.run.connections = 1;
-  o.run.threads = 1;
-  o.run.timeout_ns = 5 * kNanosPerSecond;
-  o.run.max_pending = 10;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->counters.completed, 5);
@@ -335,14 +309,8 @@ TEST(RunnerErrors, BytesAfterAResponseCloseTheConnectionAndTheRunGoesOn) {
 
 TEST(RunnerErrors, AClosedLoopCountAgainstADeadTargetFailsFast) {
   const testing::RefusingPort refusing;
-  LoadOptions o;
-  o.urls.push_back(*http::parse_url(refusing.url()));
-  o.run.urls = {o.urls.front().to_string()};
-  o.run.requests = 50;
-  o.run.connections = 2;
-  o.run.threads = 1;
+  LoadOptions o = load_options(refusing.url(), 50);
   o.run.timeout_ns = kNanosPerSecond;
-  o.run.max_pending = 10;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->counters.errors(), 50);
@@ -358,15 +326,9 @@ class RunnerFaults : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(RunnerFaults, EachFaultIsCountedByKindWithoutStoppingTheRun) {
   ScriptedServer server(GetParam().behaviour);
-  LoadOptions o;
-  o.urls.push_back(*http::parse_url(server.url()));
-  o.run.urls = {server.url()};
+  LoadOptions o = load_options(server.url(), 10);
   o.run.requested_rps = 1000;
-  o.run.requests = 10;
-  o.run.connections = 2;
-  o.run.threads = 1;
   o.run.timeout_ns = 300 * kNanosPerMilli;
-  o.run.max_pending = 100;
   auto r = run_load(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->counters.completed, 0);

@@ -6,6 +6,7 @@
 
 #include "common/duration.h"
 #include "load/runner.h"
+#include "support/load_fixtures.h"
 #include "support/nginx.h"
 
 namespace nightjar::load {
@@ -21,19 +22,11 @@ std::string tls_config(const std::string& cert, const std::string& extra = "") {
          ";\n" + extra;
 }
 
+// Trusting the test CA; `protocol` as resolve_protocol gives it ("auto", "http/1.1", "h2").
 LoadOptions https_options(uint16_t port, int64_t requests, const std::string& protocol = "auto") {
-  LoadOptions o;
-  const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/";
-  o.urls.push_back(*http::parse_url(url));
-  o.run.urls = {url};
+  LoadOptions o = testing::load_options("https://127.0.0.1:" + std::to_string(port) + "/", requests);
   o.run.protocol = protocol;
-  o.run.tls = true;
-  o.run.requests = requests;
   o.run.max_concurrent_streams = protocol == "http/1.1" ? 1 : 10;
-  o.run.connections = 2;
-  o.run.threads = 1;
-  o.run.timeout_ns = 5 * kNanosPerSecond;
-  o.run.max_pending = 10000;
   o.tls.ca_file = tls_file("ca.pem");
   return o;
 }

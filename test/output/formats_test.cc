@@ -30,11 +30,6 @@
 namespace nightjar::output {
 namespace {
 
-using testing::CommandResult;
-using testing::find_executable;
-using testing::run_command;
-using testing::shell_quote;
-
 using json = nlohmann::ordered_json;
 
 // A result whose free-text fields are what a YAML, CSV or Prometheus writer must escape
@@ -223,8 +218,8 @@ TEST(Yaml, NumericKeysAreQuotedAndCountsArePlainIntegers) {
 
 // PyYAML (YAML 1.1, the reader most scripts use) must load the same tree, same types.
 TEST(Yaml, PyYamlLoadsTheSameTreeAsJson) {
-  const auto python = find_executable("python3");
-  if (!python || run_command(*python + " -c 'import yaml'").exit_code != 0)
+  const auto python = testing::find_executable("python3");
+  if (!python || testing::run_command(*python + " -c 'import yaml'").exit_code != 0)
     GTEST_SKIP() << "python3 with PyYAML not installed";
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("nightjar-yaml-" + std::to_string(getpid()));
@@ -249,9 +244,9 @@ with open(sys.argv[1]) as y, open(sys.argv[2]) as j:
   for (const model::RunResult& r : {sample_result(true), hostile_result()}) {
     std::ofstream(dir / "out.yaml") << render_yaml(r);
     std::ofstream(dir / "out.json") << render_json(r);
-    const CommandResult check = run_command(*python + " " + shell_quote((dir / "check.py").string()) + " " +
-                                    shell_quote((dir / "out.yaml").string()) + " " +
-                                    shell_quote((dir / "out.json").string()));
+    const auto quoted = [&](const char* name) { return testing::shell_quote((dir / name).string()); };
+    const testing::CommandResult check =
+        testing::run_command(*python + " " + quoted("check.py") + " " + quoted("out.yaml") + " " + quoted("out.json"));
     EXPECT_EQ(check.exit_code, 0) << check.output;
   }
   std::filesystem::remove_all(dir);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "model/merge.h"
 #include "output/sample_result.h"
 #include "stats/hdr_encoding.h"
 #include "support/shell.h"
@@ -58,30 +59,19 @@ Timeline timeline_result() {
     return static_cast<int64_t>(state >> 33);
   };
   for (size_t i = 0; i < std::size(intervals); ++i) {
-    HdrHistogram latency;
-    HdrHistogram service_time;
+    model::SecondAccumulator second;  // summarizes the entry as a run's merge does
     for (int64_t n = 0; n < intervals[i].count; ++n) {
       // Mostly 50 us .. 2 ms, one in 97 a slow outlier up to 40 ms; later seconds slower.
       int64_t v = 50'000 + next() % 2'000'000 + static_cast<int64_t>(i) * 100'000;
       if (next() % 97 == 0) v *= 20;
-      latency.record(v);
-      service_time.record(v * 3 / 4);
+      second.latency.record(v);
+      second.service_time.record(v * 3 / 4);
     }
-    model::TimelineEntry e;
-    e.second = static_cast<int64_t>(i);
-    e.duration_s = static_cast<double>(intervals[i].duration_ns) / 1e9;
-    e.counters.completed = intervals[i].count;
-    e.latency_p50_ns = latency.value_at_percentile(50);
-    e.latency_p90_ns = latency.value_at_percentile(90);
-    e.latency_p99_ns = latency.value_at_percentile(99);
-    e.latency_max_ns = latency.max();
-    e.service_time_p50_ns = service_time.value_at_percentile(50);
-    e.service_time_p99_ns = service_time.value_at_percentile(99);
-    e.latency_histogram = stats::encode_base64(latency);
-    e.service_time_histogram = stats::encode_base64(service_time);
-    t.result.timeline.push_back(e);
-    t.latency.add(latency);
-    t.service_time.add(service_time);
+    second.counters.completed = intervals[i].count;
+    second.duration_s = static_cast<double>(intervals[i].duration_ns) / 1e9;
+    t.result.timeline.push_back(second.summarize(static_cast<int64_t>(i)));
+    t.latency.add(second.latency);
+    t.service_time.add(second.service_time);
   }
   return t;
 }

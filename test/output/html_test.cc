@@ -1,15 +1,18 @@
 // The HTML report: self-contained (nothing fetched), every chart drawn, every string from
 // the result escaped, and the embedded JSON result reads back. The golden file is
 // regenerated like the others: NIGHTJAR_UPDATE_GOLDEN=1 build/test/output/output_test
-// (browser rendering is checked by html_browser_test.sh).
+// (browser rendering is checked by html_browser_test.sh). It holds a placeholder where the
+// page inlines its stylesheet, html_style.h's kReportCss, which is checked on its own.
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "output/formatters.h"
 #include "output/html_chart.h"
+#include "output/html_style.h"
 #include "output/sample_result.h"
 
 namespace nightjar::output {
@@ -75,7 +78,28 @@ model::RunResult hostile_result() {
   return r;
 }
 
-TEST(HtmlReport, MatchesGolden) { expect_golden("report.html", render_html(sample_result(true))); }
+constexpr std::string_view kStylesheetPlaceholder = "/* src/output/html_style.h: kReportCss */\n";
+
+// Where the page inlines kReportCss, whole, as the only text of its <style> element;
+// npos when it does not.
+size_t stylesheet_at(const std::string& page) {
+  const std::string inlined = "<style>\n" + std::string(html::kReportCss) + "</style>";
+  const size_t at = page.find(inlined);
+  if (at == std::string::npos || count_of(page, "<style") != 1) return std::string::npos;
+  return at + std::string_view("<style>\n").size();
+}
+
+TEST(HtmlReport, InlinesTheStylesheetOnce) {
+  EXPECT_NE(stylesheet_at(render_html(sample_result(true))), std::string::npos);
+}
+
+TEST(HtmlReport, MatchesGolden) {
+  std::string page = render_html(sample_result(true));
+  const size_t css = stylesheet_at(page);
+  ASSERT_NE(css, std::string::npos) << "the page does not inline html_style.h's kReportCss";
+  page.replace(css, html::kReportCss.size(), kStylesheetPlaceholder);
+  expect_golden("report.html", page);
+}
 
 TEST(HtmlReport, FetchesNothingOverTheNetwork) {
   for (const model::RunResult& r : {sample_result(true), hostile_result()}) {

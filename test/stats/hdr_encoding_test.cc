@@ -41,6 +41,13 @@ HdrHistogram lognormal_histogram(HdrHistogram h, size_t n, uint64_t seed) {
   return h;
 }
 
+// The smallest histogram to spoil: the value 1 recorded once.
+HdrHistogram one_value() {
+  HdrHistogram h;
+  h.record(1);
+  return h;
+}
+
 Bytes payload_of(const Bytes& uncompressed) {
   return Bytes(uncompressed.begin() + 40, uncompressed.end());
 }
@@ -261,8 +268,7 @@ TEST(HdrDecoding, RejectsEveryTruncation) {
 }
 
 TEST(HdrDecoding, RejectsWrongCookies) {
-  HdrHistogram h;
-  h.record(1);
+  const HdrHistogram h = one_value();
   Bytes bytes = encode_uncompressed(h);
   put_u32(bytes, 0, 0xdeadbeef);
   EXPECT_TRUE(fails_mentioning(decode_status(bytes), "cookie"));
@@ -280,8 +286,7 @@ TEST(HdrDecoding, RejectsWrongCookies) {
 }
 
 TEST(HdrDecoding, RejectsBadBase64) {
-  HdrHistogram h;
-  h.record(1);
+  const HdrHistogram h = one_value();
   const std::string good = encode_base64(h);
   for (const std::string& bad :
        {std::string(""), std::string("   "), std::string("abc"), std::string("not base64!"),
@@ -294,8 +299,7 @@ TEST(HdrDecoding, RejectsBadBase64) {
 }
 
 TEST(HdrDecoding, RejectsHugeDeclaredLengthsBeforeAllocating) {
-  HdrHistogram h;
-  h.record(1);
+  const HdrHistogram h = one_value();
   Bytes bytes = encode_uncompressed(h);
   put_u32(bytes, 4, 0xfffffff0);
   EXPECT_TRUE(fails_mentioning(decode_status(bytes), "payload length"));
@@ -311,8 +315,7 @@ TEST(HdrDecoding, RejectsHugeDeclaredLengthsBeforeAllocating) {
 }
 
 TEST(HdrDecoding, RejectsAZlibStreamLongerThanTheDeclaredPayload) {
-  HdrHistogram h;
-  h.record(1);
+  const HdrHistogram h = one_value();
   Bytes raw = encode_uncompressed(h);
   raw.resize(raw.size() + (8 << 20), 0);  // 8 MiB of zeros compress to a few KiB
   EXPECT_TRUE(fails_mentioning(decode_status(compressed_envelope(zlib_compress(raw))),
@@ -353,8 +356,7 @@ TEST(HdrDecoding, RejectsCountsBeyondTheDeclaredRange) {
 }
 
 TEST(HdrDecoding, RejectsInvalidHeaderFieldsNamingThem) {
-  HdrHistogram h;
-  h.record(1);
+  const HdrHistogram h = one_value();
   Bytes bytes = encode_uncompressed(h);
   put_u32(bytes, 12, 9);
   EXPECT_TRUE(fails_mentioning(decode_status(bytes), "significant_figures"));
