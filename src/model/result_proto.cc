@@ -226,7 +226,7 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
   if (m.tool() != "nightjar") return Status::invalid_argument("not a nightjar result (tool is '" + m.tool() + "')");
   if (m.schema() > kResultSchema || m.schema() < 0) {
     return Status::invalid_argument("schema " + std::to_string(m.schema()) + " is not one this nightjar reads (0 to " +
-                                    std::to_string(kResultSchema) + "): it was written by a newer one");
+                                    std::to_string(kResultSchema) + "): it was written by a newer nightjar");
   }
   Reader in;
   RunResult r;

@@ -6,7 +6,6 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 #include <cstring>
-#include <limits>
 #include <utility>
 
 #include "server/http2_connection.h"
@@ -25,9 +24,6 @@ constexpr size_t kReadBufferSlackBytes = size_t{4} * 1024;
 // Requests parsed ahead of their responses; beyond this the connection stops reading, so a
 // client pipelining delayed requests cannot grow the queue without bound.
 constexpr size_t kMaxPendingResponses = 64;
-// After `Connection: close` the server stops sending and drains input this long so that
-// unread request bytes do not turn the close into a reset that loses the response.
-constexpr auto kLingerTime = std::chrono::seconds(1);
 
 std::string_view reason_phrase(int status) {
   const auto reason = http::obsolete_reason(static_cast<http::status>(status));
@@ -82,18 +78,9 @@ void RequestParser::on_field_impl(http::field name, string_view name_string, str
 template <typename Transport>
 Http1Connection<Transport>::Http1Connection(Transport transport, ConnectionContext& context,
                                             int64_t opened_ns, bool detect_http2)
-    : ServerConnection(context.registry),
-      context_(context),
-      shared_(context.shared),
-      counters_(context.counters),
-      limits_(context.limits),
-      opened_ns_(opened_ns),
-      read_buffer_bytes_(std::max(kMinReadBufferBytes,
-                                  size_t{context.limits.max_header_bytes} + kReadBufferSlackBytes)),
-      transport_(std::move(transport)),
-      timer_(transport_.get_executor()),
-      guard_(transport_.get_executor(), context.clock),
-      in_(new char[read_buffer_bytes_]),
+    : Base(std::move(transport), context, opened_ns,
+           std::max(kMinReadBufferBytes,
+                    size_t{context.limits.max_header_bytes} + kReadBufferSlackBytes)),
       last_write_ns_(opened_ns),
       detecting_http2_(detect_http2) {
   new_parser();
@@ -103,18 +90,9 @@ Http1Connection<Transport>::Http1Connection(Transport transport, ConnectionConte
 template <typename Transport>
 void Http1Connection<Transport>::start() {
   guarded(*this, [&] {
-    read_more();
+    this->read_more();
     on_guard();  // arms the guard
   });
-}
-
-template <typename Transport>
-void Http1Connection<Transport>::abort() noexcept {
-  guard_.cancel();
-  if (closed_) return;
-  closed_ = true;
-  transport_.close();
-  cancel_waits(timer_);
 }
 
 template <typename Transport>
@@ -126,35 +104,12 @@ void Http1Connection<Transport>::new_parser() {
 }
 
 template <typename Transport>
-void Http1Connection<Transport>::watch(int64_t deadline_ns) {
-  if (guard_.fires_by(deadline_ns)) return;
-  guard_.arm(deadline_ns, [self = this->shared_from_this()](const error_code& ec) {
-    if (ec) return;  // replaced by an earlier deadline, or cancelled
-    self->guard_.fired();
-    if (self->closed_ || self->lingering_) return;
-    guarded(*self, [&] { self->on_guard(); });
-  });
-}
-
-// The header timeout runs while the current request's header is incomplete and the
-// connection waits for the client's bytes; the idle timeout whenever the server holds no
-// response for a delay or the stall. Any bytes read, and any response written, restart it.
-template <typename Transport>
 void Http1Connection<Transport>::on_guard() {
   if (closed_ || lingering_) return;
-  GuardState state;
-  state.header_pending = header_started_ns_ != 0 && reading_;
-  state.header_since_ns = header_started_ns_;
-  state.response_held = timer_pending_;
-  state.last_progress_ns = std::max(last_read_ns_, last_write_ns_);
-  const GuardVerdict verdict = judge_guard(state, limits_, context_.clock.steady_ns());
-  if (verdict.kind == GuardVerdict::Kind::kWait) {
-    watch(verdict.deadline_ns);
-    return;
+  if (this->timeout_passed(header_started_ns_, std::max(last_read_ns_, last_write_ns_),
+                           this->timer_armed())) {
+    this->abort();
   }
-  const bool header = verdict.kind == GuardVerdict::Kind::kHeaderTimeout;
-  WorkerCounters::bump(header ? counters_.header_timeouts : counters_.idle_timeouts);
-  abort();
 }
 
 template <typename Transport>
@@ -183,61 +138,41 @@ void Http1Connection<Transport>::pump() {
   parse_input();
   flush();
   if (closed_ || lingering_) return;
-  read_more();
+  this->read_more();
   finish_if_done();
 }
 
 template <typename Transport>
-void Http1Connection<Transport>::read_more() {
-  if (closed_ || reading_) return;
-  if (!lingering_) {
-    if (stop_parsing_ || write_waiting_ || pending_count_ - pending_head_ >= kMaxPendingResponses ||
-        in_end_ == read_buffer_bytes_) {
-      return;
-    }
-  }
-  reading_ = true;
-  // Lingering input is discarded, so it may overwrite the whole buffer.
-  char* data = lingering_ ? in_.get() : in_.get() + in_end_;
-  const size_t size = lingering_ ? read_buffer_bytes_ : read_buffer_bytes_ - in_end_;
-  transport_.async_read_some(data, size,
-                             bind_memory(read_memory_, [self = this->shared_from_this()](
-                                                           const error_code& ec, size_t bytes) {
-                               self->on_read(ec, bytes);
-                             }));
+std::span<char> Http1Connection<Transport>::input_space() {
+  if (stop_parsing_ || pending_count_ - pending_head_ >= kMaxPendingResponses) return {};
+  return {in_.get() + in_end_, read_buffer_bytes_ - in_end_};
 }
 
 template <typename Transport>
-void Http1Connection<Transport>::on_read(const error_code& ec, size_t bytes) {
-  reading_ = false;
-  if (closed_) return;
-  guarded(*this, [&] {
-    if (lingering_) {
-      if (ec) {
-        abort();
-      } else {
-        read_more();
-      }
+void Http1Connection<Transport>::on_input(const error_code& ec, size_t bytes) {
+  if (ec == asio::error::eof) {
+    // Answer what is complete; an unfinished request is dropped.
+    peer_eof_ = true;
+    stop_parsing_ = true;
+    detecting_http2_ = false;
+  } else if (ec) {
+    this->abort();
+    return;
+  } else {
+    in_end_ += bytes;
+    last_read_ns_ = context_.clock.steady_ns();
+    if (!protocol_is_http1()) {
+      this->read_more();  // no-op once handed over (closed_)
       return;
     }
-    if (ec == asio::error::eof) {
-      // Answer what is complete; an unfinished request is dropped.
-      peer_eof_ = true;
-      stop_parsing_ = true;
-      detecting_http2_ = false;
-    } else if (ec) {
-      abort();
-      return;
-    } else {
-      in_end_ += bytes;
-      last_read_ns_ = context_.clock.steady_ns();
-      if (!protocol_is_http1()) {
-        read_more();  // no-op once handed over (closed_)
-        return;
-      }
-    }
-    pump();
-  });
+  }
+  pump();
+}
+
+template <typename Transport>
+void Http1Connection<Transport>::on_writable() {
+  last_write_ns_ = context_.clock.steady_ns();  // the client reads: progress
+  pump();
 }
 
 template <typename Transport>
@@ -269,7 +204,7 @@ void Http1Connection<Transport>::parse_input() {
     continue_queued_ = true;
   }
   // A header arriving in pieces: its timeout runs (a whole one costs nothing here).
-  if (header_started_ns_ != 0) watch(header_started_ns_ + limits_.header_timeout_ns);
+  if (header_started_ns_ != 0) this->watch(header_started_ns_ + limits_.header_timeout_ns);
   // Keep the unparsed tail (at most a partial request) at the front of the buffer.
   if (in_begin_ == in_end_) {
     in_begin_ = in_end_ = 0;
@@ -312,20 +247,14 @@ void Http1Connection<Transport>::on_request_complete() {
   response.keep_alive = parser_->keep_alive();
   response.head_method = head_.head_method;
 
-  Status status = control_parser_.apply(query_of(head_.target), response.controls);
-  if (status.ok() && !head_.control.empty()) {
-    status = control_parser_.apply(head_.control, response.controls);
-  }
+  const Status status = this->apply_controls(head_.target, head_.control, response.controls);
   if (!status.ok()) {
     response.controls.reset();
     response.controls.status = 400;
     response.error_body.assign(status.message()).push_back('\n');
     response.bad_request = true;
   }
-  const int64_t delay_ns = response.controls.delay_ns;
-  response.ready_at_ns = delay_ns > std::numeric_limits<int64_t>::max() - last_read_ns_
-                             ? std::numeric_limits<int64_t>::max()
-                             : last_read_ns_ + delay_ns;
+  response.ready_at_ns = ready_at_ns(last_read_ns_, response.controls.delay_ns);
   // Nothing after a closing response will be answered, so stop reading requests.
   if (response.controls.close || !response.keep_alive) stop_parsing_ = true;
 }
@@ -334,17 +263,12 @@ template <typename Transport>
 void Http1Connection<Transport>::queue_bad_request(const error_code& ec) {
   if (ec == http::error::body_limit) {
     WorkerCounters::bump(counters_.bodies_too_large);
-    queue_refusal(413, "request body larger than the server's limit of " +
-                           std::to_string(limits_.max_body_bytes) + " bytes");
+    queue_refusal(413, body_limit_message(limits_.max_body_bytes));
     return;
   }
   if (ec == http::error::header_limit) {
     WorkerCounters::bump(counters_.headers_too_large);
-    queue_refusal(431, head_.too_many_fields
-                           ? "more than " + std::to_string(limits_.max_header_fields) +
-                                 " request header fields"
-                           : "request header larger than the server's limit of " +
-                                 std::to_string(limits_.max_header_bytes) + " bytes");
+    queue_refusal(431, header_limit_message(head_.too_many_fields, limits_));
     return;
   }
   PendingResponse& response = push_pending();
@@ -373,21 +297,14 @@ void Http1Connection<Transport>::flush() {
   if (closed_ || lingering_) return;
   if (!closing_) {
     int64_t now_ns = 0;  // read lazily: a response without delay or stall needs no clock
-    const auto now = [&] { return now_ns != 0 ? now_ns : (now_ns = context_.clock.steady_ns()); };
     while (pending_head_ < pending_count_) {
       const PendingResponse& response = pending_[pending_head_];
       if (!response.interim_continue) {
-        // ready_at <= last_read <= now needs no clock read.
-        if (response.ready_at_ns > last_read_ns_ && response.ready_at_ns > now()) {
-          arm_timer(response.ready_at_ns);
+        const int64_t held_until_ns = this->held_until_ns(response.ready_at_ns, now_ns);
+        if (held_until_ns != 0) {
+          // A wait armed before ends no later: it is for the same head response.
+          this->arm_timer(held_until_ns);
           break;
-        }
-        if (shared_.stall_configured()) {
-          const int64_t stall_end_ns = shared_.stall_end_if_held(now());
-          if (stall_end_ns != 0) {
-            arm_timer(stall_end_ns);
-            break;
-          }
         }
       }
       serialize(response);
@@ -452,72 +369,25 @@ void Http1Connection<Transport>::serialize(const PendingResponse& response) {
   if (closes) closing_ = true;
 }
 
-// Writes directly while the socket takes it; only when it is full does the connection
-// wait for writability. Waiting (rather than async_write) keeps one gather list built from
-// the queue, so responses queued meanwhile join the same write.
 template <typename Transport>
 void Http1Connection<Transport>::write_now() {
-  const error_code ec = out_.write(transport_);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    write_waiting_ = true;
-    transport_.async_wait_writable(
-        bind_memory(write_memory_, [self = this->shared_from_this()](const error_code& wait_ec) {
-          self->write_waiting_ = false;
-          if (self->closed_) return;
-          guarded(*self, [&] {
-            if (wait_ec) {
-              self->abort();
-            } else {
-              self->last_write_ns_ = self->context_.clock.steady_ns();  // the client reads: progress
-              self->pump();
-            }
-          });
-        }));
-    return;
-  }
-  if (ec) {
-    abort();
-    return;
-  }
-  if (closing_) start_linger();
-}
-
-template <typename Transport>
-void Http1Connection<Transport>::arm_timer(int64_t deadline_ns) {
-  // A pending wait ends no later than the deadline wanted now (it is for the same head
-  // response), and on expiry everything is re-evaluated.
-  if (timer_pending_) return;
-  timer_pending_ = true;
-  timer_.expires_at(context_.clock.timer_time(deadline_ns));
-  timer_.async_wait(
-      bind_memory(timer_memory_, [self = this->shared_from_this()](const error_code& ec) {
-        self->timer_pending_ = false;
-        if (ec || self->closed_ || self->lingering_) return;
-        guarded(*self, [&] { self->pump(); });
-      }));
+  if (this->write_out() && closing_) start_linger();
 }
 
 template <typename Transport>
 void Http1Connection<Transport>::start_linger() {
   if (peer_eof_) {
-    abort();  // the client already finished sending: nothing to drain
+    this->abort();  // the client already finished sending: nothing to drain
     return;
   }
-  lingering_ = true;
-  guard_.cancel();  // the linger time bounds what is left
-  transport_.shutdown_send();
-  timer_.expires_after(kLingerTime);  // also cancels a delay wait, no longer needed
-  timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
-    if (!ec) self->abort();
-  });
-  read_more();
+  this->linger();
 }
 
 template <typename Transport>
 void Http1Connection<Transport>::finish_if_done() {
   if (!peer_eof_ || closing_ || pending_head_ != pending_count_ || !out_.empty()) return;
   transport_.shutdown_both();
-  abort();
+  this->abort();
 }
 
 template class Http1Connection<PlainTransport>;

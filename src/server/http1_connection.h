@@ -5,20 +5,17 @@
 // the server component.
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <cstdint>
-#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/connection.h"
+#include "server/connection_base.h"
 #include "server/control.h"
-#include "server/deadline.h"
-#include "server/handler_memory.h"
-#include "server/output_queue.h"
-#include "server/server_state.h"
 
 namespace nightjar::server {
 
@@ -66,11 +63,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   const uint32_t max_fields_;
 };
 
-// Lives in shared_ptrs held by its pending handlers; all its methods run on the thread of
-// the io_context that owns its socket. `Transport` is PlainTransport or TlsTransport.
+// The HTTP/1.1 protocol over a ConnectionBase (its lifetime and thread are described there).
 template <typename Transport>
-class Http1Connection final : public ServerConnection,
-                              public std::enable_shared_from_this<Http1Connection<Transport>> {
+class Http1Connection final : public ConnectionBase<Http1Connection<Transport>, Transport> {
+  using Base = ConnectionBase<Http1Connection<Transport>, Transport>;
+
  public:
   // `context` must outlive the connection. `opened_ns`: when the connection was accepted (or
   // its TLS handshake done), the start of its first request's header timeout. With
@@ -81,8 +78,6 @@ class Http1Connection final : public ServerConnection,
 
   // Starts reading requests.
   void start();
-
-  void abort() noexcept override;
 
  private:
   struct PendingResponse {
@@ -96,6 +91,22 @@ class Http1Connection final : public ServerConnection,
     bool bad_request = false;
     bool interim_continue = false;  // a "100 Continue", not a response
   };
+
+  friend Base;  // it calls the hooks below
+  // The state of ConnectionBase used here.
+  using Base::closed_, Base::context_, Base::counters_, Base::guard_, Base::in_,
+      Base::last_read_ns_, Base::limits_, Base::lingering_, Base::opened_ns_, Base::out_,
+      Base::read_buffer_bytes_, Base::shared_, Base::transport_, Base::write_waiting_;
+
+  // ConnectionBase's hooks.
+  std::span<char> input_space();
+  void on_input(const boost::system::error_code& ec, size_t bytes);
+  void on_writable();
+  void on_timer() { pump(); }
+  // The header timeout runs while the current request's header is incomplete and the
+  // connection waits for the client's bytes; the idle timeout whenever the server holds no
+  // response for a delay or the stall. Any bytes read, and any response written, restart it.
+  void on_guard();
 
   void pump();
   void parse_input();
@@ -111,44 +122,16 @@ class Http1Connection final : public ServerConnection,
   void flush();
   void serialize(const PendingResponse& response);
   void write_now();
-  void arm_timer(int64_t deadline_ns);
-
-  void read_more();
-  void on_read(const boost::system::error_code& ec, size_t bytes);
   void start_linger();
   void finish_if_done();
 
-  // The header and idle timeouts (see deadline.h): `watch` makes the guard fire by
-  // `deadline_ns`; when it fires, on_guard closes the connection if a timeout has passed.
-  void watch(int64_t deadline_ns);
-  void on_guard();
-
-  // Constant after construction.
-  ConnectionContext& context_;
-  SharedState& shared_;
-  WorkerCounters& counters_;
-  const ConnectionLimits& limits_;
-  const int64_t opened_ns_;
-  const size_t read_buffer_bytes_;  // room for a header at its limit and then some
-
-  Transport transport_;
-  boost::asio::steady_timer timer_;  // delays, the stall window, the lingering close
-  Deadline guard_;                   // the header and idle timeouts
-  // Operation state of the pending read, write wait and timer wait.
-  HandlerMemory read_memory_;
-  HandlerMemory write_memory_;
-  HandlerMemory timer_memory_;
-
-  // Input: bytes [in_begin_, in_end_) of in_ are received and not yet parsed.
-  std::unique_ptr<char[]> in_;
-  size_t in_begin_ = 0;
-  size_t in_end_ = 0;
-  int64_t last_read_ns_ = 0;  // when the latest bytes arrived: the arrival of their requests
   int64_t last_write_ns_ = 0;      // when a response was last serialized or written out
   int64_t header_started_ns_ = 0;  // the current request's header began then; 0: not begun
+  // Input: bytes [in_begin_, in_end_) of in_ are received and not yet parsed.
+  size_t in_begin_ = 0;
+  size_t in_end_ = 0;
   RequestHead head_;
   std::optional<RequestParser> parser_;
-  ControlParser control_parser_;
   bool continue_queued_ = false;  // a 100 Continue is queued for the current request
 
   // Requests parsed and not yet serialized: pending_[pending_head_, pending_count_). Slots
@@ -157,17 +140,10 @@ class Http1Connection final : public ServerConnection,
   size_t pending_head_ = 0;
   size_t pending_count_ = 0;
 
-  OutputQueue out_;  // serialized and not yet written
-
-  bool detecting_http2_;        // the first bytes have not ruled the HTTP/2 preface out yet
-  bool reading_ = false;        // an async read is pending
-  bool write_waiting_ = false;  // waiting for the socket to become writable
-  bool timer_pending_ = false;  // a delay or stall wait is pending
-  bool stop_parsing_ = false;   // after garbage, a close request, or end of input
-  bool peer_eof_ = false;       // the client shut its side down
-  bool closing_ = false;        // a response saying Connection: close is serialized
-  bool lingering_ = false;      // all written; draining input until the client closes
-  bool closed_ = false;
+  bool detecting_http2_;       // the first bytes have not ruled the HTTP/2 preface out yet
+  bool stop_parsing_ = false;  // after garbage, a close request, or end of input
+  bool peer_eof_ = false;      // the client shut its side down
+  bool closing_ = false;       // a response saying Connection: close is serialized
 };
 
 }  // namespace nightjar::server

@@ -11,7 +11,7 @@
 
 #include "server/test_server.h"
 #include "support/cli.h"
-#include "support/server_fixtures.h"
+#include "support/server_fixture.h"
 #include "support/worker_process.h"
 
 namespace nightjar {
@@ -41,7 +41,7 @@ class DistributedCli : public ::testing::Test {
 #ifdef NIGHTJAR_TSAN
     GTEST_SKIP() << "grpc (uninstrumented in Debian) makes TSan report its own internals";
 #endif
-    target_ = testing::start_test_server();
+    target_ = testing::start_server();
     ASSERT_NE(target_, nullptr);
     dir_ = std::filesystem::temp_directory_path() /
            ("nightjar-dist-cli-" + std::to_string(::getpid()) + "-" +

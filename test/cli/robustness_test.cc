@@ -10,7 +10,7 @@
 
 #include "server/test_server.h"
 #include "support/cli.h"
-#include "support/server_fixtures.h"
+#include "support/server_fixture.h"
 
 namespace nightjar {
 namespace {
@@ -20,7 +20,7 @@ using testing::Outcome;
 class Robustness : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = testing::start_test_server();
+    server_ = testing::start_server();
     ASSERT_NE(server_, nullptr);
     dir_ = std::filesystem::temp_directory_path() /
            ("nightjar-robust-" + std::to_string(::getpid()) + "-" +

@@ -28,7 +28,7 @@
 #include "server/test_server.h"
 #include "stats/hdr_encoding.h"
 #include "support/scripted_server.h"
-#include "support/server_fixtures.h"
+#include "support/server_fixture.h"
 #include "support/subprocess.h"
 #include "support/worker_process.h"
 #include "tls/cert_gen.h"
@@ -157,7 +157,7 @@ v1::ControllerMessage valid_start(const std::string& url) {
 class DistributedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    target_ = testing::start_test_server();
+    target_ = testing::start_server();
     ASSERT_NE(target_, nullptr);
   }
   void TearDown() override {

@@ -11,7 +11,7 @@
 #include "load/runner.h"
 #include "server/test_server.h"
 #include "support/load_fixtures.h"
-#include "support/server_fixtures.h"
+#include "support/server_fixture.h"
 
 namespace nightjar::load {
 namespace {
@@ -25,7 +25,7 @@ std::string read_tls_file(const std::string& name) {
   return s.str();
 }
 
-using testing::start_test_server;
+using testing::start_server;
 
 std::string base(const std::string& scheme, const server::TestServer& s) {
   return scheme + "://127.0.0.1:" + std::to_string(s.port());
@@ -34,7 +34,7 @@ std::string base(const std::string& scheme, const server::TestServer& s) {
 int64_t tls_errors(const model::RunResult& r) { return r.counters.error_counts[static_cast<size_t>(ErrorKind::kTls)]; }
 
 TEST(Protocols, H2cAgainstTheTestServer) {
-  auto server = start_test_server();
+  auto server = start_server();
   ASSERT_NE(server, nullptr);
   auto r = run_load(testing::load_options(base("h2c", *server) + "/?size=100", 300));
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -47,7 +47,7 @@ TEST(Protocols, H2cAgainstTheTestServer) {
 TEST(Protocols, HttpsAgainstASelfSignedTestServerPicksH2) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
-  auto server = start_test_server(so);
+  auto server = start_server(so);
   ASSERT_NE(server, nullptr);
   LoadOptions o = testing::load_options(base("https", *server) + "/", 200);
   o.tls.ca_pem = server->tls_certificate_pem();  // trust exactly the generated certificate
@@ -62,7 +62,7 @@ TEST(Protocols, HttpsAgainstASelfSignedTestServerPicksH2) {
 TEST(Protocols, LargeResponsesOverTlsArriveWhole) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
-  auto server = start_test_server(so);
+  auto server = start_server(so);
   ASSERT_NE(server, nullptr);
   for (const char* protocol : {"http/1.1", "h2"}) {
     // 300 KiB bodies: many TLS records per response, more than one read buffer.
@@ -80,7 +80,7 @@ TEST(Protocols, LargeResponsesOverTlsArriveWhole) {
 TEST(Protocols, LargeRequestBodiesOverTlsAreSentWhole) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
-  auto server = start_test_server(so);
+  auto server = start_server(so);
   ASSERT_NE(server, nullptr);
   for (const char* protocol : {"http/1.1", "h2"}) {
     // 2 MiB bodies: more than the socket takes at once, so the rest is written in the background.
@@ -100,7 +100,7 @@ TEST(Protocols, ThreadsShareOneTlsContext) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
   so.threads = 2;
-  auto server = start_test_server(so);
+  auto server = start_server(so);
   ASSERT_NE(server, nullptr);
   LoadOptions o = testing::load_options(base("https", *server) + "/", 400);
   o.run.threads = 2;
@@ -117,7 +117,7 @@ TEST(Protocols, HttpsFallsBackToHttp1WhenTheServerRefusesH2) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
   so.tls->alpn = {"http/1.1"};
-  auto server = start_test_server(so);
+  auto server = start_server(so);
   ASSERT_NE(server, nullptr);
   LoadOptions o = testing::load_options(base("https", *server) + "/", 100);
   o.tls.ca_pem = server->tls_certificate_pem();
@@ -134,7 +134,7 @@ TEST(Protocols, MutualTlsIsAcceptedWithACertificateAndRefusedWithout) {
   so.tls->cert_pem = read_tls_file("worker.pem");
   so.tls->key_pem = read_tls_file("worker.key");
   so.tls->client_ca_pem = read_tls_file("ca.pem");
-  auto server = start_test_server(so);
+  auto server = start_server(so);
   ASSERT_NE(server, nullptr);
   LoadOptions o = testing::load_options(base("https", *server) + "/", 20);
   o.run.protocol = "http/1.1";
@@ -163,7 +163,7 @@ TEST(Protocols, MutualTlsIsAcceptedWithACertificateAndRefusedWithout) {
 }
 
 TEST(Protocols, GrpcPingCountsOkStatuses) {
-  auto server = start_test_server();
+  auto server = start_server();
   ASSERT_NE(server, nullptr);
   LoadOptions o = testing::load_options(base("grpc", *server), 200);
   o.run.grpc_method = "/nightjar.test.v1.TestService/Ping";
@@ -177,7 +177,7 @@ TEST(Protocols, GrpcPingCountsOkStatuses) {
 }
 
 TEST(Protocols, GrpcStatusesAreCountedBesideHttpStatuses) {
-  auto server = start_test_server();
+  auto server = start_server();
   ASSERT_NE(server, nullptr);
   LoadOptions o = testing::load_options(base("grpc", *server), 100);
   o.run.grpc_method = "/nightjar.test.v1.TestService/Ping";
@@ -199,7 +199,7 @@ TEST(Protocols, GrpcStatusesAreCountedBesideHttpStatuses) {
 TEST(Protocols, GrpcOverTls) {
   server::ServerOptions so;
   so.tls = tls::ServerTlsOptions{};
-  auto server = start_test_server(so);
+  auto server = start_server(so);
   ASSERT_NE(server, nullptr);
   LoadOptions o = testing::load_options(base("grpcs", *server), 100);
   o.run.grpc_method = "/nightjar.test.v1.TestService/Ping";
@@ -223,7 +223,7 @@ TEST(Protocols, GrpcHealthCheckStopsTheRunWhenTheTargetIsDown) {
 TEST(Protocols, GoawayMidRunLosesNoRequest) {
   server::ServerOptions so;
   so.goaway_after_requests = 25;
-  auto server = start_test_server(so);
+  auto server = start_server(so);
   ASSERT_NE(server, nullptr);
   auto r = run_load(testing::load_options(base("h2c", *server) + "/", 400));
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -240,7 +240,7 @@ TEST(Protocols, GoawayMidRunLosesNoRequest) {
 }
 
 TEST(Protocols, StreamsTheServerResetsAreCountedAndTheConnectionGoesOn) {
-  auto server = start_test_server();
+  auto server = start_server();
   ASSERT_NE(server, nullptr);
   // Round robin: every other request is reset by the server.
   const std::string h2c = base("h2c", *server);

@@ -11,7 +11,7 @@
 #include "server/test_server.h"
 #include "support/load_fixtures.h"
 #include "support/scripted_server.h"
-#include "support/server_fixtures.h"
+#include "support/server_fixture.h"
 
 namespace nightjar::load {
 namespace {
@@ -23,7 +23,7 @@ using testing::ScriptedServer;
 class RunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = testing::start_test_server();
+    server_ = testing::start_server();
     ASSERT_NE(server_, nullptr);
   }
   void TearDown() override {

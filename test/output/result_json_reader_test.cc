@@ -124,6 +124,38 @@ TEST(ResultJsonReader, ReportsTheExactFieldForCommonMistakes) {
   EXPECT_EQ(r->counters.completed, 1000);
 }
 
+TEST(ResultJsonReader, ReadsSchemaZeroAsItWasWritten) {
+  // What nightjar wrote before schema versions: "format_version": 1, no "schema", and
+  // options.protocol saying what ALPN chose.
+  json j = json::parse(render_json(sample_result(true)));
+  j.erase("schema");
+  j.erase("protocol");
+  j.erase("tls_version");
+  j.erase("target_addresses");
+  for (json& second : j["timeline"]) {
+    second.erase("sent");
+    second.erase("dropped");
+  }
+  j["format_version"] = 1;
+  j["options"]["protocol"] = "h2";
+  auto r = parse_result_json(j.dump());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->protocol, "h2");
+  EXPECT_EQ(r->options.protocol, "h2");
+  EXPECT_EQ(r->counters.completed, 1000);
+  EXPECT_EQ(r->timeline.size(), 2u);
+  EXPECT_NE(render_human(*r).find("protocol h2"), std::string::npos);
+}
+
+TEST(ResultJsonReader, RefusesANewerSchemaSayingSo) {
+  json j = json::parse(render_json(sample_result(true)));
+  j["schema"] = 2;
+  auto r = parse_result_json(j.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "schema 2 is not one this nightjar reads (0 to 1): it was written by a newer nightjar");
+}
+
 TEST(ResultJsonReader, RefusesTextBeyondItsSizeLimitBeforeParsing) {
   std::string text = render_json(sample_result(true));
   text.resize(kMaxResultJsonBytes + 1, ' ');  // still valid JSON: trailing whitespace

@@ -14,6 +14,7 @@
 #include "nightjar/test/v1/test_service.pb.h"
 #include "server/test_server.h"
 #include "support/h2_test_client.h"
+#include "support/server_fixture.h"
 
 namespace nightjar::server {
 namespace {
@@ -21,18 +22,12 @@ namespace {
 using nightjar::test::v1::PingRequest;
 using nightjar::test::v1::PingResponse;
 using Clock = std::chrono::steady_clock;
+using testing::ServedH2Client;
+using testing::start_server;
 
 constexpr const char* kPing = "/nightjar.test.v1.TestService/Ping";
 constexpr const char* kEcho = "/nightjar.test.v1.TestService/Echo";
 constexpr const char* kHealth = "/grpc.health.v1.Health/Check";
-
-std::unique_ptr<TestServer> start_server(ServerOptions options = {}) {
-  options.listen = "127.0.0.1:0";
-  Result<std::unique_ptr<TestServer>> server = TestServer::start(options);
-  EXPECT_TRUE(server.ok()) << server.status().message();
-  if (!server.ok()) return nullptr;
-  return std::move(server).value();
-}
 
 std::shared_ptr<grpc::Channel> insecure_channel(const TestServer& server) {
   return grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
@@ -302,9 +297,7 @@ TEST(Grpc, ARequestMessageOverGrpcsLimitIsResourceExhausted) {
 }
 
 TEST(Grpc, ARequestOverTheServersBodyLimitIsResourceExhausted) {
-  ServerOptions options;
-  options.max_body_bytes = 64 * 1024;
-  auto server = start_server(options);
+  auto server = start_server({.max_body_bytes = 64 * 1024});
   ASSERT_TRUE(server);
   const auto channel = insecure_channel(*server);
   const Call c = call(channel, kEcho, ping_request("", std::string(100 * 1024, 'p')));
@@ -318,9 +311,7 @@ TEST(Grpc, ARequestOverTheServersBodyLimitIsResourceExhausted) {
 
 // Calls held at once (here by a delay) share one budget per connection.
 TEST(Grpc, RequestBytesHeldOverAllStreamsOfAConnectionAreBounded) {
-  ServerOptions options;
-  options.max_body_bytes = 64 * 1024;
-  auto server = start_server(options);
+  auto server = start_server({.max_body_bytes = 64 * 1024});
   ASSERT_TRUE(server);
   testing::TestConnection connection(server->port());
   testing::H2Client client(connection);

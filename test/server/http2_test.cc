@@ -6,33 +6,25 @@
 
 #include "server/test_server.h"
 #include "support/h2_test_client.h"
+#include "support/server_fixture.h"
 
 namespace nightjar::server {
 namespace {
 
+using Clock = std::chrono::steady_clock;
 using testing::H2Client;
 using testing::H2Response;
+using testing::ServedH2Client;
+using testing::start_server;
 using testing::TestConnection;
-using Clock = std::chrono::steady_clock;
 
 constexpr uint32_t kRefusedStream = 7;  // RST_STREAM / GOAWAY error codes (RFC 9113 section 7)
 constexpr uint32_t kInternalError = 2;
 
-std::unique_ptr<TestServer> start_server(ServerOptions options = {}) {
-  options.listen = "127.0.0.1:0";
-  Result<std::unique_ptr<TestServer>> server = TestServer::start(options);
-  EXPECT_TRUE(server.ok()) << server.status().message();
-  if (!server.ok()) return nullptr;
-  return std::move(server).value();
-}
-
 TEST(Http2, AnswersWithTheControlsOfTheQuery) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  ASSERT_TRUE(connection.ok()) << connection.error();
-  H2Client client(connection);
-  const H2Response response = client.get("/any?status=201&size=100&header=X-Foo:bar%20baz");
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const H2Response response = h2.client.get("/any?status=201&size=100&header=X-Foo:bar%20baz");
   EXPECT_EQ(response.status, 201);
   EXPECT_EQ(response.error_code, 0u);
   EXPECT_EQ(response.body.size(), 100u);
@@ -40,21 +32,19 @@ TEST(Http2, AnswersWithTheControlsOfTheQuery) {
   EXPECT_EQ(response.header("content-type"), "text/plain");
   EXPECT_EQ(response.header("x-foo"), "bar baz");
   EXPECT_EQ(response.header("x-nightjar-arrival-gap-ns"), "0");  // the server's first request
-  EXPECT_EQ(client.remote_setting(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), 1000u);
-  const ServerStats stats = server->stats();
+  EXPECT_EQ(h2.client.remote_setting(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), 1000u);
+  const ServerStats stats = h2.server->stats();
   EXPECT_EQ(stats.requests, 1);
   EXPECT_EQ(stats.http2_requests, 1);
   EXPECT_EQ(stats.grpc_requests, 0);
 }
 
 TEST(Http2, ControlHeaderWinsOverTheQuery) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
   const H2Response response =
-      client.get("/?size=5&status=500",
-                 {{"x-nightjar-control", "size=7&header=Content-Type:application/json"}});
+      h2.client.get("/?size=5&status=500",
+                    {{"x-nightjar-control", "size=7&header=Content-Type:application/json"}});
   EXPECT_EQ(response.status, 500);
   EXPECT_EQ(response.body.size(), 7u);
   EXPECT_EQ(response.header("content-type"), "application/json");
@@ -78,59 +68,51 @@ TEST(Http2, SharesThePortWithHttp11) {
 }
 
 TEST(Http2, MalformedControlsGet400NamingTheControl) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
   for (const char* bad : {"size=abc", "status=600", "delay=soon", "goaway=maybe", "reset=2"}) {
-    const H2Response response = client.get(std::string("/?") + bad);
+    const H2Response response = h2.client.get(std::string("/?") + bad);
     EXPECT_EQ(response.status, 400) << bad;
     EXPECT_NE(response.body.find(std::string("'") + bad + "'"), std::string::npos) << response.body;
   }
   // A final 1xx does not exist in HTTP/2.
-  const H2Response informational = client.get("/?status=101");
+  const H2Response informational = h2.client.get("/?status=101");
   EXPECT_EQ(informational.status, 400);
   EXPECT_NE(informational.body.find("status=101"), std::string::npos) << informational.body;
-  EXPECT_EQ(client.get("/?size=2").body.size(), 2u);
-  EXPECT_EQ(server->stats().bad_requests, 6);
+  EXPECT_EQ(h2.client.get("/?size=2").body.size(), 2u);
+  EXPECT_EQ(h2.server->stats().bad_requests, 6);
 }
 
 TEST(Http2, AnswersHeadAndBodilessStatusesWithoutABody) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  const H2Response head = client.wait(client.submit("/?size=100", {}, "HEAD"));
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const H2Response head = h2.client.wait(h2.client.submit("/?size=100", {}, "HEAD"));
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.header("content-length"), "100");
   EXPECT_EQ(head.body, "");
-  const H2Response no_content = client.get("/?status=204&size=10");
+  const H2Response no_content = h2.client.get("/?status=204&size=10");
   EXPECT_EQ(no_content.status, 204);
   EXPECT_EQ(no_content.header("content-length"), "");
   EXPECT_EQ(no_content.body, "");
 }
 
 TEST(Http2, DiscardsRequestBodies) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
   const H2Response response =
-      client.wait(client.submit("/?size=3", {}, "POST", std::string(300000, 'b')));
+      h2.client.wait(h2.client.submit("/?size=3", {}, "POST", std::string(300000, 'b')));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body.size(), 3u);
 }
 
 TEST(Http2, SendsLargeBodiesWithinTheClientsFlowControlWindow) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(
-      connection);  // nghttp2's default 64 KiB windows: the server must wait for updates
-  const int32_t first = client.submit("/?size=3m");
-  const int32_t second = client.submit("/?size=1m&status=201");
-  const H2Response a = client.wait(first);
-  const H2Response b = client.wait(second);
+  // nghttp2's default 64 KiB windows: the server must wait for updates
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const int32_t first = h2.client.submit("/?size=3m");
+  const int32_t second = h2.client.submit("/?size=1m&status=201");
+  const H2Response a = h2.client.wait(first);
+  const H2Response b = h2.client.wait(second);
   EXPECT_EQ(a.body.size(), 3u * 1024 * 1024);
   EXPECT_EQ(b.body.size(), 1024u * 1024);
   EXPECT_EQ(b.status, 201);
@@ -138,105 +120,86 @@ TEST(Http2, SendsLargeBodiesWithinTheClientsFlowControlWindow) {
 }
 
 TEST(Http2, ADelayedStreamDoesNotHoldUpTheOthers) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  const int32_t slow = client.submit("/?delay=10m");
-  const int32_t fast = client.submit("/?size=1");
-  EXPECT_EQ(client.wait(fast).body.size(), 1u);
-  EXPECT_FALSE(client.peek(slow).closed);
-  EXPECT_EQ(server->stats().requests, 1);
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const int32_t slow = h2.client.submit("/?delay=10m");
+  const int32_t fast = h2.client.submit("/?size=1");
+  EXPECT_EQ(h2.client.wait(fast).body.size(), 1u);
+  EXPECT_FALSE(h2.client.peek(slow).closed);
+  EXPECT_EQ(h2.server->stats().requests, 1);
 }
 
 TEST(Http2, DelayControlWaitsAtLeastTheDelay) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
   const auto start = Clock::now();
-  const int32_t later = client.submit("/?delay=150ms&size=1");
-  const int32_t sooner = client.submit("/", {{"x-nightjar-control", "delay=50ms"}});
-  EXPECT_EQ(client.wait(sooner).status, 200);
+  const int32_t later = h2.client.submit("/?delay=150ms&size=1");
+  const int32_t sooner = h2.client.submit("/", {{"x-nightjar-control", "delay=50ms"}});
+  EXPECT_EQ(h2.client.wait(sooner).status, 200);
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(50));
-  EXPECT_EQ(client.wait(later).body.size(), 1u);
+  EXPECT_EQ(h2.client.wait(later).body.size(), 1u);
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(150));
 }
 
 TEST(Http2, StallHoldsStreams) {
-  ServerOptions options;
-  options.stall_after_ns = 0;
-  options.stall_for_ns = 200'000'000;
-  auto server = start_server(options);
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
+  ServedH2Client h2({.stall_after_ns = 0, .stall_for_ns = 200'000'000});
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
   const auto start = Clock::now();
-  EXPECT_EQ(client.get("/").status, 200);
+  EXPECT_EQ(h2.client.get("/").status, 200);
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(200));
 }
 
 TEST(Http2, ResetControlAnswersWithRstStream) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  const H2Response reset = client.get("/?reset=1&size=10");
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const H2Response reset = h2.client.get("/?reset=1&size=10");
   EXPECT_TRUE(reset.closed);
   EXPECT_EQ(reset.error_code, kInternalError);
   EXPECT_EQ(reset.status, 0);                         // no response at all
-  EXPECT_EQ(client.get("/?size=1").body.size(), 1u);  // the connection goes on
-  EXPECT_EQ(server->stats().requests, 2);
+  EXPECT_EQ(h2.client.get("/?size=1").body.size(), 1u);  // the h2.connection goes on
+  EXPECT_EQ(h2.server->stats().requests, 2);
 }
 
 TEST(Http2, GoawayControlSendsGoawayAfterTheResponseThenCloses) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  EXPECT_EQ(client.get("/?size=1").status, 200);
-  const int32_t last = client.submit("/?goaway=1&size=5");
-  const H2Response response = client.wait(last);
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  EXPECT_EQ(h2.client.get("/?size=1").status, 200);
+  const int32_t last = h2.client.submit("/?goaway=1&size=5");
+  const H2Response response = h2.client.wait(last);
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body.size(), 5u);
-  EXPECT_TRUE(client.wait_closed());
-  EXPECT_TRUE(client.goaway_received());
-  EXPECT_EQ(client.goaway_last_stream_id(), last);
-  EXPECT_EQ(client.goaway_error_code(), 0u);  // NO_ERROR
+  EXPECT_TRUE(h2.client.wait_closed());
+  EXPECT_TRUE(h2.client.goaway_received());
+  EXPECT_EQ(h2.client.goaway_last_stream_id(), last);
+  EXPECT_EQ(h2.client.goaway_error_code(), 0u);  // NO_ERROR
 }
 
 TEST(Http2, GoawayWaitsForEarlierStreamsAndRefusesLaterOnes) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  const int32_t earlier = client.submit("/?delay=100ms&size=1");
-  const int32_t going = client.submit("/?goaway=1");
-  const int32_t later = client.submit("/?size=3");
-  EXPECT_EQ(client.wait(going).status, 200);
-  EXPECT_EQ(client.wait(later).error_code, kRefusedStream);  // never processed: safe to retry
-  EXPECT_EQ(client.wait(earlier).body.size(), 1u);
-  EXPECT_TRUE(client.wait_closed());
-  EXPECT_EQ(client.goaway_last_stream_id(), going);
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const int32_t earlier = h2.client.submit("/?delay=100ms&size=1");
+  const int32_t going = h2.client.submit("/?goaway=1");
+  const int32_t later = h2.client.submit("/?size=3");
+  EXPECT_EQ(h2.client.wait(going).status, 200);
+  EXPECT_EQ(h2.client.wait(later).error_code, kRefusedStream);  // never processed: safe to retry
+  EXPECT_EQ(h2.client.wait(earlier).body.size(), 1u);
+  EXPECT_TRUE(h2.client.wait_closed());
+  EXPECT_EQ(h2.client.goaway_last_stream_id(), going);
 }
 
 TEST(Http2, GoawayAfterNRequestsPerConnection) {
-  ServerOptions options;
-  options.goaway_after_requests = 3;
-  auto server = start_server(options);
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
+  ServedH2Client h2({.goaway_after_requests = 3});
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
   std::vector<int32_t> streams;
-  for (int i = 0; i < 5; ++i) streams.push_back(client.submit("/?size=1"));
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(client.wait(streams[i]).status, 200) << i;
-  for (int i = 3; i < 5; ++i) EXPECT_EQ(client.wait(streams[i]).error_code, kRefusedStream) << i;
-  EXPECT_TRUE(client.wait_closed());
-  EXPECT_EQ(client.goaway_last_stream_id(), streams[2]);
-  EXPECT_EQ(server->stats().http2_requests, 3);
+  for (int i = 0; i < 5; ++i) streams.push_back(h2.client.submit("/?size=1"));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(h2.client.wait(streams[i]).status, 200) << i;
+  for (int i = 3; i < 5; ++i) EXPECT_EQ(h2.client.wait(streams[i]).error_code, kRefusedStream) << i;
+  EXPECT_TRUE(h2.client.wait_closed());
+  EXPECT_EQ(h2.client.goaway_last_stream_id(), streams[2]);
+  EXPECT_EQ(h2.server->stats().http2_requests, 3);
 
-  // Every connection gets its own count.
-  TestConnection next(server->port());
+  // Every h2.connection gets its own count.
+  TestConnection next(h2.server->port());
   H2Client again(next);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(again.get("/").status, 200);
   EXPECT_TRUE(again.wait_closed());
@@ -259,9 +222,7 @@ TEST(Http2, ReportsTheArrivalGapAcrossProtocols) {
 }
 
 TEST(Http2, ManyConcurrentStreamsOnSeveralThreads) {
-  ServerOptions options;
-  options.threads = 2;
-  auto server = start_server(options);
+  auto server = start_server({.threads = 2});
   ASSERT_TRUE(server);
   TestConnection first(server->port());
   TestConnection second(server->port());
@@ -307,16 +268,14 @@ TEST(Http2, GarbageAfterThePrefaceEndsOnlyThatConnection) {
 }
 
 TEST(Http2, StopClosesHttp2Connections) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  const int32_t waiting = client.submit("/?delay=10m");  // must not hold stop() up
-  EXPECT_EQ(client.get("/").status, 200);
-  server->stop();
-  client.wait_closed();
-  EXPECT_EQ(client.peek(waiting).status, 0);  // never answered
-  EXPECT_FALSE(client.pump());
+  ServedH2Client h2;
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const int32_t waiting = h2.client.submit("/?delay=10m");  // must not hold stop() up
+  EXPECT_EQ(h2.client.get("/").status, 200);
+  h2.server->stop();
+  h2.client.wait_closed();
+  EXPECT_EQ(h2.client.peek(waiting).status, 0);  // never answered
+  EXPECT_FALSE(h2.client.pump());
 }
 
 }  // namespace

@@ -4,12 +4,11 @@
 // counts. Timeouts are checked from below only (the server may not close early); that the
 // close comes at all is bounded by a generous deadline, never by the machine's speed.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <chrono>
@@ -21,38 +20,23 @@
 
 #include "server/test_server.h"
 #include "support/h2_test_client.h"
+#include "support/server_fixture.h"
 
 namespace nightjar::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using testing::eventually;
 using testing::H2Client;
 using testing::H2Response;
+using testing::ServedH2Client;
+using testing::start_server;
 using testing::TestConnection;
 
-// Only a server that never closes, or never answers, reaches it.
-constexpr milliseconds kDeadline{20'000};
+constexpr milliseconds kDeadline = testing::kServerDeadline;
 
 constexpr int64_t kMs = 1'000'000;
-
-std::unique_ptr<TestServer> start_server(ServerOptions options) {
-  options.listen = "127.0.0.1:0";
-  Result<std::unique_ptr<TestServer>> server = TestServer::start(options);
-  EXPECT_TRUE(server.ok()) << server.status().message();
-  if (!server.ok()) return nullptr;
-  return std::move(server).value();
-}
-
-// Waits until `condition` holds, polling, at most kDeadline; returns whether it held.
-bool eventually(const std::function<bool()>& condition) {
-  const auto until = Clock::now() + kDeadline;
-  while (!condition()) {
-    if (Clock::now() >= until) return false;
-    std::this_thread::sleep_for(milliseconds(2));
-  }
-  return true;
-}
 
 milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
@@ -166,9 +150,7 @@ std::string http2_start() { return std::string(kPreface) + frame(kSettings, 0, 0
 // ---- Header timeout
 
 TEST(HeaderTimeout, ClosesAConnectionThatSendsNothing) {
-  ServerOptions options;
-  options.header_timeout_ns = 200 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.header_timeout_ns = 200 * kMs});
   ASSERT_TRUE(server);
   const auto start = Clock::now();
   RawClient client(server->port());
@@ -181,9 +163,7 @@ TEST(HeaderTimeout, ClosesAConnectionThatSendsNothing) {
 }
 
 TEST(HeaderTimeout, TrickledHeaderBytesDoNotExtendIt) {
-  ServerOptions options;
-  options.header_timeout_ns = 300 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.header_timeout_ns = 300 * kMs});
   ASSERT_TRUE(server);
   const auto start = Clock::now();
   RawClient client(server->port());
@@ -206,10 +186,7 @@ TEST(HeaderTimeout, TrickledHeaderBytesDoNotExtendIt) {
 }
 
 TEST(HeaderTimeout, CountsFromTheFirstByteOfALaterRequest) {
-  ServerOptions options;
-  options.header_timeout_ns = 300 * kMs;
-  options.idle_timeout_ns = 60'000 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.header_timeout_ns = 300 * kMs, .idle_timeout_ns = 60'000 * kMs});
   ASSERT_TRUE(server);
   RawClient client(server->port());
   ASSERT_TRUE(client.send("GET /?size=1 HTTP/1.1\r\nHost: test\r\n\r\n"));
@@ -227,9 +204,7 @@ TEST(HeaderTimeout, CountsFromTheFirstByteOfALaterRequest) {
 // ---- Idle timeout
 
 TEST(IdleTimeout, ClosesAKeepAliveConnectionWithNothingInFlight) {
-  ServerOptions options;
-  options.idle_timeout_ns = 200 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.idle_timeout_ns = 200 * kMs});
   ASSERT_TRUE(server);
   RawClient client(server->port());
   const auto sent = Clock::now();
@@ -242,9 +217,7 @@ TEST(IdleTimeout, ClosesAKeepAliveConnectionWithNothingInFlight) {
 }
 
 TEST(IdleTimeout, ADelayedResponseIsNotIdle) {
-  ServerOptions options;
-  options.idle_timeout_ns = 100 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.idle_timeout_ns = 100 * kMs});
   ASSERT_TRUE(server);
   RawClient client(server->port());
   ASSERT_TRUE(client.send("GET /?delay=500ms&size=2 HTTP/1.1\r\nHost: test\r\n\r\n"));
@@ -253,9 +226,7 @@ TEST(IdleTimeout, ADelayedResponseIsNotIdle) {
 }
 
 TEST(IdleTimeout, ClosesAConnectionWhoseClientDoesNotReadItsResponse) {
-  ServerOptions options;
-  options.idle_timeout_ns = 200 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.idle_timeout_ns = 200 * kMs});
   ASSERT_TRUE(server);
   RawClient client(server->port());
   // 1 GiB that is never read: the socket fills, the server cannot write, makes no progress.
@@ -267,9 +238,7 @@ TEST(IdleTimeout, ClosesAConnectionWhoseClientDoesNotReadItsResponse) {
 // ---- HTTP/2: preface, header blocks, idle
 
 TEST(Http2Timeouts, ThePrefaceMustArriveWithinTheHeaderTimeout) {
-  ServerOptions options;
-  options.header_timeout_ns = 200 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.header_timeout_ns = 200 * kMs});
   ASSERT_TRUE(server);
   const auto start = Clock::now();
   RawClient client(server->port());
@@ -280,9 +249,7 @@ TEST(Http2Timeouts, ThePrefaceMustArriveWithinTheHeaderTimeout) {
 }
 
 TEST(Http2Timeouts, SettingsMustFollowThePrefaceWithinTheHeaderTimeout) {
-  ServerOptions options;
-  options.header_timeout_ns = 200 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.header_timeout_ns = 200 * kMs});
   ASSERT_TRUE(server);
   const auto start = Clock::now();
   RawClient client(server->port());
@@ -293,9 +260,7 @@ TEST(Http2Timeouts, SettingsMustFollowThePrefaceWithinTheHeaderTimeout) {
 }
 
 TEST(Http2Timeouts, AHeaderBlockMustCompleteWithinTheHeaderTimeout) {
-  ServerOptions options;
-  options.header_timeout_ns = 200 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.header_timeout_ns = 200 * kMs});
   ASSERT_TRUE(server);
   RawClient client(server->port());
   ASSERT_TRUE(client.send(http2_start()));
@@ -311,25 +276,19 @@ TEST(Http2Timeouts, AHeaderBlockMustCompleteWithinTheHeaderTimeout) {
 }
 
 TEST(Http2Timeouts, AnIdleConnectionGetsAGoawayAndIsClosed) {
-  ServerOptions options;
-  options.idle_timeout_ns = 200 * kMs;
-  auto server = start_server(options);
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
+  ServedH2Client h2({.idle_timeout_ns = 200 * kMs});
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
   const auto start = Clock::now();
-  EXPECT_EQ(client.get("/?size=1").status, 200);
-  EXPECT_TRUE(client.wait_closed());
+  EXPECT_EQ(h2.client.get("/?size=1").status, 200);
+  EXPECT_TRUE(h2.client.wait_closed());
   EXPECT_GE(since(start), milliseconds(200));
-  EXPECT_TRUE(client.goaway_received());
-  EXPECT_EQ(client.goaway_error_code(), 0u);  // NO_ERROR
-  EXPECT_EQ(server->stats().idle_timeouts, 1);
+  EXPECT_TRUE(h2.client.goaway_received());
+  EXPECT_EQ(h2.client.goaway_error_code(), 0u);  // NO_ERROR
+  EXPECT_EQ(h2.server->stats().idle_timeouts, 1);
 }
 
 TEST(Http2Timeouts, PingsDoNotKeepAnIdleConnectionOpen) {
-  ServerOptions options;
-  options.idle_timeout_ns = 300 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.idle_timeout_ns = 300 * kMs});
   ASSERT_TRUE(server);
   const auto start = Clock::now();
   RawClient client(server->port());
@@ -344,9 +303,7 @@ TEST(Http2Timeouts, PingsDoNotKeepAnIdleConnectionOpen) {
 }
 
 TEST(Http2Timeouts, AStreamWaitingForItsBodyDoesNotHoldTheConnection) {
-  ServerOptions options;
-  options.idle_timeout_ns = 300 * kMs;
-  auto server = start_server(options);
+  auto server = start_server({.idle_timeout_ns = 300 * kMs});
   ASSERT_TRUE(server);
   RawClient client(server->port());
   ASSERT_TRUE(client.send(http2_start()));
@@ -360,13 +317,9 @@ TEST(Http2Timeouts, AStreamWaitingForItsBodyDoesNotHoldTheConnection) {
 }
 
 TEST(Http2Timeouts, ADelayedStreamIsNotIdle) {
-  ServerOptions options;
-  options.idle_timeout_ns = 100 * kMs;
-  auto server = start_server(options);
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  const H2Response response = client.get("/?delay=500ms&size=3");
+  ServedH2Client h2({.idle_timeout_ns = 100 * kMs});
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const H2Response response = h2.client.get("/?delay=500ms&size=3");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body.size(), 3u);
 }
@@ -409,9 +362,7 @@ TEST(TlsHandshakeTimeout, DoesNotCutAHandshakeThatCompletes) {
 // ---- Maximum of connections
 
 TEST(MaxConnections, ClosesConnectionsBeyondTheMaximumAndServesAgainBelowIt) {
-  ServerOptions options;
-  options.max_connections = 2;
-  auto server = start_server(options);
+  auto server = start_server({.max_connections = 2});
   ASSERT_TRUE(server);
   auto first = std::make_unique<TestConnection>(server->port());
   TestConnection second(server->port());
@@ -464,9 +415,7 @@ std::string status_line(const std::string& response) {
 }
 
 TEST(BodyLimit, Http11ContentLengthOverTheLimitGets413AndTheConnectionCloses) {
-  ServerOptions options;
-  options.max_body_bytes = 1024;
-  auto server = start_server(options);
+  auto server = start_server({.max_body_bytes = 1024});
   ASSERT_TRUE(server);
   RawClient at_limit(server->port());
   ASSERT_TRUE(at_limit.send("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 1024\r\n\r\n" +
@@ -485,9 +434,7 @@ TEST(BodyLimit, Http11ContentLengthOverTheLimitGets413AndTheConnectionCloses) {
 }
 
 TEST(BodyLimit, Http11ChunkedBodyOverTheLimitGets413) {
-  ServerOptions options;
-  options.max_body_bytes = 1000;
-  auto server = start_server(options);
+  auto server = start_server({.max_body_bytes = 1000});
   ASSERT_TRUE(server);
   RawClient client(server->port());
   const std::string chunk = "258\r\n" + std::string(600, 'c') + "\r\n";  // 0x258 = 600
@@ -500,9 +447,7 @@ TEST(BodyLimit, Http11ChunkedBodyOverTheLimitGets413) {
 }
 
 TEST(BodyLimit, Http11ExpectContinueOverTheLimitGets413InsteadOfContinue) {
-  ServerOptions options;
-  options.max_body_bytes = 1024;
-  auto server = start_server(options);
+  auto server = start_server({.max_body_bytes = 1024});
   ASSERT_TRUE(server);
   RawClient client(server->port());
   ASSERT_TRUE(client.send(
@@ -513,36 +458,32 @@ TEST(BodyLimit, Http11ExpectContinueOverTheLimitGets413InsteadOfContinue) {
 }
 
 TEST(BodyLimit, Http2BodyOverTheLimitGets413AndTheConnectionGoesOn) {
-  ServerOptions options;
-  options.max_body_bytes = 1024;
-  auto server = start_server(options);
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  const H2Response at_limit = client.wait(client.submit("/", {}, "POST", std::string(1024, 'b')));
+  ServedH2Client h2({.max_body_bytes = 1024});
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  const H2Response at_limit =
+      h2.client.wait(h2.client.submit("/", {}, "POST", std::string(1024, 'b')));
   EXPECT_EQ(at_limit.status, 200);
 
   // No content-length: refused once the DATA passes the limit.
-  const H2Response over = client.wait(client.submit("/", {}, "POST", std::string(50000, 'b')));
+  const H2Response over =
+      h2.client.wait(h2.client.submit("/", {}, "POST", std::string(50000, 'b')));
   EXPECT_EQ(over.status, 413);
   EXPECT_NE(over.body.find("limit of 1024 bytes"), std::string::npos) << over.body;
   EXPECT_TRUE(over.closed);
 
   // An announced content-length over the limit: refused at the end of the headers.
-  const H2Response announced = client.wait(
-      client.submit("/", {{"content-length", "4096"}}, "POST", std::string(4096, 'b')));
+  const H2Response announced = h2.client.wait(
+      h2.client.submit("/", {{"content-length", "4096"}}, "POST", std::string(4096, 'b')));
   EXPECT_EQ(announced.status, 413);
 
-  EXPECT_EQ(client.get("/?size=2").body.size(), 2u);  // the connection goes on
-  EXPECT_EQ(server->stats().bodies_too_large, 2);
+  EXPECT_EQ(h2.client.get("/?size=2").body.size(), 2u);  // the h2.connection goes on
+  EXPECT_EQ(h2.server->stats().bodies_too_large, 2);
 }
 
 // ---- Request headers
 
 TEST(HeaderLimit, Http11HeaderOverTheLimitGets431) {
-  ServerOptions options;
-  options.max_header_bytes = 2048;
-  auto server = start_server(options);
+  auto server = start_server({.max_header_bytes = 2048});
   ASSERT_TRUE(server);
   RawClient small(server->port());
   ASSERT_TRUE(small.send("GET / HTTP/1.1\r\nX-A: " + std::string(1800, 'a') + "\r\n\r\n"));
@@ -558,9 +499,7 @@ TEST(HeaderLimit, Http11HeaderOverTheLimitGets431) {
 }
 
 TEST(HeaderLimit, Http11TooManyFieldsGets431) {
-  ServerOptions options;
-  options.max_header_fields = 5;
-  auto server = start_server(options);
+  auto server = start_server({.max_header_fields = 5});
   ASSERT_TRUE(server);
   std::string fields;
   for (int i = 0; i < 5; ++i) fields += "X-" + std::to_string(i) + ": v\r\n";
@@ -577,29 +516,24 @@ TEST(HeaderLimit, Http11TooManyFieldsGets431) {
 }
 
 TEST(HeaderLimit, Http2HeaderListOverTheLimitGets431AndTheConnectionGoesOn) {
-  ServerOptions options;
-  options.max_header_bytes = 2048;
-  options.max_header_fields = 8;
-  auto server = start_server(options);
-  ASSERT_TRUE(server);
-  TestConnection connection(server->port());
-  H2Client client(connection);
-  EXPECT_EQ(client.get("/", {{"x-a", std::string(1800, 'a')}}).status, 200);
-  EXPECT_EQ(client.remote_setting(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE), 2048u);
+  ServedH2Client h2({.max_header_bytes = 2048, .max_header_fields = 8});
+  ASSERT_TRUE(h2.ok()) << h2.connection.error();
+  EXPECT_EQ(h2.client.get("/", {{"x-a", std::string(1800, 'a')}}).status, 200);
+  EXPECT_EQ(h2.client.remote_setting(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE), 2048u);
 
-  const H2Response big = client.get("/", {{"x-a", std::string(3000, 'a')}});
+  const H2Response big = h2.client.get("/", {{"x-a", std::string(3000, 'a')}});
   EXPECT_EQ(big.status, 431);
   EXPECT_NE(big.body.find("limit of 2048 bytes"), std::string::npos) << big.body;
 
   // Four pseudo-headers and five fields: nine.
   std::vector<std::pair<std::string, std::string>> many;
   for (int i = 0; i < 5; ++i) many.push_back({"x-" + std::to_string(i), "v"});
-  const H2Response crowded = client.get("/", many);
+  const H2Response crowded = h2.client.get("/", many);
   EXPECT_EQ(crowded.status, 431);
   EXPECT_NE(crowded.body.find("more than 8 request header fields"), std::string::npos);
 
-  EXPECT_EQ(client.get("/?size=1").status, 200);
-  EXPECT_EQ(server->stats().headers_too_large, 2);
+  EXPECT_EQ(h2.client.get("/?size=1").status, 200);
+  EXPECT_EQ(h2.server->stats().headers_too_large, 2);
 }
 
 // ---- Controls over their maxima

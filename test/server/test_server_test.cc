@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/server_fixture.h"
+
 namespace nightjar::server {
 namespace {
 
@@ -27,6 +29,7 @@ using asio::ip::tcp;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 using Response = http::response<http::string_body>;
+using testing::start_server;
 
 // Generous: only a hung server should ever reach it.
 constexpr auto kIoTimeout = std::chrono::seconds(30);
@@ -128,13 +131,11 @@ std::string get(std::string_view target, std::string_view extra_headers = "") {
   return request.append("\r\n");
 }
 
-std::unique_ptr<TestServer> start_server(ServerOptions options = {}) {
-  if (options.listen == ServerOptions{}.listen) options.listen = "127.0.0.1:0";
-  Result<std::unique_ptr<TestServer>> server = TestServer::start(options);
-  EXPECT_TRUE(server.ok()) << server.status().message();
-  if (!server.ok()) return nullptr;
-  return std::move(server).value();
-}
+// A test server (see start_server) and one client connected to it.
+struct ServedClient {
+  std::unique_ptr<TestServer> server = start_server();
+  Client client{server ? server->port() : uint16_t{0}};
+};
 
 int64_t arrival_gap_ns(const Response& response) {
   const auto it = response.find("X-Nightjar-Arrival-Gap-Ns");
@@ -168,13 +169,12 @@ TEST(TestServer, AnswersAPlainRequestWith200AndAnEmptyBody) {
 }
 
 TEST(TestServer, SizeControlSetsTheBodyLength) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
   for (const auto& [query, bytes] : std::vector<std::pair<std::string, size_t>>{
            {"size=100", 100}, {"size=4k", 4096}, {"size=1m", 1024 * 1024}, {"size=0", 0}}) {
-    client.send(get("/any/path?" + query));
-    const Response response = client.read();
+    h1.client.send(get("/any/path?" + query));
+    const Response response = h1.client.read();
     EXPECT_EQ(response.result_int(), 200) << query;
     EXPECT_EQ(response.body().size(), bytes) << query;
     EXPECT_EQ(response[http::field::content_length], std::to_string(bytes)) << query;
@@ -183,224 +183,210 @@ TEST(TestServer, SizeControlSetsTheBodyLength) {
 }
 
 TEST(TestServer, StatusControlSetsTheStatus) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send(get("/?status=503"));
-  const Response unavailable = client.read();
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send(get("/?status=503"));
+  const Response unavailable = h1.client.read();
   EXPECT_EQ(unavailable.result_int(), 503);
   EXPECT_EQ(unavailable.reason(), "Service Unavailable");
-  client.send(get("/?status=299&size=3"));
-  const Response unusual = client.read();
+  h1.client.send(get("/?status=299&size=3"));
+  const Response unusual = h1.client.read();
   EXPECT_EQ(unusual.result_int(), 299);
   EXPECT_EQ(unusual.body().size(), 3u);
   // 204 carries no body whatever size says; the connection stays in step.
-  client.send(get("/?status=204&size=10"));
-  EXPECT_EQ(client.read().result_int(), 204);
-  client.send(get("/"));
-  EXPECT_EQ(client.read().result_int(), 200);
+  h1.client.send(get("/?status=204&size=10"));
+  EXPECT_EQ(h1.client.read().result_int(), 204);
+  h1.client.send(get("/"));
+  EXPECT_EQ(h1.client.read().result_int(), 200);
 }
 
 TEST(TestServer, DelayControlWaitsAtLeastTheDelay) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
   auto start = Clock::now();
-  client.send(get("/?delay=100ms"));
-  EXPECT_EQ(client.read().result_int(), 200);
+  h1.client.send(get("/?delay=100ms"));
+  EXPECT_EQ(h1.client.read().result_int(), 200);
   EXPECT_GE(elapsed_ns(start), 100'000'000);
 
   start = Clock::now();
-  client.send(get("/", "X-Nightjar-Control: delay=50ms\r\n"));
-  EXPECT_EQ(client.read().result_int(), 200);
+  h1.client.send(get("/", "X-Nightjar-Control: delay=50ms\r\n"));
+  EXPECT_EQ(h1.client.read().result_int(), 200);
   EXPECT_GE(elapsed_ns(start), 50'000'000);
 }
 
 TEST(TestServer, HeaderControlAddsHeaders) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send(get("/?header=X-One:1&header=X-Two:two%20words"));
-  const Response response = client.read();
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send(get("/?header=X-One:1&header=X-Two:two%20words"));
+  const Response response = h1.client.read();
   EXPECT_EQ(response["X-One"], "1");
   EXPECT_EQ(response["X-Two"], "two words");
 
-  client.send(get("/", "X-Nightjar-Control: header=Content-Type:application/json\r\n"));
-  const Response typed = client.read();
+  h1.client.send(get("/", "X-Nightjar-Control: header=Content-Type:application/json\r\n"));
+  const Response typed = h1.client.read();
   EXPECT_EQ(typed[http::field::content_type], "application/json");
   EXPECT_EQ(typed.count(http::field::content_type), 1u);
 }
 
 TEST(TestServer, CloseControlClosesAfterTheResponse) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send(get("/?close=1&size=5"));
-  const Response response = client.read();
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send(get("/?close=1&size=5"));
+  const Response response = h1.client.read();
   EXPECT_EQ(response.body().size(), 5u);
   EXPECT_EQ(response[http::field::connection], "close");
-  EXPECT_TRUE(client.closed_by_server());
+  EXPECT_TRUE(h1.client.closed_by_server());
 
-  Client by_header(server->port());
+  Client by_header(h1.server->port());
   by_header.send(get("/", "X-Nightjar-Control: close=1\r\n"));
   EXPECT_EQ(by_header.read()[http::field::connection], "close");
   EXPECT_TRUE(by_header.closed_by_server());
 }
 
 TEST(TestServer, ControlHeaderWinsOverTheQuery) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send(get("/?size=5&status=500", "X-Nightjar-Control: size=7&status=202\r\n"));
-  const Response response = client.read();
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send(get("/?size=5&status=500", "X-Nightjar-Control: size=7&status=202\r\n"));
+  const Response response = h1.client.read();
   EXPECT_EQ(response.result_int(), 202);
   EXPECT_EQ(response.body().size(), 7u);
 
-  client.send(get("/?size=5&status=500", "X-Nightjar-Control: size=7\r\n"));
-  const Response mixed = client.read();
+  h1.client.send(get("/?size=5&status=500", "X-Nightjar-Control: size=7\r\n"));
+  const Response mixed = h1.client.read();
   EXPECT_EQ(mixed.result_int(), 500);
   EXPECT_EQ(mixed.body().size(), 7u);
 }
 
 TEST(TestServer, MalformedControlsGet400NamingTheControl) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
   for (const char* bad : {"size=abc", "status=99", "status=600", "delay=10", "delay=soon",
                           "close=maybe", "header=Bad%20Name:x", "header=X:a%0D%0AInjected:1"}) {
-    client.send(get(std::string("/?") + bad));
-    const Response response = client.read();
+    h1.client.send(get(std::string("/?") + bad));
+    const Response response = h1.client.read();
     EXPECT_EQ(response.result_int(), 400) << bad;
     EXPECT_NE(response.body().find(std::string("'") + bad + "'"), std::string::npos)
         << bad << " -> " << response.body();
     EXPECT_EQ(response.count("Injected"), 0u);
   }
-  client.send(get("/", "X-Nightjar-Control: size=12q\r\n"));
-  const Response by_header = client.read();
+  h1.client.send(get("/", "X-Nightjar-Control: size=12q\r\n"));
+  const Response by_header = h1.client.read();
   EXPECT_EQ(by_header.result_int(), 400);
   EXPECT_NE(by_header.body().find("size=12q"), std::string::npos);
 
   // A bad control is the client's mistake, not lost framing: the connection goes on.
-  client.send(get("/?size=2"));
-  EXPECT_EQ(client.read().body().size(), 2u);
-  EXPECT_EQ(server->stats().bad_requests, 9);
-  EXPECT_EQ(server->stats().requests, 10);
+  h1.client.send(get("/?size=2"));
+  EXPECT_EQ(h1.client.read().body().size(), 2u);
+  EXPECT_EQ(h1.server->stats().bad_requests, 9);
+  EXPECT_EQ(h1.server->stats().requests, 10);
 }
 
 TEST(TestServer, KeepsAConnectionAliveAcrossSequentialRequests) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
   for (int i = 0; i < 5; ++i) {
-    client.send(get("/?size=" + std::to_string(i)));
-    const Response response = client.read();
+    h1.client.send(get("/?size=" + std::to_string(i)));
+    const Response response = h1.client.read();
     EXPECT_EQ(response.body().size(), static_cast<size_t>(i));
     EXPECT_TRUE(response.keep_alive());
   }
-  const ServerStats stats = server->stats();
+  const ServerStats stats = h1.server->stats();
   EXPECT_EQ(stats.connections_accepted, 1);
   EXPECT_EQ(stats.requests, 5);
   EXPECT_EQ(stats.bad_requests, 0);
 }
 
 TEST(TestServer, AnswersPipelinedRequestsInOrder) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send(get("/?size=1") + get("/?size=2&status=201") + get("/?size=3&status=202"));
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send(get("/?size=1") + get("/?size=2&status=201") + get("/?size=3&status=202"));
   for (int i = 1; i <= 3; ++i) {
-    const Response response = client.read();
+    const Response response = h1.client.read();
     EXPECT_EQ(response.body().size(), static_cast<size_t>(i));
     EXPECT_EQ(response.result_int(), i == 1 ? 200 : 199 + i);
   }
 }
 
 TEST(TestServer, KeepsPipelinedResponsesInOrderWhenTheFirstIsDelayed) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
   const auto start = Clock::now();
-  client.send(get("/?delay=100ms&size=1") + get("/?size=2") + get("/?size=3"));
+  h1.client.send(get("/?delay=100ms&size=1") + get("/?size=2") + get("/?size=3"));
   for (size_t i = 1; i <= 3; ++i) {
-    EXPECT_EQ(client.read().body().size(), i);
+    EXPECT_EQ(h1.client.read().body().size(), i);
     EXPECT_GE(elapsed_ns(start), 100'000'000);  // none overtakes the delayed first
   }
 }
 
 TEST(TestServer, WaitsForTheClientWhenResponsesExceedTheSocketBuffers) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
   // 12 MiB requested before reading any of it: the server's writes must block and resume.
-  client.send(get("/?size=4m") + get("/?size=4m&status=201") + get("/?size=4m&status=202"));
+  h1.client.send(get("/?size=4m") + get("/?size=4m&status=201") + get("/?size=4m&status=202"));
   for (int i = 0; i < 3; ++i) {
-    const Response response = client.read();
+    const Response response = h1.client.read();
     EXPECT_EQ(response.result_int(), i == 0 ? 200 : 200 + i);
     EXPECT_EQ(response.body().size(), 4u * 1024 * 1024);
   }
-  client.send(get("/"));
-  EXPECT_EQ(client.read().result_int(), 200);
+  h1.client.send(get("/"));
+  EXPECT_EQ(h1.client.read().result_int(), 200);
 }
 
 TEST(TestServer, AcceptsAndDiscardsRequestBodies) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send(
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send(
       "POST /?size=4 HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
       "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n");
-  EXPECT_EQ(client.read().body().size(), 4u);
+  EXPECT_EQ(h1.client.read().body().size(), 4u);
 
-  client.send("PUT /?size=3 HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhel");
-  client.send("lo");
-  EXPECT_EQ(client.read().body().size(), 3u);
+  h1.client.send("PUT /?size=3 HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhel");
+  h1.client.send("lo");
+  EXPECT_EQ(h1.client.read().body().size(), 3u);
 
   // A body far larger than any buffer, sent in pieces.
   const std::string piece(size_t{256} * 1024, 'b');
-  client.send("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: " +
-              std::to_string(8 * piece.size()) + "\r\n\r\n");
-  for (int i = 0; i < 8; ++i) client.send(piece);
-  EXPECT_EQ(client.read().result_int(), 200);
+  h1.client.send("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: " +
+                 std::to_string(8 * piece.size()) + "\r\n\r\n");
+  for (int i = 0; i < 8; ++i) h1.client.send(piece);
+  EXPECT_EQ(h1.client.read().result_int(), 200);
 
-  client.send(get("/?size=1"));
-  EXPECT_EQ(client.read().body().size(), 1u);
-  EXPECT_EQ(server->stats().requests, 4);
+  h1.client.send(get("/?size=1"));
+  EXPECT_EQ(h1.client.read().body().size(), 1u);
+  EXPECT_EQ(h1.server->stats().requests, 4);
 }
 
 TEST(TestServer, SendsContinueWhenTheClientExpectsIt) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send(
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send(
       "POST /?size=2 HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
-  EXPECT_EQ(client.read().result_int(), 100);
-  client.send("body");
-  const Response response = client.read();
+  EXPECT_EQ(h1.client.read().result_int(), 100);
+  h1.client.send("body");
+  const Response response = h1.client.read();
   EXPECT_EQ(response.result_int(), 200);
   EXPECT_EQ(response.body().size(), 2u);
 }
 
 TEST(TestServer, AnswersHeadWithoutABody) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send("HEAD /?size=100 HTTP/1.1\r\nHost: test\r\n\r\n");
-  const Response response = client.read(/*head_request=*/true);
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send("HEAD /?size=100 HTTP/1.1\r\nHost: test\r\n\r\n");
+  const Response response = h1.client.read(/*head_request=*/true);
   EXPECT_EQ(response[http::field::content_length], "100");
   // Had a body been sent, it would be read as the next response and fail to parse.
-  client.send(get("/?size=1"));
-  EXPECT_EQ(client.read().body().size(), 1u);
+  h1.client.send(get("/?size=1"));
+  EXPECT_EQ(h1.client.read().body().size(), 1u);
 }
 
 TEST(TestServer, HonoursConnectionCloseFromTheClient) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
-  client.send(get("/?size=3", "Connection: close\r\n"));
-  const Response response = client.read();
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
+  h1.client.send(get("/?size=3", "Connection: close\r\n"));
+  const Response response = h1.client.read();
   EXPECT_EQ(response.body().size(), 3u);
   EXPECT_EQ(response[http::field::connection], "close");
-  EXPECT_TRUE(client.closed_by_server());
+  EXPECT_TRUE(h1.client.closed_by_server());
 }
 
 TEST(TestServer, ClosesHttp10UnlessAskedToKeepAlive) {
@@ -470,17 +456,16 @@ TEST(TestServer, SurvivesMangledRequests) {
 }
 
 TEST(TestServer, ReportsTheArrivalGap) {
-  auto server = start_server();
-  ASSERT_TRUE(server);
-  Client client(server->port());
+  ServedClient h1;
+  ASSERT_TRUE(h1.server);
   const auto sent_first = Clock::now();
-  client.send(get("/"));
-  EXPECT_EQ(arrival_gap_ns(client.read()), 0);  // the first request the server sees
+  h1.client.send(get("/"));
+  EXPECT_EQ(arrival_gap_ns(h1.client.read()), 0);  // the first request the server sees
   const auto received_first = Clock::now();
 
   const auto sent_second = Clock::now();
-  client.send(get("/"));
-  const Response second = client.read();
+  h1.client.send(get("/"));
+  const Response second = h1.client.read();
   const auto received_second = Clock::now();
   // Causal bounds: the arrivals lie between each request's send and its response.
   const int64_t gap = arrival_gap_ns(second);
@@ -489,10 +474,7 @@ TEST(TestServer, ReportsTheArrivalGap) {
 }
 
 TEST(TestServer, StallHoldsResponsesUntilTheWindowEnds) {
-  ServerOptions options;
-  options.stall_after_ns = 0;
-  options.stall_for_ns = 300'000'000;
-  auto server = start_server(options);
+  auto server = start_server({.stall_after_ns = 0, .stall_for_ns = 300'000'000});
   ASSERT_TRUE(server);
   Client client(server->port());
   const auto start = Clock::now();
@@ -502,10 +484,7 @@ TEST(TestServer, StallHoldsResponsesUntilTheWindowEnds) {
 }
 
 TEST(TestServer, StallHoldsEarlierRequestsAnsweredInsideTheWindow) {
-  ServerOptions options;
-  options.stall_after_ns = 200'000'000;
-  options.stall_for_ns = 300'000'000;
-  auto server = start_server(options);
+  auto server = start_server({.stall_after_ns = 200'000'000, .stall_for_ns = 300'000'000});
   ASSERT_TRUE(server);
   Client client(server->port());
   const auto start = Clock::now();
@@ -516,9 +495,7 @@ TEST(TestServer, StallHoldsEarlierRequestsAnsweredInsideTheWindow) {
 }
 
 TEST(TestServer, ServesFromSeveralThreads) {
-  ServerOptions options;
-  options.threads = 4;
-  auto server = start_server(options);
+  auto server = start_server({.threads = 4});
   ASSERT_TRUE(server);
   constexpr int kClients = 8;
   constexpr int kRequestsEach = 50;
@@ -545,9 +522,7 @@ TEST(TestServer, ServesFromSeveralThreads) {
 }
 
 TEST(TestServer, ListensOnIpv6Loopback) {
-  ServerOptions options;
-  options.listen = "[::1]:0";
-  Result<std::unique_ptr<TestServer>> server = TestServer::start(options);
+  Result<std::unique_ptr<TestServer>> server = TestServer::start({.listen = "[::1]:0"});
   if (!server.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << server.status().message();
   EXPECT_EQ((*server)->listen_address(), "[::1]:" + std::to_string((*server)->port()));
   Client client(tcp::endpoint(asio::ip::address_v6::loopback(), (*server)->port()));

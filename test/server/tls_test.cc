@@ -6,6 +6,7 @@
 
 #include "server/test_server.h"
 #include "support/h2_test_client.h"
+#include "support/server_fixture.h"
 #include "tls/cert_gen.h"
 
 namespace nightjar::server {
@@ -13,25 +14,10 @@ namespace {
 
 using testing::H2Client;
 using testing::H2Response;
+using testing::start_tls_server;
 using testing::TestConnection;
 using testing::TlsClientConfig;
-
-std::unique_ptr<TestServer> start_tls_server(tls::ServerTlsOptions tls = {},
-                                             ServerOptions options = {}) {
-  options.listen = "127.0.0.1:0";
-  options.tls = std::move(tls);
-  Result<std::unique_ptr<TestServer>> server = TestServer::start(options);
-  EXPECT_TRUE(server.ok()) << server.status().message();
-  if (!server.ok()) return nullptr;
-  return std::move(server).value();
-}
-
-TlsClientConfig trusting(const TestServer& server, std::vector<std::string> alpn) {
-  TlsClientConfig config;
-  config.ca_pem = server.tls_certificate_pem();
-  config.alpn = std::move(alpn);
-  return config;
-}
+using testing::trusting;
 
 tls::KeyAndCert make_certificate(const tls::CertSpec& spec = {},
                                  const tls::KeyAndCert* issuer = nullptr) {
