@@ -6,7 +6,6 @@
 #include <grpcpp/grpcpp.h>
 #include <openssl/crypto.h>
 
-#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/network_v4.hpp>
@@ -20,7 +19,7 @@
 #include <stop_token>
 #include <thread>
 
-#include "common/duration.h"
+#include "distributed/lease_watch.h"
 #include "distributed/spec.h"
 #include "load/runner.h"
 #include "nightjar/v1/worker.grpc.pb.h"
@@ -220,7 +219,7 @@ class WorkerService final : public v1::Worker::Service {
                        grpc::ServerReaderWriter<v1::WorkerMessage, v1::ControllerMessage>& stream, const WorkerRun& run,
                        const std::vector<asio::ip::tcp::endpoint>& endpoints) {
     std::atomic<bool> stop{false};
-    std::atomic<int64_t> last_heartbeat_ns{steady_now_ns()};
+    LeaseWatch lease(*options_.lease_clock, run.lease_ns);
 
     v1::WorkerMessage accepted;
     accepted.mutable_accepted()->set_unix_ns(unix_now_ns());
@@ -230,7 +229,7 @@ class WorkerService final : public v1::Worker::Service {
     StreamReader reader(context, [&] {
       v1::ControllerMessage message;
       while (stream.Read(&message)) {
-        if (message.has_heartbeat()) last_heartbeat_ns.store(steady_now_ns());
+        if (message.has_heartbeat()) lease.heartbeat();
         if (message.has_cancel()) stop.store(true);
       }
       stop.store(true);  // the controller closed its side or vanished
@@ -240,25 +239,19 @@ class WorkerService final : public v1::Worker::Service {
     // collect the Final; then the call is cancelled, which also frees a write blocked on a
     // controller that stopped reading.
     std::jthread lease_watch([&](std::stop_token token) {
-      const int64_t period_ns = std::clamp<int64_t>(run.lease_ns / 10, kNanosPerMilli, 100 * kNanosPerMilli);
-      const int64_t grace_ns = std::clamp<int64_t>(run.lease_ns, 2 * kNanosPerSecond, 5 * kNanosPerSecond);
-      int64_t lapsed_at_ns = 0;
       try {
         std::mutex mutex;
         std::condition_variable_any wake;
         std::unique_lock lock(mutex);
         while (!token.stop_requested()) {
-          const int64_t now = steady_now_ns();
-          if (lapsed_at_ns == 0 && now - last_heartbeat_ns.load() > run.lease_ns) {
-            lapsed_at_ns = now;
-            stop.store(true);
-          }
-          if (lapsed_at_ns != 0 && now - lapsed_at_ns > grace_ns) {
+          const LeaseWatch::State state = lease.check();
+          if (state != LeaseWatch::State::kHeld) stop.store(true);
+          if (state == LeaseWatch::State::kAbandoned) {
             context.TryCancel();
             return;
           }
           if (shutting_down_.load()) stop.store(true);
-          wake.wait_for(lock, token, std::chrono::nanoseconds(period_ns), [] { return false; });
+          wake.wait_for(lock, token, std::chrono::nanoseconds(lease.check_period_ns()), [] { return false; });
         }
       } catch (...) {  // a thread body lets nothing escape: without its watch, the run stops
         stop.store(true);

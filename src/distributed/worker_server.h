@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace nightjar::distributed {
@@ -37,6 +38,9 @@ struct WorkerServerOptions {
   // Resolves a target host to its addresses (IP literals), once per run; the run then
   // connects only to what this returned. Empty: the system resolver. A seam for tests.
   std::function<std::vector<std::string>(const std::string& host)> resolve;
+  // The clock the controller's lease is watched on (heartbeats, lapse, grace); it outlives
+  // the server. A seam for tests: the run itself keeps the system clock.
+  const Clock* lease_clock = &system_clock();
 };
 
 // Whether a worker may listen where `options.listen` says with the protection it has:

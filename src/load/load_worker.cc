@@ -1,5 +1,4 @@
 #include "load/load_worker.h"
-#include "common/clock.h"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -7,7 +6,6 @@
 #include <sys/prctl.h>
 #include <thread>
 
-#include "common/duration.h"
 #include "http/grpc.h"
 #include "http/http1_session.h"
 #include "http/http2_session.h"
@@ -18,20 +16,13 @@ namespace {
 namespace asio = boost::asio;
 using model::ErrorKind;
 
-std::chrono::steady_clock::time_point to_time_point(int64_t ns) {
-  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
-}
-
-constexpr int64_t kFirstBackoffNs = 10 * kNanosPerMilli;
-constexpr int64_t kMaxBackoffNs = kNanosPerSecond;
-
 }  // namespace
 
-StartGate::StartGate(int workers, int64_t start_at_steady_ns)
-    : start_at_steady_ns_(start_at_steady_ns), barrier_(workers, SetStart{this}) {}
+StartGate::StartGate(int workers, int64_t start_at_steady_ns, const Clock& clock)
+    : start_at_steady_ns_(start_at_steady_ns), clock_(clock), barrier_(workers, SetStart{this}) {}
 
 void StartGate::SetStart::operator()() noexcept {
-  gate->start_ns_.store(std::max(steady_now_ns(), gate->start_at_steady_ns_));
+  gate->start_ns_.store(std::max(gate->clock_.steady_ns(), gate->start_at_steady_ns_));
 }
 
 int64_t StartGate::arrive_and_wait() {
@@ -45,11 +36,13 @@ LoadWorker::LoadWorker(const WorkerConfig& config, asio::ip::tcp::endpoint endpo
                        const std::vector<std::string>& requests, bool head_request,
                        const std::vector<http::Http2Request>* http2_requests)
     : config_(config),
-      // Timeouts, reconnects and idle seconds are checked on a tick; requests never wait for it.
-      tick_ns_(std::clamp<int64_t>(config.timeout_ns / 10, kNanosPerMilli, 100 * kNanosPerMilli)),
+      clock_(config.clock != nullptr ? *config.clock : system_clock()),
+      clock_is_system_(&clock_ == &system_clock()),
+      timeouts_(config.timeout_ns),
       io_(1),
       pacer_(io_),
       tick_(io_),
+      backoff_(static_cast<size_t>(std::max(config.connections, 0))),
       pending_(static_cast<size_t>(std::max<int64_t>(config.max_pending, 0))) {
   for (int i = 0; i < config.connections; ++i) {
     if (http2_requests != nullptr) {
@@ -60,8 +53,6 @@ LoadWorker::LoadWorker(const WorkerConfig& config, asio::ip::tcp::endpoint endpo
                                                                config.tls, config.host));
     }
   }
-  retry_at_ns_.assign(sessions_.size(), 0);
-  backoff_ns_.assign(sessions_.size(), kFirstBackoffNs);
   in_idle_list_.assign(sessions_.size(), 0);
   idle_.reserve(sessions_.size());
 }
@@ -86,10 +77,10 @@ void LoadWorker::run(StartGate& gate) noexcept {
   }
   guarded([this] {
     for (auto& session : sessions_) session->close();
-    const int64_t end = steady_now_ns();
+    const int64_t end = now_ns();
     totals_.finished_ns = end;
     roll_intervals(end);
-    if (end > interval_end_ns_ - kNanosPerSecond) publish_interval(end);
+    if (intervals_.partial_at(end)) publish_interval(end);
   });
   // What no published second took (counted after the last one, or a run that never started).
   totals_.counters.add(counting_);
@@ -97,25 +88,25 @@ void LoadWorker::run(StartGate& gate) noexcept {
 }
 
 void LoadWorker::connect_all() {
-  const int64_t connect_deadline = steady_now_ns() + config_.timeout_ns;
+  const int64_t connect_deadline = timeouts_.connect_deadline_ns(now_ns());
   connects_outstanding_ = static_cast<int>(sessions_.size());
-  for (auto& session : sessions_) session->connect(steady_now_ns());
-  while (connects_outstanding_ > 0 && !stop_requested_.load() && steady_now_ns() < connect_deadline) {
+  for (auto& session : sessions_) session->connect(now_ns());
+  while (connects_outstanding_ > 0 && !stop_requested_.load() && now_ns() < connect_deadline) {
     io_.run_one_for(std::chrono::milliseconds(10));
   }
   if (connects_outstanding_ > 0) {
     for (auto& session : sessions_) {
-      if (session->state() == http::Session::State::kConnecting) session->check_timeouts(steady_now_ns(), 1);
+      if (session->state() == http::Session::State::kConnecting) session->check_timeouts(now_ns(), 1);
     }
   }
 }
 
 void LoadWorker::start_measuring() {
   // A start set for later (a distributed run's common moment): wait for it, connected.
-  if (start_ns_ > steady_now_ns()) std::this_thread::sleep_until(to_time_point(start_ns_));
+  if (start_ns_ > now_ns()) std::this_thread::sleep_until(clock_.timer_time(start_ns_));
   const int64_t measure_start = start_ns_ + config_.warmup_ns;
   measure_start_ns_.store(measure_start);
-  interval_end_ns_ = measure_start + kNanosPerSecond;
+  intervals_.start(measure_start);
   plan_end_ns_ = config_.plan_end_offset_ns > INT64_MAX - start_ns_ ? INT64_MAX
                                                                     : start_ns_ + config_.plan_end_offset_ns;
   if (totals_.failed) {  // failed before the start
@@ -127,10 +118,10 @@ void LoadWorker::start_measuring() {
     finish(true);
     return;
   }
-  const int64_t now = steady_now_ns();
+  const int64_t now = now_ns();
   if (config_.plan != nullptr) {
-    cursor_ = std::make_unique<ShardCursor>(*config_.plan, config_.shard, config_.shards, config_.plan_end_offset_ns,
-                                            config_.max_arrivals);
+    arrivals_.emplace(*config_.plan, config_.shard, config_.shards, config_.plan_end_offset_ns, start_ns_,
+                      config_.max_arrivals);
     schedule_pacer();
   } else {
     for (auto& session : sessions_) {
@@ -188,29 +179,29 @@ std::vector<IntervalSnapshot> LoadWorker::take_intervals() {
 // --- open loop pacing -------------------------------------------------------------
 
 void LoadWorker::schedule_pacer() {
-  if (cursor_->done()) {
+  if (arrivals_->done()) {
     plan_finished_ = true;
-    plan_finished_ns_ = steady_now_ns();
+    plan_finished_ns_ = now_ns();
     maybe_finish();
     return;
   }
-  pacer_.expires_at(to_time_point(start_ns_ + cursor_->offset_ns()));
+  pacer_.expires_at(clock_.timer_time(arrivals_->next_wake_ns()));
   pacer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && phase_ == Phase::kRunning) on_pacer();
   });
 }
 
 void LoadWorker::on_pacer() {
-  int64_t now = steady_now_ns();
   // Every arrival that is due goes out now; latency is still timed from its intended start.
   // Each send reads the clock again, so a burst does not share one send time. A burst is
-  // capped: the rest is taken when the (already expired) timer fires again, after the
-  // handlers that were waiting, so reads, timeouts and a stop are never starved.
-  constexpr int kMaxBurst = 4096;
-  for (int burst = 0; burst < kMaxBurst && !cursor_->done() && start_ns_ + cursor_->offset_ns() <= now; ++burst) {
-    arrival(start_ns_ + cursor_->offset_ns(), cursor_->index(), now);
-    cursor_->advance();
-    now = steady_now_ns();
+  // capped (Pacer::kMaxBurst): the rest is taken when the (already expired) timer fires
+  // again, after the handlers that were waiting, so reads, timeouts and a stop are never
+  // starved.
+  arrivals_->begin_turn();
+  int64_t now = now_ns();
+  while (const std::optional<Pacer::Arrival> due = arrivals_->take_due(now)) {
+    arrival(due->intended_ns, due->index, now);
+    now = now_ns();
   }
   if (phase_ == Phase::kRunning) schedule_pacer();
 }
@@ -304,13 +295,13 @@ void LoadWorker::on_connected(http::Session& session) {
     if (session.transport().resumed()) ++counting_.tls_resumed;
     if (totals_.tls_version.empty()) totals_.tls_version = session.transport().tls_version();
   }
-  backoff_ns_[static_cast<size_t>(session.id())] = kFirstBackoffNs;
+  backoff_.connected(static_cast<size_t>(session.id()));
   if (phase_ == Phase::kConnecting) {
     --connects_outstanding_;
     push_idle(session);
     return;
   }
-  if (phase_ == Phase::kRunning) dispatch(session, steady_now_ns());
+  if (phase_ == Phase::kRunning) dispatch(session, now_ns());
 }
 
 void LoadWorker::note_error_detail(const http::Session& session, ErrorKind kind) {
@@ -323,7 +314,7 @@ void LoadWorker::on_connect_failed(http::Session& session, ErrorKind kind) {
   ++counting_.connect_failures;
   note_error_detail(session, kind);
   last_connect_error_ = kind;
-  const int64_t now = steady_now_ns();
+  const int64_t now = now_ns();
   if (phase_ == Phase::kConnecting) {
     --connects_outstanding_;
     reconnect_later(session, now, true);
@@ -389,7 +380,7 @@ void LoadWorker::on_request_failed(http::Session& session, const http::InFlight&
   maybe_finish();
 }
 
-void LoadWorker::on_idle_close(http::Session& session) { reconnect_later(session, steady_now_ns(), false); }
+void LoadWorker::on_idle_close(http::Session& session) { reconnect_later(session, now_ns(), false); }
 
 void LoadWorker::on_protocol_event(http::Session&, http::ProtocolEvent event) {
   switch (event) {
@@ -402,7 +393,7 @@ void LoadWorker::on_request_refused(http::Session& session, const http::InFlight
   // Never processed: it goes out again first, on another connection, timed from its
   // intended start as before.
   ++counting_.http2_refused_streams;
-  const int64_t now = steady_now_ns();
+  const int64_t now = now_ns();
   if (pending_.empty() || pending_size_ == pending_.size()) {
     count_error(request, ErrorKind::kReset, now);
   } else {
@@ -438,10 +429,9 @@ void LoadWorker::fail_pending(ErrorKind kind, int64_t now) {
 void LoadWorker::reconnect_later(http::Session& session, int64_t now, bool failed) {
   const auto id = static_cast<size_t>(session.id());
   if (failed) {
-    retry_at_ns_[id] = now + backoff_ns_[id];
-    backoff_ns_[id] = std::min(backoff_ns_[id] * 2, kMaxBackoffNs);
+    backoff_.failed(id, now);
   } else {
-    retry_at_ns_[id] = 0;
+    backoff_.closed(id);
   }
   if (phase_ == Phase::kRunning && !failed && work_remains()) session.connect(now);
 }
@@ -449,7 +439,7 @@ void LoadWorker::reconnect_later(http::Session& session, int64_t now, bool faile
 void LoadWorker::retry_connections(int64_t now) {
   if (phase_ != Phase::kRunning || !work_remains()) return;
   for (size_t i = 0; i < sessions_.size(); ++i) {
-    if (sessions_[i]->state() == http::Session::State::kDisconnected && retry_at_ns_[i] <= now) {
+    if (sessions_[i]->state() == http::Session::State::kDisconnected && backoff_.may_retry(i, now)) {
       sessions_[i]->connect(now);
     }
   }
@@ -466,14 +456,14 @@ bool LoadWorker::work_remains() const { return !plan_finished_ || pending_size_ 
 // --- housekeeping ----------------------------------------------------------------------
 
 void LoadWorker::schedule_tick() {
-  tick_.expires_after(std::chrono::nanoseconds(tick_ns_));
+  tick_.expires_after(std::chrono::nanoseconds(timeouts_.check_period_ns()));
   tick_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && phase_ == Phase::kRunning) on_tick();
   });
 }
 
 void LoadWorker::on_tick() {
-  const int64_t now = steady_now_ns();
+  const int64_t now = now_ns();
   for (auto& session : sessions_) session->check_timeouts(now, config_.timeout_ns);
   if (phase_ != Phase::kRunning) return;
   if (config_.plan == nullptr && !plan_finished_ && now >= plan_end_ns_) {
@@ -482,13 +472,11 @@ void LoadWorker::on_tick() {
   }
   retry_connections(now);
   roll_intervals(now);
-  if (plan_finished_ && now - plan_finished_ns_ > config_.timeout_ns) {
+  if (plan_finished_ && timeouts_.drain_over(plan_finished_ns_, now)) {
     // The drain period is over: whatever is still waiting counts as timed out.
     fail_pending(ErrorKind::kTimeout, now);
     for (auto& session : sessions_) {
-      if (session->in_flight() > 0) {
-        session->check_timeouts(now + config_.timeout_ns + 1, config_.timeout_ns);
-      }
+      if (session->in_flight() > 0) session->check_timeouts(timeouts_.expire_everything_at(now), config_.timeout_ns);
     }
   }
   maybe_finish();
@@ -523,16 +511,15 @@ void LoadWorker::finish(bool cancelled) {
 // --- intervals ---------------------------------------------------------------------------
 
 void LoadWorker::roll_intervals(int64_t now) {
-  while (now >= interval_end_ns_) publish_interval(interval_end_ns_);
+  while (intervals_.ended_by(now)) publish_interval(intervals_.end_ns());
 }
 
 void LoadWorker::publish_interval(int64_t end_ns) {
-  const int64_t start = interval_end_ns_ - kNanosPerSecond;
-  if (end_ns < start) return;
+  if (end_ns < intervals_.start_ns()) return;
   IntervalSnapshot snapshot;
-  snapshot.index = interval_index_;
+  snapshot.index = intervals_.index();
   snapshot.worker = config_.id;
-  snapshot.duration_s = static_cast<double>(std::min(end_ns, interval_end_ns_) - start) / 1e9;
+  snapshot.duration_s = intervals_.duration_s(end_ns);
   snapshot.counters = counting_;
   snapshot.latency = interval_latency_;
   snapshot.service_time = interval_service_;
@@ -540,8 +527,7 @@ void LoadWorker::publish_interval(int64_t end_ns) {
   interval_service_.reset();
   totals_.counters.add(counting_);
   counting_ = {};
-  ++interval_index_;
-  interval_end_ns_ += kNanosPerSecond;
+  intervals_.next();
   std::lock_guard lock(mailbox_mutex_);
   mailbox_.push_back(std::move(snapshot));
 }

@@ -12,12 +12,18 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "http/http2_session.h"
 #include "http/session.h"
 #include "load/arrival_plan.h"
+#include "load/interval_roller.h"
+#include "load/pacer.h"
+#include "load/reconnect_backoff.h"
+#include "load/request_timeouts.h"
 #include "model/run_result.h"
 #include "stats/hdr_histogram.h"
 
@@ -42,6 +48,9 @@ struct WorkerConfig {
   bool grpc = false;                // count gRPC statuses of responses
   const tls::ClientContext* tls = nullptr;  // TLS when set (outlives the worker)
   std::string host;                 // the target's host, for SNI and verification
+  // Where the worker's decisions read the time (outlives the worker). Its steady timeline
+  // must be std::chrono::steady_clock's in a real run: sessions stamp completions with it.
+  const Clock* clock = &system_clock();
 };
 
 // One second of one worker's measurements (see RunResult::timeline).
@@ -78,7 +87,8 @@ struct WorkerTotals {
 class StartGate {
  public:
   // `start_at_steady_ns`: the earliest start (steady clock); 0 for as soon as all arrived.
-  explicit StartGate(int workers, int64_t start_at_steady_ns = 0);
+  // `clock` (outlives the gate) says when they did.
+  explicit StartGate(int workers, int64_t start_at_steady_ns = 0, const Clock& clock = system_clock());
   int64_t arrive_and_wait();  // returns the run's start (steady-clock ns)
   // For a worker whose thread never started: the others do not wait for it.
   void arrive_for_missing();
@@ -89,6 +99,7 @@ class StartGate {
     void operator()() noexcept;
   };
   const int64_t start_at_steady_ns_;
+  const Clock& clock_;
   std::atomic<int64_t> start_ns_{0};
   std::barrier<SetStart> barrier_;
 };
@@ -154,17 +165,21 @@ class LoadWorker final : public http::SessionObserver {
   void maybe_finish();
   void finish(bool cancelled);
   bool work_remains() const;
+  // The worker's clock, read without a virtual call when it is the system clock: the pacer
+  // reads it once per arrival.
+  int64_t now_ns() const { return clock_is_system_ ? steady_now_ns() : clock_.steady_ns(); }
 
   // Constant after construction.
   const WorkerConfig config_;
-  const int64_t tick_ns_;
+  const Clock& clock_;
+  const bool clock_is_system_;
+  const RequestTimeouts timeouts_;
 
   boost::asio::io_context io_;
   boost::asio::steady_timer pacer_;
   boost::asio::steady_timer tick_;
   std::vector<std::unique_ptr<http::Session>> sessions_;
-  std::vector<int64_t> retry_at_ns_;     // per session: earliest reconnect (0: any time)
-  std::vector<int64_t> backoff_ns_;      // per session: the next backoff after a failed connect
+  ReconnectBackoff backoff_;             // per session
   std::vector<uint8_t> in_idle_list_;    // per session
   std::vector<int> idle_;                // stack of session ids that may be idle (checked on pop)
 
@@ -175,7 +190,7 @@ class LoadWorker final : public http::SessionObserver {
 
   Phase phase_ = Phase::kConnecting;
   int connects_outstanding_ = 0;
-  std::unique_ptr<ShardCursor> cursor_;
+  std::optional<Pacer> arrivals_;        // open loop: this worker's shard of the plan
   bool plan_finished_ = false;
   int64_t plan_finished_ns_ = 0;
   int64_t start_ns_ = 0;
@@ -189,8 +204,7 @@ class LoadWorker final : public http::SessionObserver {
   WorkerTotals totals_;
 
   // The current one-second interval.
-  int64_t interval_index_ = 0;
-  int64_t interval_end_ns_ = 0;
+  IntervalRoller intervals_;
   // Every count goes here first; each published second adds it to totals_.counters (and
   // start_measuring adds what warm-up counted), so each event is counted once.
   model::Counters counting_;

@@ -1,5 +1,4 @@
 #include "load/runner.h"
-#include "common/clock.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -117,6 +116,7 @@ namespace {
 
 Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const RunControl& control) {
   if (Status s = validate(options); !s.ok()) return s;
+  const Clock& clock = control.clock != nullptr ? *control.clock : system_clock();
   Result<asio::ip::tcp::endpoint> endpoint =
       control.endpoints.empty() ? resolve(options.urls.front()) : Result(control.endpoints.front());
   if (!endpoint.ok()) return endpoint.status();
@@ -203,13 +203,17 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
     config.grpc = grpc;
     config.tls = tls.get();
     config.host = target.host;
+    config.clock = &clock;
     workers.push_back(std::make_unique<LoadWorker>(config, *endpoint, requests, head_request,
                                                    http2 ? &http2_requests : nullptr));
   }
 
+  // The wall clock is read against the steady one once per run: the start asked for and the
+  // start reported are then the same moment, whatever the wall clock does meanwhile.
+  const int64_t unix_minus_steady_ns = clock.unix_ns() - clock.steady_ns();
   int64_t start_at_steady = 0;
-  if (control.start_at_unix_ns > 0) start_at_steady = steady_now_ns() + (control.start_at_unix_ns - unix_now_ns());
-  StartGate gate(threads, start_at_steady);
+  if (control.start_at_unix_ns > 0) start_at_steady = control.start_at_unix_ns - unix_minus_steady_ns;
+  StartGate gate(threads, start_at_steady, clock);
   std::atomic<int> running{threads};
   std::vector<std::thread> pool;
   // Whatever leaves this function early (a thread that cannot be created, a callback that
@@ -259,7 +263,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
     }
     if (control.on_progress && workers.front()->measure_start_ns() > 0) {
       Progress p;
-      p.elapsed_ns = steady_now_ns() - workers.front()->measure_start_ns();
+      p.elapsed_ns = clock.steady_ns() - workers.front()->measure_start_ns();
       p.total_ns = run.duration_ns;
       p.completed = completed_so_far;
       p.errors = errors_so_far;
@@ -281,7 +285,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
   result.open_loop = open_loop;
   result.interrupted = stop_sent;
   const int64_t measure_start = workers.front()->measure_start_ns();
-  result.start_unix_ns = unix_now_ns() - (steady_now_ns() - measure_start);
+  result.start_unix_ns = measure_start + unix_minus_steady_ns;
   int64_t last_completion = 0;
   int64_t finished = 0;
   for (auto& worker : workers) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "load/load_options.h"
 #include "model/run_result.h"
@@ -42,6 +43,9 @@ struct RunControl {
   // resolves the host. A worker with an allowlist pins the addresses it approved this way,
   // so no second DNS answer can move the load elsewhere.
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+  // The run's time (outlives the run): the start, the workers' decisions, the report's
+  // timestamps. See WorkerConfig::clock.
+  const Clock* clock = &system_clock();
 };
 
 // Errors: the options are invalid, or the host cannot be resolved (when no endpoints are

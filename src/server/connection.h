@@ -7,6 +7,7 @@
 #include <exception>
 #include <unordered_set>
 
+#include "common/clock.h"
 #include "server/server_state.h"
 
 namespace nightjar::server {
@@ -31,6 +32,7 @@ struct ConnectionContext {
   SharedState& shared;
   WorkerCounters& counters;
   ConnectionSet& registry;
+  const Clock& clock;  // every time in the server is on its steady timeline
   ConnectionLimits limits;
   int64_t goaway_after_requests = 0;  // HTTP/2: GOAWAY after this many requests; 0 never
   bool http2_without_alpn = true;     // TLS without ALPN: detect the HTTP/2 preface

@@ -89,7 +89,7 @@ class ConnectionBase : public ServerConnection, public std::enable_shared_from_t
 
   // ---- Timing
 
-  // Makes timer_ call on_timer() at `deadline_ns` (steady clock), unless it is already due
+  // Makes timer_ call on_timer() at `deadline_ns` (the context's clock), unless it is already due
   // to by then.
   void arm_timer(int64_t deadline_ns);
   bool timer_armed() const { return timer_armed_; }
@@ -167,7 +167,7 @@ ConnectionBase<Derived, Transport>::ConnectionBase(Transport transport, Connecti
       read_buffer_bytes_(read_buffer_bytes),
       transport_(std::move(transport)),
       timer_(transport_.get_executor()),
-      guard_(transport_.get_executor()),
+      guard_(transport_.get_executor(), context.clock),
       in_(new char[read_buffer_bytes]) {}
 
 template <typename Derived, typename Transport>
@@ -239,7 +239,7 @@ void ConnectionBase<Derived, Transport>::arm_timer(int64_t deadline_ns) {
   timer_armed_ = true;
   timer_deadline_ns_ = deadline_ns;
   // Cancels a later wait, whose handler then sees operation_aborted.
-  timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
+  timer_.expires_at(context_.clock.timer_time(deadline_ns));
   timer_.async_wait(bind_memory(
       timer_memory_, [self = this->shared_from_this()](const boost::system::error_code& ec) {
         if (ec == boost::asio::error::operation_aborted) return;
@@ -252,7 +252,7 @@ void ConnectionBase<Derived, Transport>::arm_timer(int64_t deadline_ns) {
 template <typename Derived, typename Transport>
 int64_t ConnectionBase<Derived, Transport>::held_until_ns(int64_t ready_at_ns,
                                                           int64_t& now_ns) const {
-  const auto now = [&] { return now_ns != 0 ? now_ns : (now_ns = steady_now_ns()); };
+  const auto now = [&] { return now_ns != 0 ? now_ns : (now_ns = context_.clock.steady_ns()); };
   // ready_at <= last_read <= now needs no clock read.
   if (ready_at_ns > last_read_ns_ && ready_at_ns > now()) return ready_at_ns;
   if (shared_.stall_configured()) return shared_.stall_end_if_held(now());
@@ -272,7 +272,7 @@ template <typename Derived, typename Transport>
 bool ConnectionBase<Derived, Transport>::timeout_passed(int64_t header_since_ns,
                                                         int64_t idle_since_ns,
                                                         bool holding_response) {
-  const int64_t now_ns = steady_now_ns();
+  const int64_t now_ns = context_.clock.steady_ns();
   const TimeoutCheck next = next_timeout(now_ns, reading_ ? header_since_ns : 0, idle_since_ns,
                                          holding_response, limits_);
   if (next.deadline_ns > now_ns) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "common/clock.h"
 #include "server/connection.h"
 #include "server/handler_memory.h"
 
@@ -16,18 +17,19 @@ namespace nightjar::server {
 
 class Deadline {
  public:
+  // `clock` (outlives the deadline) is the one its deadlines are on.
   template <typename Executor>
-  explicit Deadline(const Executor& executor) : timer_(executor) {}
+  Deadline(const Executor& executor, const Clock& clock) : timer_(executor), clock_(clock) {}
 
   // True when the timer already fires at or before `deadline_ns` (nothing to do).
   bool fires_by(int64_t deadline_ns) const { return armed_ns_ != 0 && armed_ns_ <= deadline_ns; }
 
-  // Makes the timer fire at `deadline_ns` (steady clock) and call `handler(error_code)`.
+  // Makes the timer fire at `deadline_ns` (the clock's steady time) and call `handler(error_code)`.
   // A wait it replaces completes with operation_aborted: handlers must ignore that.
   template <typename Handler>
   void arm(int64_t deadline_ns, Handler handler) {
     armed_ns_ = deadline_ns;
-    timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
+    timer_.expires_at(clock_.timer_time(deadline_ns));
     timer_.async_wait(bind_memory(memory_, std::move(handler)));
   }
 
@@ -41,6 +43,7 @@ class Deadline {
 
  private:
   boost::asio::steady_timer timer_;
+  const Clock& clock_;
   HandlerMemory memory_;
   int64_t armed_ns_ = 0;  // when the pending wait ends; 0: none
 };

@@ -160,7 +160,7 @@ void Http1Connection<Transport>::on_input(const error_code& ec, size_t bytes) {
     return;
   } else {
     in_end_ += bytes;
-    last_read_ns_ = steady_now_ns();
+    last_read_ns_ = context_.clock.steady_ns();
     if (!protocol_is_http1()) {
       this->read_more();  // no-op once handed over (closed_)
       return;
@@ -171,7 +171,7 @@ void Http1Connection<Transport>::on_input(const error_code& ec, size_t bytes) {
 
 template <typename Transport>
 void Http1Connection<Transport>::on_writable() {
-  last_write_ns_ = steady_now_ns();  // the client reads: progress
+  last_write_ns_ = context_.clock.steady_ns();  // the client reads: progress
   pump();
 }
 

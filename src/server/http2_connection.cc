@@ -127,7 +127,7 @@ void Http2Connection<Transport>::on_input(const error_code& ec, size_t bytes) {
     this->abort();  // the client left: its streams cannot be answered any more
     return;
   }
-  last_read_ns_ = steady_now_ns();
+  last_read_ns_ = context_.clock.steady_ns();
   receive(in_.get(), bytes);
   flush();
   this->read_more();
@@ -266,7 +266,7 @@ int Http2Connection<Transport>::on_stream_close(nghttp2_session* /*session*/, in
     }
     if (stream->answering) {
       --self->answering_streams_;
-      self->last_progress_ns_ = steady_now_ns();  // a response done: the idle time starts now
+      self->last_progress_ns_ = self->context_.clock.steady_ns();  // a response done: the idle time starts now
     }
     self->release_stream(stream);
     return 0;
@@ -474,7 +474,7 @@ void Http2Connection<Transport>::flush() {
     }
     if (out_.empty()) break;
     // Response bytes going out count as progress (a PING's answer alone does not).
-    if (answering_streams_ > 0) last_progress_ns_ = steady_now_ns();
+    if (answering_streams_ > 0) last_progress_ns_ = context_.clock.steady_ns();
     if (!this->write_out()) return;  // on_writable goes on, or the connection failed
   }
   finish_if_done();
@@ -490,7 +490,7 @@ void Http2Connection<Transport>::on_writable() {
 
 template <typename Transport>
 void Http2Connection<Transport>::on_timer() {
-  const int64_t now_ns = steady_now_ns();
+  const int64_t now_ns = context_.clock.steady_ns();
   int32_t stream_id = 0;
   int64_t deadline_ns = 0;
   while (waits_.pop_due(now_ns, stream_id, deadline_ns)) {

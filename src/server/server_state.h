@@ -10,13 +10,6 @@
 
 namespace nightjar::server {
 
-// The steady clock in nanoseconds: every time in the server is on this clock.
-inline int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // Arrival bookkeeping and the stall window. Thread-safe, lock-free: one atomic exchange
 // per request, plus a compare-exchange for the very first one when a stall is configured.
 class SharedState {

@@ -60,7 +60,7 @@ void TlsHandshake::on_done(const boost::system::error_code& ec) {
                               protocol == nullptr ? 0 : length);
   closed_ = true;  // the connection below owns the socket from here
   // Its first request's header timeout counts from here, not from the accept.
-  const int64_t now_ns = steady_now_ns();
+  const int64_t now_ns = context_.clock.steady_ns();
   if (alpn == "h2") {
     std::make_shared<Http2Connection<TlsTransport>>(std::move(*transport_), context_,
                                                     std::string_view{}, now_ns, now_ns)

@@ -49,7 +49,7 @@ Worker::Worker(SharedState& shared, ConnectionLimit& connection_limit,
                const tls::ServerContext* tls)
     : tls_(tls),
       connection_limit_(connection_limit),
-      context_{shared, counters_, connections_, limits, goaway_after_requests, allows_http2(tls)},
+      context_{shared, counters_, connections_, system_clock(), limits, goaway_after_requests, allows_http2(tls)},
       work_(io_context_.get_executor()) {}
 
 Worker::~Worker() {
@@ -185,7 +185,7 @@ void Worker::serve(tcp::socket socket, ConnectionSlot slot) {
   socket.non_blocking(true, ignored);
   if (tls_ == nullptr) {
     std::make_shared<Http1Connection<PlainTransport>>(
-        PlainTransport(std::move(socket), std::move(slot)), context_, steady_now_ns(),
+        PlainTransport(std::move(socket), std::move(slot)), context_, context_.clock.steady_ns(),
         /*detect_http2=*/true)
         ->start();
     return;

@@ -1,0 +1,10 @@
+#include "common/clock.h"
+
+namespace nightjar {
+
+const SystemClock& system_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+}  // namespace nightjar
