@@ -17,16 +17,8 @@
 namespace nightjar::config {
 namespace {
 
-class TestPlanRunner : public ::testing::Test {
+class TestPlanRunner : public testing::ServedTest {
  protected:
-  void SetUp() override {
-    server_ = testing::start_server();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override {
-    if (server_) server_->stop();
-  }
-
   // A plan of one client per rate, each against the test server for `duration`.
   TestPlan plan(const std::vector<int>& rates, const std::string& duration = "200ms") const {
     std::string yaml = "name: two clients\nlabels: {mesh: none}\nduration: " + duration + "\nclients:\n";
@@ -38,8 +30,6 @@ class TestPlanRunner : public ::testing::Test {
     EXPECT_TRUE(parsed.ok()) << parsed.status().message();
     return parsed.ok() ? std::move(*parsed) : TestPlan{};
   }
-
-  std::unique_ptr<server::TestServer> server_;
 };
 
 TEST_F(TestPlanRunner, SeveralClientsRunAtOnceAndMergeExactly) {

@@ -20,16 +20,8 @@ using model::ErrorKind;
 using testing::load_options;
 using testing::ScriptedServer;
 
-class RunnerTest : public ::testing::Test {
+class RunnerTest : public testing::ServedTest {
  protected:
-  void SetUp() override {
-    server_ = testing::start_server();
-    ASSERT_NE(server_, nullptr);
-  }
-  void TearDown() override {
-    if (server_) server_->stop();
-  }
-
   std::string url(const std::string& path_and_query = "/") const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + path_and_query;
   }
@@ -39,8 +31,6 @@ class RunnerTest : public ::testing::Test {
     EXPECT_TRUE(result.ok()) << result.status().message();
     return result.ok() ? std::move(*result) : model::RunResult{};
   }
-
-  std::unique_ptr<server::TestServer> server_;
 };
 
 TEST_F(RunnerTest, OpenLoopCountBoundRunCompletesEveryRequest) {

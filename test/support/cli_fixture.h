@@ -14,17 +14,17 @@
 
 namespace nightjar::testing {
 
-class CliTest : public ::testing::Test {
+class CliTest : public ServedTest {
  protected:
   void SetUp() override {
-    server_ = start_server();
-    ASSERT_NE(server_, nullptr);
+    ServedTest::SetUp();
+    if (HasFatalFailure()) return;
     dir_ = per_test_dir("nightjar-cli-");
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override {
-    if (server_) server_->stop();
+    ServedTest::TearDown();
     std::error_code ignored;  // a skipped test has no folder
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
@@ -39,7 +39,6 @@ class CliTest : public ::testing::Test {
   // `name` in the test's folder.
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
-  std::unique_ptr<server::TestServer> server_;
   std::filesystem::path dir_;
 };
 

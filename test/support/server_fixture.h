@@ -58,6 +58,20 @@ inline bool eventually(const std::function<bool()>& condition) {
   return true;
 }
 
+// A fixture whose tests each have a test server (start_server) as `server_`, stopped after.
+class ServedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = start_server();
+    ASSERT_NE(server_, nullptr);
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  std::unique_ptr<server::TestServer> server_;
+};
+
 // A test server (see start_server) and one h2c connection to it with its HTTP/2 client:
 //   ServedH2Client h2;
 //   ASSERT_TRUE(h2.ok()) << h2.connection.error();
