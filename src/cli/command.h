@@ -17,8 +17,8 @@ struct Command {
 // A command whose flags are one struct `Flags`: `add_flags(CLI::App&, Flags&)` binds them
 // to the new subcommand, `run(const Flags&)` gets them once parsed.
 template <typename Flags, typename AddFlags, typename Run>
-Command make_command(CLI::App& app, const std::string& name, const std::string& description, AddFlags add_flags,
-                     Run run) {
+Command make_command(CLI::App& app, const std::string& name, const std::string& description,
+                     AddFlags add_flags, Run run) {
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(name, description);
   add_flags(*command, *flags);

@@ -12,12 +12,14 @@ namespace nightjar::cli {
 
 int run_cli(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"nightjar: an exact, open-loop load generator and test server for HTTP services and meshes"};
+  CLI::App app{
+      "nightjar: an exact, open-loop load generator and test server for HTTP services and meshes"};
   app.set_version_flag("--version", "nightjar 0.1.0");
   app.require_subcommand(1);
 
-  const Command commands[] = {add_load_command(app),   add_serve_command(app),  add_run_command(app),
-                              add_worker_command(app), add_certs_command(app),  add_report_command(app),
+  const Command commands[] = {add_load_command(app),  add_serve_command(app),
+                              add_run_command(app),   add_worker_command(app),
+                              add_certs_command(app), add_report_command(app),
                               add_demo_command(app)};
 
   const std::string first = argc > 1 ? argv[1] : "";
@@ -36,7 +38,8 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "nightjar: error: " << e.what() << "\nRun 'nightjar --help' or 'nightjar COMMAND --help'.\n";
+    std::cerr << "nightjar: error: " << e.what()
+              << "\nRun 'nightjar --help' or 'nightjar COMMAND --help'.\n";
     return kExitUsage;
   }
 

@@ -23,13 +23,14 @@ struct DemoFlags {
 int run_demo_command(const DemoFlags& f) {
   auto server = server::TestServer::start(server::ServerOptions{"127.0.0.1:0", 1, -1, 0});
   if (!server.ok()) {
-    std::cerr << "nightjar: error: cannot start the demo server: " << server.status().message() << "\n";
+    std::cerr << "nightjar: error: cannot start the demo server: " << server.status().message()
+              << "\n";
     return kExitFailure;
   }
   const std::string url = "http://" + (*server)->listen_address() + "/?size=128";
   std::cout << "nightjar demo: test server listening on " << (*server)->listen_address() << "\n"
-            << fmt::format("nightjar demo: {} req/s for {} over {} connections against {}\n\n", f.rps,
-                           f.duration, f.connections, url)
+            << fmt::format("nightjar demo: {} req/s for {} over {} connections against {}\n\n",
+                           f.rps, f.duration, f.connections, url)
             << std::flush;
   LoadFlags flags;
   flags.urls = {url};
@@ -39,7 +40,8 @@ int run_demo_command(const DemoFlags& f) {
   flags.duration_given = true;
   auto options = build_load_options(flags);
   if (!options.ok()) return usage_error(options.status().message());
-  const int code = run_and_report(*options, ReportTargets{output::Format::kHuman, "", "", f.html_file}, true);
+  const int code =
+      run_and_report(*options, ReportTargets{output::Format::kHuman, "", "", f.html_file}, true);
   (*server)->stop();
   return code;
 }
@@ -54,7 +56,8 @@ void add_demo_flags(CLI::App& demo, DemoFlags& f) {
 }  // namespace
 
 Command add_demo_command(CLI::App& app) {
-  return make_command<DemoFlags>(app, "demo", "Start the test server in-process and load it for a few seconds",
+  return make_command<DemoFlags>(app, "demo",
+                                 "Start the test server in-process and load it for a few seconds",
                                  add_demo_flags, run_demo_command);
 }
 

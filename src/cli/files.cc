@@ -23,7 +23,8 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes) {
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     data.append(buffer, static_cast<size_t>(in.gcount()));
     if (data.size() > max_bytes) {
-      return Status::invalid_argument("'" + path + "' is larger than " + std::to_string(max_bytes >> 20) +
+      return Status::invalid_argument("'" + path + "' is larger than " +
+                                      std::to_string(max_bytes >> 20) +
                                       " MiB, the most nightjar reads");
     }
   }
@@ -34,7 +35,8 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes) {
 Result<std::string> read_secret(const std::string& flag, const std::string& path) {
   auto text = read_file(path);
   if (!text.ok()) return Status::invalid_argument(flag + ": " + text.status().message());
-  while (!text->empty() && (text->back() == '\n' || text->back() == '\r' || text->back() == ' ')) text->pop_back();
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\r' || text->back() == ' '))
+    text->pop_back();
   if (text->empty()) return Status::invalid_argument(flag + ": '" + path + "' is empty");
   return std::move(*text);
 }
@@ -61,7 +63,8 @@ Status write_output(const std::string& text, const std::string& path) {
 
 Status check_output_paths(const std::string& output_file, const std::string& hlog_file) {
   if (hlog_file == "-") return Status::invalid_argument("--hlog needs a file name, not '-'");
-  for (const auto& [flag, path] : {std::pair{"-o", &output_file}, std::pair{"--hlog", &hlog_file}}) {
+  for (const auto& [flag, path] :
+       {std::pair{"-o", &output_file}, std::pair{"--hlog", &hlog_file}}) {
     if (path->empty() || *path == "-") continue;
     std::error_code ec;
     const std::filesystem::path target(*path);
@@ -70,18 +73,20 @@ Status check_output_paths(const std::string& output_file, const std::string& hlo
     }
     const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
     if (!std::filesystem::is_directory(dir, ec)) {
-      return Status::invalid_argument(std::string(flag) + ": the folder '" + dir.string() + "' does not exist");
+      return Status::invalid_argument(std::string(flag) + ": the folder '" + dir.string() +
+                                      "' does not exist");
     }
     const bool exists = std::filesystem::exists(target, ec);
     if (access(exists ? path->c_str() : dir.c_str(), W_OK) != 0) {
-      return Status::invalid_argument(std::string(flag) + ": cannot write '" + *path + "': " + std::strerror(errno));
+      return Status::invalid_argument(std::string(flag) + ": cannot write '" + *path +
+                                      "': " + std::strerror(errno));
     }
   }
   return {};
 }
 
-bool write_reports(const model::RunResult& result, const std::string& text, const std::string& output_file,
-                   const std::string& hlog_file) {
+bool write_reports(const model::RunResult& result, const std::string& text,
+                   const std::string& output_file, const std::string& hlog_file) {
   Status status = write_output(text, output_file);
   if (status.ok() && !hlog_file.empty()) {
     status = hlog_file == "-" ? Status::invalid_argument("--hlog needs a file name, not '-'")

@@ -37,7 +37,7 @@ Status check_output_paths(const std::string& output_file, const std::string& hlo
 // Writes the report `text` of `result` (and the .hlog when asked). On failure it says why on
 // standard error, and the human report still goes to standard output (when the report was
 // meant for a file), so the statistics are not lost; returns false then.
-bool write_reports(const model::RunResult& result, const std::string& text, const std::string& output_file,
-                   const std::string& hlog_file);
+bool write_reports(const model::RunResult& result, const std::string& text,
+                   const std::string& output_file, const std::string& hlog_file);
 
 }  // namespace nightjar::cli

@@ -13,11 +13,12 @@ int run_load_command(const LoadFlags& f) {
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
   auto options = build_load_options(f);
   if (!options.ok()) return usage_error(options.status().message());
-  if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok()) return usage_error(s.message());
+  if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok())
+    return usage_error(s.message());
   auto controller = controller_options(f.controller);
   if (!controller.ok()) return usage_error(controller.status().message());
-  return run_and_report(*options, ReportTargets{*format, f.output_file, f.hlog_file, ""}, !f.no_progress,
-                        &*controller);
+  return run_and_report(*options, ReportTargets{*format, f.output_file, f.hlog_file, ""},
+                        !f.no_progress, &*controller);
 }
 
 }  // namespace
@@ -25,7 +26,8 @@ int run_load_command(const LoadFlags& f) {
 Command add_load_command(CLI::App& app) {
   return make_command<LoadFlags>(
       app, "load", "Run a load test from this machine",
-      [](CLI::App& command, LoadFlags& flags) { add_load_flags(command, flags, true); }, run_load_command);
+      [](CLI::App& command, LoadFlags& flags) { add_load_flags(command, flags, true); },
+      run_load_command);
 }
 
 }  // namespace nightjar::cli

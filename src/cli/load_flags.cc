@@ -14,14 +14,17 @@ namespace {
 // --ca-file, --insecure, --sni, --cert, --key: only for https:// and grpcs:// targets.
 Status add_tls_options(const LoadFlags& f, load::LoadOptions& o) {
   o.run.tls = load::uses_tls(o.urls.front());
-  const bool tls_flags = !f.ca_file.empty() || f.insecure || !f.sni.empty() || !f.cert_file.empty() || !f.key_file.empty();
+  const bool tls_flags = !f.ca_file.empty() || f.insecure || !f.sni.empty() ||
+                         !f.cert_file.empty() || !f.key_file.empty();
   if (!o.run.tls) {
     if (tls_flags) {
-      return Status::invalid_argument("--ca-file, --insecure, --sni, --cert and --key apply to https:// and grpcs:// URLs");
+      return Status::invalid_argument(
+          "--ca-file, --insecure, --sni, --cert and --key apply to https:// and grpcs:// URLs");
     }
     return Status();
   }
-  if (f.insecure && !f.ca_file.empty()) return Status::invalid_argument("--insecure and --ca-file cannot be used together");
+  if (f.insecure && !f.ca_file.empty())
+    return Status::invalid_argument("--insecure and --ca-file cannot be used together");
   o.tls.ca_file = f.ca_file;
   o.tls.insecure = f.insecure;
   o.tls.sni = f.sni;
@@ -37,20 +40,25 @@ Status add_grpc_options(const LoadFlags& f, load::LoadOptions& o) {
   const bool grpc = o.run.protocol == "grpc";
   if (!grpc) {
     if (!f.grpc_method.empty() || !f.grpc_data_file.empty() || f.grpc_health) {
-      return Status::invalid_argument("--grpc-method, --grpc-data-file and --grpc-health apply to grpc:// and grpcs:// URLs");
+      return Status::invalid_argument(
+          "--grpc-method, --grpc-data-file and --grpc-health apply to grpc:// and grpcs:// URLs");
     }
     return Status();
   }
   if (!f.body.empty() || !f.body_file.empty()) {
-    return Status::invalid_argument("gRPC requests take their message from --grpc-data-file, not --body");
+    return Status::invalid_argument(
+        "gRPC requests take their message from --grpc-data-file, not --body");
   }
-  if (f.method != "GET") return Status::invalid_argument("--method does not apply to gRPC (calls are POSTs)");
+  if (f.method != "GET")
+    return Status::invalid_argument("--method does not apply to gRPC (calls are POSTs)");
   if (!f.grpc_data_file.empty() && f.grpc_method.empty()) {
-    return Status::invalid_argument("--grpc-data-file needs --grpc-method (the built-in ping sends its own message)");
+    return Status::invalid_argument(
+        "--grpc-data-file needs --grpc-method (the built-in ping sends its own message)");
   }
   for (const http::Url& url : o.urls) {
     if (url.path_and_query != "/") {
-      return Status::invalid_argument("gRPC URLs name no path ('" + url.to_string() + "'); give the call with --grpc-method");
+      return Status::invalid_argument("gRPC URLs name no path ('" + url.to_string() +
+                                      "'); give the call with --grpc-method");
     }
   }
   o.run.method = "POST";
@@ -64,7 +72,8 @@ Status add_grpc_options(const LoadFlags& f, load::LoadOptions& o) {
     o.run.grpc_method = f.grpc_method;
     if (!f.grpc_data_file.empty()) {
       auto data = read_file(f.grpc_data_file, load::limits::kMaxBodyBytes);
-      if (!data.ok()) return Status::invalid_argument("--grpc-data-file: " + data.status().message());
+      if (!data.ok())
+        return Status::invalid_argument("--grpc-data-file: " + data.status().message());
       o.grpc_message = std::move(*data);
     }
   }
@@ -75,24 +84,29 @@ Status add_grpc_options(const LoadFlags& f, load::LoadOptions& o) {
 }  // namespace
 
 void add_controller_flags(CLI::App& cmd, ControllerFlags& f) {
-  cmd.add_option("--workers", f.workers,
-                 "Run on these nightjar workers: HOST:PORT,... or dns:NAME:PORT (every address of NAME)")
+  cmd.add_option(
+         "--workers", f.workers,
+         "Run on these nightjar workers: HOST:PORT,... or dns:NAME:PORT (every address of NAME)")
       ->delimiter(',');
   cmd.add_option("--worker-token-file", f.worker_token_file, "Bearer token the workers require");
   cmd.add_option("--worker-ca", f.worker_ca, "Talk TLS to the workers, trusting this CA (PEM)");
-  cmd.add_option("--worker-cert", f.worker_cert, "Client certificate for workers that require mutual TLS");
+  cmd.add_option("--worker-cert", f.worker_cert,
+                 "Client certificate for workers that require mutual TLS");
   cmd.add_option("--worker-key", f.worker_key, "Key of --worker-cert");
-  cmd.add_option("--min-workers", f.min_workers, "Start with at least this many reachable workers (default: all)");
+  cmd.add_option("--min-workers", f.min_workers,
+                 "Start with at least this many reachable workers (default: all)");
   cmd.add_option("--lease", f.lease, "Workers stop a run when the controller is silent this long")
       ->capture_default_str();
 }
 
 void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
-  auto* urls = cmd.add_option("url", f.urls, "Target URL(s), e.g. http://127.0.0.1:8080/ (several: round robin)");
+  auto* urls = cmd.add_option("url", f.urls,
+                              "Target URL(s), e.g. http://127.0.0.1:8080/ (several: round robin)");
   if (urls_required) urls->required();
   cmd.add_option("--rps", f.rps, "Total request rate per second; 0 = closed loop at maximum rate")
       ->capture_default_str();
-  cmd.add_option("-d,--duration", f.duration, "How long to measure (ns us ms s m h; e.g. 30s, 1m30s)")
+  cmd.add_option("-d,--duration", f.duration,
+                 "How long to measure (ns us ms s m h; e.g. 30s, 1m30s)")
       ->capture_default_str()
       ->each([&f](const std::string&) { f.duration_given = true; });
   cmd.add_option("-n,--requests", f.requests, "Stop after this many requests (after warm-up)");
@@ -103,35 +117,47 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("--warmup", f.warmup, "Warm-up before measuring, excluded from statistics")
       ->capture_default_str();
   cmd.add_option("--timeout", f.timeout, "Per-request timeout")->capture_default_str();
-  cmd.add_option("--max-pending", f.max_pending,
-                 "Open loop: arrivals that may wait for a free connection; more are dropped and counted")
+  cmd.add_option(
+         "--max-pending", f.max_pending,
+         "Open loop: arrivals that may wait for a free connection; more are dropped and counted")
       ->capture_default_str();
   cmd.add_option("-m,--method", f.method, "HTTP method")->capture_default_str();
   cmd.add_option("-H,--header", f.headers, "Request header 'Name: value' (repeatable)");
   cmd.add_option("--body", f.body, "Request body");
   cmd.add_option("--body-file", f.body_file, "Read the request body from a file");
   cmd.add_option("--content-type", f.content_type, "Content-Type header for the body");
-  cmd.add_option("--output-format", f.output_format, "One of: " + output::format_names())->capture_default_str();
-  cmd.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
-  cmd.add_flag("--no-progress", f.no_progress, "No live progress line (it is only shown on a terminal)");
-  cmd.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog), one histogram per second");
+  cmd.add_option("--output-format", f.output_format, "One of: " + output::format_names())
+      ->capture_default_str();
+  cmd.add_option("-o,--output", f.output_file,
+                 "Write the report to this file instead of standard output");
+  cmd.add_flag("--no-progress", f.no_progress,
+               "No live progress line (it is only shown on a terminal)");
+  cmd.add_option("--hlog", f.hlog_file,
+                 "Also write an HdrHistogram interval log (.hlog), one histogram per second");
   cmd.add_option("--protocol", f.protocol,
-                 "http1 or h2: force HTTP/1.1 or HTTP/2 (http:// with h2: prior knowledge; https://: what ALPN "
+                 "http1 or h2: force HTTP/1.1 or HTTP/2 (http:// with h2: prior knowledge; "
+                 "https://: what ALPN "
                  "offers; default there: h2 when the server agrees)");
-  cmd.add_option("--ca-file", f.ca_file, "TLS: trust the CA certificates in this PEM file (default: the system store)");
-  cmd.add_flag("--insecure", f.insecure, "TLS: do not verify the server's certificate (the report says so)");
+  cmd.add_option("--ca-file", f.ca_file,
+                 "TLS: trust the CA certificates in this PEM file (default: the system store)");
+  cmd.add_flag("--insecure", f.insecure,
+               "TLS: do not verify the server's certificate (the report says so)");
   cmd.add_option("--sni", f.sni, "TLS: server name to send and verify (default: the URL's host)");
   cmd.add_option("--cert", f.cert_file, "TLS: client certificate (PEM) for mutual TLS");
   cmd.add_option("--key", f.key_file, "TLS: the key of --cert (PEM)");
   cmd.add_option("--grpc-method", f.grpc_method,
                  "gRPC: /package.Service/Method to call (default: nightjar's test service Ping)");
-  cmd.add_option("--grpc-data-file", f.grpc_data_file, "gRPC: the request message, binary protobuf");
-  cmd.add_flag("--grpc-health", f.grpc_health, "gRPC: check the standard health service answers SERVING first");
-  cmd.add_option("--max-concurrent-streams", f.max_concurrent_streams, "HTTP/2: requests in flight per connection")
+  cmd.add_option("--grpc-data-file", f.grpc_data_file,
+                 "gRPC: the request message, binary protobuf");
+  cmd.add_flag("--grpc-health", f.grpc_health,
+               "gRPC: check the standard health service answers SERVING first");
+  cmd.add_option("--max-concurrent-streams", f.max_concurrent_streams,
+                 "HTTP/2: requests in flight per connection")
       ->capture_default_str();
   add_controller_flags(cmd, f.controller);
   cmd.add_option("--name", f.test_name, "Test name, kept in the result");
-  cmd.add_option("--label", f.labels, "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
+  cmd.add_option("--label", f.labels,
+                 "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
 }
 
 Result<load::LoadOptions> build_load_options(const LoadFlags& f) {
@@ -205,7 +231,8 @@ Result<distributed::ControllerOptions> controller_options(const ControllerFlags&
   c.min_workers = f.min_workers;
   auto lease = parse_duration_ns(f.lease);
   if (!lease.ok()) return Status::invalid_argument("--lease: " + lease.status().message());
-  if (*lease < 100 * kNanosPerMilli) return Status::invalid_argument("--lease must be at least 100ms");
+  if (*lease < 100 * kNanosPerMilli)
+    return Status::invalid_argument("--lease must be at least 100ms");
   c.lease_ns = *lease;
   if (!f.worker_token_file.empty()) {
     auto token = read_secret("--worker-token-file", f.worker_token_file);

@@ -26,8 +26,10 @@ struct RunFlags {
 
 void add_run_flags(CLI::App& run, RunFlags& f) {
   run.add_option("-f,--file", f.file, "The test file")->required();
-  run.add_option("--output-format", f.output_format, "One of: " + output::format_names())->capture_default_str();
-  run.add_option("-o,--output", f.output_file, "Write the report to this file instead of standard output");
+  run.add_option("--output-format", f.output_format, "One of: " + output::format_names())
+      ->capture_default_str();
+  run.add_option("-o,--output", f.output_file,
+                 "Write the report to this file instead of standard output");
   run.add_flag("--no-progress", f.no_progress, "No live progress line");
   run.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog)");
   add_controller_flags(run, f.controller);
@@ -35,19 +37,22 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
 
 // The report of several clients: the human one has each client's report before the
 // combination; other formats render the combination alone.
-int report_clients(const config::TestPlan& plan, const config::TestPlanResult& outcome, const ReportTargets& targets) {
+int report_clients(const config::TestPlan& plan, const config::TestPlanResult& outcome,
+                   const ReportTargets& targets) {
   const model::RunResult& combined = outcome.combined;
   std::string text = output::render(combined, targets.format);
   if (targets.format == output::Format::kHuman) {
     std::string human;
     for (size_t i = 0; i < outcome.clients.size(); ++i) {
-      human += "== " + config::client_label(plan.clients[i]) + "\n" + output::render_human(outcome.clients[i]) + "\n";
+      human += "== " + config::client_label(plan.clients[i]) + "\n" +
+               output::render_human(outcome.clients[i]) + "\n";
     }
     text = human + fmt::format("== combined: {} clients\n", outcome.clients.size()) + text;
   }
   if (!write_reports(combined, text, targets.output_file, targets.hlog_file)) return kExitFailure;
   if (combined.interrupted) return kExitInterrupted;
-  if (combined.counters.completed == 0 && combined.counters.errors() + combined.counters.dropped > 0) {
+  if (combined.counters.completed == 0 &&
+      combined.counters.errors() + combined.counters.dropped > 0) {
     return kExitFailure;
   }
   return kExitOk;
@@ -60,7 +65,8 @@ int run_test_file_command(const RunFlags& f) {
   if (!text.ok()) return usage_error(text.status().message());
   auto plan = config::parse_smps_test(*text, f.file);
   if (!plan.ok()) return usage_error(plan.status().message());
-  if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok()) return usage_error(s.message());
+  if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok())
+    return usage_error(s.message());
   auto controller = controller_options(f.controller);
   if (!controller.ok()) return usage_error(controller.status().message());
   const bool several = plan->clients.size() > 1;
@@ -70,13 +76,15 @@ int run_test_file_command(const RunFlags& f) {
   }
 
   RunMonitor monitor(!f.no_progress);
-  auto outcome = config::run_test_plan(
-      *plan, monitor.control(), [&](const load::LoadOptions& options, const load::RunControl& control) {
-        return run_here_or_on_workers(options, &*controller, control);
-      });
+  auto outcome =
+      config::run_test_plan(*plan, monitor.control(),
+                            [&](const load::LoadOptions& options, const load::RunControl& control) {
+                              return run_here_or_on_workers(options, &*controller, control);
+                            });
   monitor.done();
   const ReportTargets targets{*format, f.output_file, f.hlog_file, ""};
-  if (!several) return outcome.ok() ? report_run(outcome->combined, targets) : error_exit(outcome.status());
+  if (!several)
+    return outcome.ok() ? report_run(outcome->combined, targets) : error_exit(outcome.status());
   if (!outcome.ok()) {
     std::cerr << "nightjar: error: " << outcome.status().message() << "\n";
     return kExitFailure;
@@ -87,7 +95,8 @@ int run_test_file_command(const RunFlags& f) {
 }  // namespace
 
 Command add_run_command(CLI::App& app) {
-  return make_command<RunFlags>(app, "run", "Run an SMPS test file (YAML or JSON; legacy or camelCase shape)",
+  return make_command<RunFlags>(app, "run",
+                                "Run an SMPS test file (YAML or JSON; legacy or camelCase shape)",
                                 add_run_flags, run_test_file_command);
 }
 

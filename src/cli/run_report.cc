@@ -26,7 +26,8 @@ Result<model::RunResult> run_here_or_on_workers(const load::LoadOptions& options
 
 int report_run(const model::RunResult& result, const ReportTargets& targets) {
   const std::string& output_file = targets.output_file;
-  if (!write_reports(result, output::render(result, targets.format), output_file, targets.hlog_file)) {
+  if (!write_reports(result, output::render(result, targets.format), output_file,
+                     targets.hlog_file)) {
     return kExitFailure;
   }
   if (!targets.html_file.empty()) {
@@ -37,7 +38,8 @@ int report_run(const model::RunResult& result, const ReportTargets& targets) {
     std::cout << "\nHTML report: " << std::filesystem::absolute(targets.html_file).string() << "\n";
   }
   // A worker thread that failed (out of memory) also ends the run early, but is no Ctrl-C.
-  if (result.interrupted) return result.error_details.count("internal") > 0 ? kExitFailure : kExitInterrupted;
+  if (result.interrupted)
+    return result.error_details.count("internal") > 0 ? kExitFailure : kExitInterrupted;
   if (result.partial) return kExitFailure;
   if (result.counters.completed == 0 && result.counters.errors() + result.counters.dropped > 0) {
     // A report that is not on the terminal: say on stderr why nothing got through.

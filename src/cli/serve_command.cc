@@ -27,29 +27,32 @@ void raise_descriptor_limit(int64_t max_connections) {
   raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
   if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   if (limit.rlim_cur < wanted) {
-    std::cerr << "nightjar: warning: --max-connections " << max_connections << " needs about " << wanted
-              << " file descriptors, the limit is " << limit.rlim_cur
+    std::cerr << "nightjar: warning: --max-connections " << max_connections << " needs about "
+              << wanted << " file descriptors, the limit is " << limit.rlim_cur
               << " (ulimit -n): connections beyond it wait until others close\n";
   }
 }
 
 // The statistics printed when the server stops.
 void print_stop_summary(const server::ServerStats& stats, bool tls) {
-  std::string summary = fmt::format("nightjar serve: stopped after {} requests on {} connections ({} HTTP/2, {} gRPC, "
-                                    "{} bad",
-                                    stats.requests, stats.connections_accepted, stats.http2_requests,
-                                    stats.grpc_requests, stats.bad_requests);
+  std::string summary = fmt::format(
+      "nightjar serve: stopped after {} requests on {} connections ({} HTTP/2, {} gRPC, "
+      "{} bad",
+      stats.requests, stats.connections_accepted, stats.http2_requests, stats.grpc_requests,
+      stats.bad_requests);
   if (tls) {
     summary += fmt::format("; {} TLS handshakes, {} resumed, {} failed", stats.tls_handshakes,
                            stats.tls_resumed_handshakes, stats.tls_handshake_failures);
   }
   std::cerr << summary << ")\n";
   std::string limits = fmt::format(
-      "nightjar serve: closed {} connections over --max-connections, {} at --header-timeout, {} at --idle-timeout",
+      "nightjar serve: closed {} connections over --max-connections, {} at --header-timeout, {} at "
+      "--idle-timeout",
       stats.connections_rejected, stats.header_timeouts, stats.idle_timeouts);
   if (tls) limits += fmt::format(", {} at --tls-handshake-timeout", stats.tls_handshake_timeouts);
   limits += fmt::format(
-      "; refused {} request bodies over --max-body-bytes, {} headers over --max-header-bytes or --max-headers; "
+      "; refused {} request bodies over --max-body-bytes, {} headers over --max-header-bytes or "
+      "--max-headers; "
       "{} accept back-offs",
       stats.bodies_too_large, stats.headers_too_large, stats.accept_backoffs);
   std::cerr << limits << "\n";
@@ -69,8 +72,8 @@ int run_serve_command(const ServeFlags& f) {
     out << (*server)->tls_certificate_pem();
     out.close();
     if (!out) {
-      std::cerr << "nightjar: error: --tls-cert-out: cannot write '" << f.tls_cert_out << "': " << std::strerror(errno)
-                << "\n";
+      std::cerr << "nightjar: error: --tls-cert-out: cannot write '" << f.tls_cert_out
+                << "': " << std::strerror(errno) << "\n";
       return kExitFailure;
     }
   }
@@ -88,7 +91,8 @@ int run_serve_command(const ServeFlags& f) {
 }  // namespace
 
 Command add_serve_command(CLI::App& app) {
-  return make_command<ServeFlags>(app, "serve", "Run the test server (responses controlled per request)",
+  return make_command<ServeFlags>(app, "serve",
+                                  "Run the test server (responses controlled per request)",
                                   add_serve_flags, run_serve_command);
 }
 

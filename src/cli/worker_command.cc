@@ -24,7 +24,8 @@ int run_worker_command(const WorkerFlags& f) {
 }  // namespace
 
 Command add_worker_command(CLI::App& app) {
-  return make_command<WorkerFlags>(app, "worker", "Run as a gRPC worker that a controller (--workers) drives",
+  return make_command<WorkerFlags>(app, "worker",
+                                   "Run as a gRPC worker that a controller (--workers) drives",
                                    add_worker_flags, run_worker_command);
 }
 

@@ -17,7 +17,8 @@ namespace nightjar::config {
 // Runs one client's load and returns its result: load::run_load by default; a controller
 // passes one that runs it on its remote workers. Called from the client's own thread when
 // the plan has several clients, so it must be safe to call concurrently.
-using ClientRunner = std::function<Result<model::RunResult>(const load::LoadOptions&, const load::RunControl&)>;
+using ClientRunner =
+    std::function<Result<model::RunResult>(const load::LoadOptions&, const load::RunControl&)>;
 
 struct TestPlanResult {
   std::vector<model::RunResult> clients;  // one per client of the plan, in its order

@@ -37,7 +37,8 @@ std::string parse(const std::vector<std::string>& args, Flags& flags, Add add, C
 Result<load::LoadOptions> load_options(const std::vector<std::string>& args) {
   CLI::App app;
   LoadFlags flags;
-  const std::string error = parse(args, flags, [](CLI::App& a, LoadFlags& f) { add_load_flags(a, f, true); }, app);
+  const std::string error = parse(
+      args, flags, [](CLI::App& a, LoadFlags& f) { add_load_flags(a, f, true); }, app);
   EXPECT_EQ(error, "") << "parsing " << ::testing::PrintToString(args);
   return build_load_options(flags);
 }
@@ -70,11 +71,14 @@ Result<distributed::WorkerServerOptions> worker_options(const std::vector<std::s
   return build_worker_options(flags);
 }
 
-std::string tls_file(const std::string& name) { return std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/" + name; }
+std::string tls_file(const std::string& name) {
+  return std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/" + name;
+}
 
 // A file in the test's temporary folder holding `text`.
 std::string temp_file(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/nightjar_flags_" + std::to_string(::getpid()) + "_" + name;
+  const std::string path =
+      ::testing::TempDir() + "/nightjar_flags_" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
@@ -104,10 +108,38 @@ TEST(LoadFlags, DefaultsAreTheDocumentedOnes) {
 }
 
 TEST(LoadFlags, ShortAndLongFlagsReachTheOptions) {
-  auto o = load_options({kUrl, "http://127.0.0.1:8080/b", "--rps", "250", "-d", "1m30s", "-c", "4", "-t", "2",
-                         "--warmup", "1s", "--timeout", "2s", "--max-pending", "5", "-m", "POST", "-H", "X-A: b",
-                         "--header", "X-C: d", "--body", "hi", "--content-type", "text/plain", "--name", "checkout",
-                         "--label", "mesh=istio", "--label", "zone=a=b"});
+  auto o = load_options({kUrl,
+                         "http://127.0.0.1:8080/b",
+                         "--rps",
+                         "250",
+                         "-d",
+                         "1m30s",
+                         "-c",
+                         "4",
+                         "-t",
+                         "2",
+                         "--warmup",
+                         "1s",
+                         "--timeout",
+                         "2s",
+                         "--max-pending",
+                         "5",
+                         "-m",
+                         "POST",
+                         "-H",
+                         "X-A: b",
+                         "--header",
+                         "X-C: d",
+                         "--body",
+                         "hi",
+                         "--content-type",
+                         "text/plain",
+                         "--name",
+                         "checkout",
+                         "--label",
+                         "mesh=istio",
+                         "--label",
+                         "zone=a=b"});
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_EQ(o->run.urls.size(), 2u);
   EXPECT_EQ(o->urls.size(), 2u);
@@ -163,8 +195,9 @@ TEST(LoadFlags, ProtocolFlagsChooseHttp2AndItsStreams) {
 }
 
 TEST(LoadFlags, HttpsTakesTheTlsFlags) {
-  auto o = load_options({"https://localhost:8443/", "--ca-file", tls_file("ca.pem"), "--sni", "example.test",
-                         "--cert", tls_file("client.pem"), "--key", tls_file("client.key")});
+  auto o = load_options({"https://localhost:8443/", "--ca-file", tls_file("ca.pem"), "--sni",
+                         "example.test", "--cert", tls_file("client.pem"), "--key",
+                         tls_file("client.key")});
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_TRUE(o->run.tls);
   EXPECT_EQ(o->tls.ca_file, tls_file("ca.pem"));
@@ -184,8 +217,8 @@ TEST(LoadFlags, GrpcUrlsCallTheBuiltInPingByDefault) {
   EXPECT_EQ(o->run.body_bytes, static_cast<int64_t>(o->grpc_message.size()));
 
   const std::string message = temp_file("grpc", "\x0a\x02hi");
-  auto custom = load_options({"grpc://127.0.0.1:9090", "--grpc-method", "/pkg.Svc/Call", "--grpc-data-file", message,
-                              "--grpc-health"});
+  auto custom = load_options({"grpc://127.0.0.1:9090", "--grpc-method", "/pkg.Svc/Call",
+                              "--grpc-data-file", message, "--grpc-health"});
   ASSERT_TRUE(custom.ok()) << custom.status().message();
   EXPECT_EQ(custom->run.grpc_method, "/pkg.Svc/Call");
   EXPECT_EQ(custom->grpc_message, "\x0a\x02hi");
@@ -203,14 +236,17 @@ TEST(LoadFlags, BadValuesGetAMessageNamingTheFlag) {
       {{kUrl, "--warmup", "soon"}, "--warmup: "},
       {{kUrl, "--timeout", "-"}, "--timeout: "},
       {{kUrl, "-H", "no colon"}, "-H: "},
-      {{kUrl, "--body", "a", "--body-file", "/nonexistent/body"}, "--body and --body-file cannot be used together"},
+      {{kUrl, "--body", "a", "--body-file", "/nonexistent/body"},
+       "--body and --body-file cannot be used together"},
       {{kUrl, "--body-file", "/nonexistent/body"}, "--body-file: cannot read '/nonexistent/body'"},
       {{kUrl, "--label", "novalue"}, "--label 'novalue' needs the form key=value"},
       {{kUrl, "--label", "=x"}, "--label '=x' needs the form key=value"},
-      {{kUrl, "--insecure"}, "--ca-file, --insecure, --sni, --cert and --key apply to https:// and grpcs:// URLs"},
+      {{kUrl, "--insecure"},
+       "--ca-file, --insecure, --sni, --cert and --key apply to https:// and grpcs:// URLs"},
       {{"https://localhost/", "--insecure", "--ca-file", tls_file("ca.pem")},
        "--insecure and --ca-file cannot be used together"},
-      {{kUrl, "--grpc-health"}, "--grpc-method, --grpc-data-file and --grpc-health apply to grpc:// and grpcs:// URLs"},
+      {{kUrl, "--grpc-health"},
+       "--grpc-method, --grpc-data-file and --grpc-health apply to grpc:// and grpcs:// URLs"},
       {{"grpc://127.0.0.1:9090", "--body", "x"}, "not --body"},
       {{"grpc://127.0.0.1:9090", "-m", "PUT"}, "--method does not apply to gRPC"},
       {{"grpc://127.0.0.1:9090", "--grpc-data-file", "/x"}, "--grpc-data-file needs --grpc-method"},
@@ -223,17 +259,20 @@ TEST(LoadFlags, BadValuesGetAMessageNamingTheFlag) {
 }
 
 TEST(LoadFlags, CliElevenNamesTheFlagOfAValueOfTheWrongType) {
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{kUrl, "-c", "many"}, {kUrl, "--rps", "fast"}, {kUrl, "--requests", "1.5"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{kUrl, "-c", "many"},
+                                               {kUrl, "--rps", "fast"},
+                                               {kUrl, "--requests", "1.5"}}) {
     CLI::App app;
     LoadFlags flags;
-    const std::string error =
-        parse(args, flags, [](CLI::App& a, LoadFlags& f) { add_load_flags(a, f, true); }, app);
+    const std::string error = parse(
+        args, flags, [](CLI::App& a, LoadFlags& f) { add_load_flags(a, f, true); }, app);
     EXPECT_NE(error.find(args[1] == "-c" ? "--connections" : args[1]), std::string::npos) << error;
   }
   CLI::App app;
   LoadFlags flags;
-  EXPECT_EQ(parse({}, flags, [](CLI::App& a, LoadFlags& f) { add_load_flags(a, f, true); }, app), "url is required");
+  EXPECT_EQ(parse(
+                {}, flags, [](CLI::App& a, LoadFlags& f) { add_load_flags(a, f, true); }, app),
+            "url is required");
 }
 
 TEST(ControllerFlags, NoWorkersIsALocalRunWithTheDefaultLease) {
@@ -247,9 +286,10 @@ TEST(ControllerFlags, NoWorkersIsALocalRunWithTheDefaultLease) {
 
 TEST(ControllerFlags, WorkersTokenAndMutualTlsAreRead) {
   const std::string token = temp_file("token", "s3cret \r\n");
-  auto c = controller({"--workers", "10.0.0.1:7070,dns:workers:7070", "--min-workers", "1", "--lease", "2s",
-                       "--worker-token-file", token, "--worker-ca", tls_file("ca.pem"), "--worker-cert",
-                       tls_file("client.pem"), "--worker-key", tls_file("client.key")});
+  auto c =
+      controller({"--workers", "10.0.0.1:7070,dns:workers:7070", "--min-workers", "1", "--lease",
+                  "2s", "--worker-token-file", token, "--worker-ca", tls_file("ca.pem"),
+                  "--worker-cert", tls_file("client.pem"), "--worker-key", tls_file("client.key")});
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->workers, (std::vector<std::string>{"10.0.0.1:7070", "dns:workers:7070"}));
   EXPECT_EQ(c->min_workers, 1);
@@ -271,10 +311,13 @@ TEST(ControllerFlags, BadValuesGetAMessageNamingTheFlag) {
   const std::vector<Case> cases = {
       {{"--lease", "forever"}, "--lease: "},
       {{"--workers", "a:1", "--lease", "50ms"}, "--lease must be at least 100ms"},
-      {{"--workers", "a:1", "--worker-token-file", empty}, "--worker-token-file: '" + empty + "' is empty"},
-      {{"--workers", "a:1", "--worker-token-file", "/nonexistent/t"}, "--worker-token-file: cannot read"},
+      {{"--workers", "a:1", "--worker-token-file", empty},
+       "--worker-token-file: '" + empty + "' is empty"},
+      {{"--workers", "a:1", "--worker-token-file", "/nonexistent/t"},
+       "--worker-token-file: cannot read"},
       {{"--workers", "a:1", "--worker-ca", "/nonexistent/ca"}, "--worker-ca: cannot read"},
-      {{"--workers", "a:1", "--worker-cert", tls_file("client.pem")}, "--worker-cert and --worker-key go together"},
+      {{"--workers", "a:1", "--worker-cert", tls_file("client.pem")},
+       "--worker-cert and --worker-key go together"},
       {{"--min-workers", "2"}, "worker options need --workers"},
       {{"--worker-ca", tls_file("ca.pem")}, "worker options need --workers"},
   };
@@ -306,10 +349,30 @@ TEST(ServeFlags, DefaultsAreTheServersDefaults) {
 }
 
 TEST(ServeFlags, FlagsReachTheServerOptions) {
-  auto o = serve_options({"--listen", "127.0.0.1:0", "--threads", "3", "--stall-after", "2s", "--stall-for", "500ms",
-                          "--goaway-after", "7", "--header-timeout", "1s", "--idle-timeout", "2m",
-                          "--tls-handshake-timeout", "3s", "--max-connections", "50", "--max-body-bytes", "64k",
-                          "--max-header-bytes", "1m", "--max-headers", "10"});
+  auto o = serve_options({"--listen",
+                          "127.0.0.1:0",
+                          "--threads",
+                          "3",
+                          "--stall-after",
+                          "2s",
+                          "--stall-for",
+                          "500ms",
+                          "--goaway-after",
+                          "7",
+                          "--header-timeout",
+                          "1s",
+                          "--idle-timeout",
+                          "2m",
+                          "--tls-handshake-timeout",
+                          "3s",
+                          "--max-connections",
+                          "50",
+                          "--max-body-bytes",
+                          "64k",
+                          "--max-header-bytes",
+                          "1m",
+                          "--max-headers",
+                          "10"});
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_EQ(o->listen, "127.0.0.1:0");
   EXPECT_EQ(o->threads, 3);
@@ -332,8 +395,8 @@ TEST(ServeFlags, TlsFlagsReadTheCertificateAndTheAlpnList) {
   EXPECT_EQ(generated->tls->cert_pem, "");  // made at start
   EXPECT_EQ(generated->tls->alpn, (std::vector<std::string>{"http/1.1", "h2"}));
 
-  auto given = serve_options({"--tls-cert", tls_file("worker.pem"), "--tls-key", tls_file("worker.key"),
-                              "--tls-client-ca", tls_file("ca.pem")});
+  auto given = serve_options({"--tls-cert", tls_file("worker.pem"), "--tls-key",
+                              tls_file("worker.key"), "--tls-client-ca", tls_file("ca.pem")});
   ASSERT_TRUE(given.ok()) << given.status().message();
   ASSERT_TRUE(given->tls.has_value());
   EXPECT_NE(given->tls->cert_pem.find("BEGIN CERTIFICATE"), std::string::npos);
@@ -367,8 +430,10 @@ TEST(ServeFlags, BadValuesGetAMessageNamingTheFlag) {
       {{"--tls-handshake-timeout", "soon"}, "--tls-handshake-timeout: "},
       {{"--max-connections", "0"}, "--max-connections must be at least 1"},
       {{"--max-body-bytes", "0"}, "--max-body-bytes must be at least 1"},
-      {{"--max-body-bytes", "12x"}, "--max-body-bytes: expected a byte count such as 65536, 64k or 16m, not '12x'"},
-      {{"--max-body-bytes", "999999999999999g"}, "--max-body-bytes: '999999999999999g' is too large"},
+      {{"--max-body-bytes", "12x"},
+       "--max-body-bytes: expected a byte count such as 65536, 64k or 16m, not '12x'"},
+      {{"--max-body-bytes", "999999999999999g"},
+       "--max-body-bytes: '999999999999999g' is too large"},
       {{"--max-header-bytes", "100"}, "--max-header-bytes must be from 1k to 1m, not '100'"},
       {{"--max-headers", "10001"}, "--max-headers must be from 1 to 10000"},
   };
@@ -392,9 +457,10 @@ TEST(WorkerFlags, DefaultsListenOnLoopbackWithoutProtection) {
 
 TEST(WorkerFlags, TokenCertificatesAndAllowlistAreRead) {
   const std::string token = temp_file("worker-token", "abc\n");
-  auto o = worker_options({"--listen", "0.0.0.0:0", "--token-file", token, "--tls-cert", tls_file("worker.pem"),
-                           "--tls-key", tls_file("worker.key"), "--client-ca", tls_file("ca.pem"), "--allow-target",
-                           "10.0.0.0/8", "--allow-target", "svc.local", "--allow-plaintext-token"});
+  auto o = worker_options({"--listen", "0.0.0.0:0", "--token-file", token, "--tls-cert",
+                           tls_file("worker.pem"), "--tls-key", tls_file("worker.key"),
+                           "--client-ca", tls_file("ca.pem"), "--allow-target", "10.0.0.0/8",
+                           "--allow-target", "svc.local", "--allow-plaintext-token"});
   ASSERT_TRUE(o.ok()) << o.status().message();
   EXPECT_EQ(o->listen, "0.0.0.0:0");
   EXPECT_EQ(o->token, "abc");
@@ -410,7 +476,8 @@ TEST(WorkerFlags, UnreadableFilesGetAMessageNamingTheFlag) {
   for (const char* flag : {"--token-file", "--tls-cert", "--tls-key", "--client-ca"}) {
     auto o = worker_options({flag, "/nonexistent/file"});
     ASSERT_FALSE(o.ok()) << flag;
-    EXPECT_EQ(o.status().message(), std::string(flag) + ": cannot read '/nonexistent/file': No such file or directory");
+    EXPECT_EQ(o.status().message(),
+              std::string(flag) + ": cannot read '/nonexistent/file': No such file or directory");
   }
 }
 

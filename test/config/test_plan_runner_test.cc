@@ -21,9 +21,11 @@ class TestPlanRunner : public testing::ServedTest {
  protected:
   // A plan of one client per rate, each against the test server for `duration`.
   TestPlan plan(const std::vector<int>& rates, const std::string& duration = "200ms") const {
-    std::string yaml = "name: two clients\nlabels: {mesh: none}\nduration: " + duration + "\nclients:\n";
+    std::string yaml =
+        "name: two clients\nlabels: {mesh: none}\nduration: " + duration + "\nclients:\n";
     for (int rps : rates) {
-      yaml += "  - rps: " + std::to_string(rps) + "\n    connections: 2\n    endpoint_urls: ['http://127.0.0.1:" +
+      yaml += "  - rps: " + std::to_string(rps) +
+              "\n    connections: 2\n    endpoint_urls: ['http://127.0.0.1:" +
               std::to_string(server_->port()) + "/?size=16']\n";
     }
     auto parsed = parse_smps_test(yaml, "plan.yaml");
@@ -40,7 +42,8 @@ TEST_F(TestPlanRunner, SeveralClientsRunAtOnceAndMergeExactly) {
   std::condition_variable arrived;
   int started = 0;
   bool together = true;
-  const ClientRunner run_together = [&](const load::LoadOptions& options, const load::RunControl& control) {
+  const ClientRunner run_together = [&](const load::LoadOptions& options,
+                                        const load::RunControl& control) {
     {
       std::unique_lock lock(mutex);
       ++started;
@@ -71,7 +74,8 @@ TEST_F(TestPlanRunner, SeveralClientsRunAtOnceAndMergeExactly) {
 
 TEST_F(TestPlanRunner, AClientIsLabelledByItsNameAndFirstUrl) {
   const TestPlan p = plan({10});
-  EXPECT_EQ(client_label(p.clients[0]), "client-0 http://127.0.0.1:" + std::to_string(server_->port()) + "/?size=16");
+  EXPECT_EQ(client_label(p.clients[0]),
+            "client-0 http://127.0.0.1:" + std::to_string(server_->port()) + "/?size=16");
 }
 
 TEST_F(TestPlanRunner, OneClientRunsOnTheCallingThreadWithTheControlAsGiven) {
@@ -83,11 +87,12 @@ TEST_F(TestPlanRunner, OneClientRunsOnTheCallingThreadWithTheControlAsGiven) {
   control.on_progress = [&](const load::Progress&) { ++progress_calls; };
   std::thread::id ran_on;
   bool same_control = false;
-  auto r = run_test_plan(p, control, [&](const load::LoadOptions& options, const load::RunControl& given) {
-    ran_on = std::this_thread::get_id();
-    same_control = &given == &control;
-    return load::run_load(options, given);
-  });
+  auto r = run_test_plan(p, control,
+                         [&](const load::LoadOptions& options, const load::RunControl& given) {
+                           ran_on = std::this_thread::get_id();
+                           same_control = &given == &control;
+                           return load::run_load(options, given);
+                         });
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(ran_on, std::this_thread::get_id());
   EXPECT_TRUE(same_control);
@@ -137,8 +142,9 @@ TEST_F(TestPlanRunner, TheFirstFailingClientFailsThePlanNamedAndWithItsCode) {
   const TestPlan p = plan({10, 10, 10});
   auto r = run_test_plan(p, {}, [&](const load::LoadOptions& options, const load::RunControl&) {
     if (&options == &p.clients[0].options) return Result<model::RunResult>(model::RunResult{});
-    return Result<model::RunResult>(&options == &p.clients[1].options ? Status::invalid_argument("bad option")
-                                                                      : Status::unavailable("no route"));
+    return Result<model::RunResult>(&options == &p.clients[1].options
+                                        ? Status::invalid_argument("bad option")
+                                        : Status::unavailable("no route"));
   });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
@@ -155,9 +161,11 @@ TEST_F(TestPlanRunner, OneClientsErrorComesBackUnchanged) {
 }
 
 TEST_F(TestPlanRunner, AClientThatThrowsIsAnErrorNotATerminate) {
-  auto r = run_test_plan(plan({10, 10}), {}, [](const load::LoadOptions&, const load::RunControl&) -> Result<model::RunResult> {
-    throw std::runtime_error("boom");
-  });
+  auto r = run_test_plan(
+      plan({10, 10}), {},
+      [](const load::LoadOptions&, const load::RunControl&) -> Result<model::RunResult> {
+        throw std::runtime_error("boom");
+      });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
   EXPECT_EQ(r.status().message(), "client-0: the client's thread failed: boom");

@@ -42,7 +42,8 @@ struct UsageCase {
 
 // Runs `prefix` followed by each case's arguments; each must exit 2, say `says` on
 // standard error and print nothing on standard output.
-inline void expect_usage_errors(const std::vector<std::string>& prefix, const std::vector<UsageCase>& cases) {
+inline void expect_usage_errors(const std::vector<std::string>& prefix,
+                                const std::vector<UsageCase>& cases) {
   for (const UsageCase& c : cases) {
     std::vector<std::string> args = prefix;
     args.insert(args.end(), c.args.begin(), c.args.end());
@@ -65,7 +66,8 @@ class ListeningChild {
     process_ = std::make_unique<Subprocess>(args);
     const std::string line = process_->read_line();
     const std::string prefix = "listening on ";
-    EXPECT_EQ(line.rfind(prefix + "127.0.0.1:", 0), 0u) << "first line: '" << line << "' stderr: " << process_->err();
+    EXPECT_EQ(line.rfind(prefix + "127.0.0.1:", 0), 0u)
+        << "first line: '" << line << "' stderr: " << process_->err();
     if (line.rfind(prefix + "127.0.0.1:", 0) == 0) address_ = line.substr(prefix.size());
   }
   ~ListeningChild() {
@@ -79,7 +81,9 @@ class ListeningChild {
   // "127.0.0.1:PORT"; empty when the child did not start listening.
   const std::string& address() const { return address_; }
   uint16_t port() const {
-    return address_.empty() ? 0 : static_cast<uint16_t>(std::stoi(address_.substr(address_.rfind(':') + 1)));
+    return address_.empty()
+               ? 0
+               : static_cast<uint16_t>(std::stoi(address_.substr(address_.rfind(':') + 1)));
   }
   std::string url(const std::string& path = "/") const { return "http://" + address_ + path; }
 

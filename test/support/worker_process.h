@@ -13,7 +13,8 @@ namespace nightjar::testing {
 // every ListeningChild.
 class WorkerProcess : public ListeningChild {
  public:
-  explicit WorkerProcess(const std::vector<std::string>& extra = {}) : ListeningChild("worker", extra) {}
+  explicit WorkerProcess(const std::vector<std::string>& extra = {})
+      : ListeningChild("worker", extra) {}
 };
 
 }  // namespace nightjar::testing
