@@ -21,13 +21,11 @@ void put_histograms(const stats::HdrHistogram& latency, const stats::HdrHistogra
 class Reader {
  public:
   stats::HdrHistogram histogram(const std::string& text, const std::string& field) {
-    if (text.empty()) return {};
-    auto h = stats::decode_base64(text, static_cast<int32_t>(std::min<int64_t>(buckets_left_, INT32_MAX)));
+    auto h = budget_.decode_base64(text);
     if (!h.ok()) {
       fail(field + ": " + h.status().message());
       return {};
     }
-    buckets_left_ -= h->counts_len();
     return std::move(*h);
   }
   void fail(const std::string& message) {
@@ -37,7 +35,7 @@ class Reader {
 
  private:
   std::string error_;
-  int64_t buckets_left_ = kMaxResultHistogramBuckets;
+  stats::DecodeBudget budget_{kMaxResultHistogramBuckets};
 };
 
 void put_options(const RunOptions& o, v1::RunOptions* out) {
@@ -92,6 +90,32 @@ RunOptions get_options(const v1::RunOptions& m) {
   return o;
 }
 
+// The counters nightjar.v1.Counters and nightjar.v1.RunResult (where the JSON form has them
+// at its top level) both hold, by the same names.
+template <typename Message>
+void put_connection_counters(const Counters& c, Message* out) {
+  out->set_bytes_received(c.bytes_received);
+  out->set_connections_opened(c.connections_opened);
+  out->set_connect_failures(c.connect_failures);
+  out->set_tls_handshakes(c.tls_handshakes);
+  out->set_tls_resumed(c.tls_resumed);
+  out->set_http2_goaways(c.http2_goaways);
+  out->set_http2_refused_streams(c.http2_refused_streams);
+  out->set_http2_flow_control_stalls(c.http2_flow_control_stalls);
+}
+
+template <typename Message>
+void get_connection_counters(const Message& m, Counters& c) {
+  c.bytes_received = m.bytes_received();
+  c.connections_opened = m.connections_opened();
+  c.connect_failures = m.connect_failures();
+  c.tls_handshakes = m.tls_handshakes();
+  c.tls_resumed = m.tls_resumed();
+  c.http2_goaways = m.http2_goaways();
+  c.http2_refused_streams = m.http2_refused_streams();
+  c.http2_flow_control_stalls = m.http2_flow_control_stalls();
+}
+
 }  // namespace
 
 void to_proto(const Counters& c, v1::Counters* out) {
@@ -101,14 +125,7 @@ void to_proto(const Counters& c, v1::Counters* out) {
   out->set_queued(c.queued);
   out->set_cancelled(c.cancelled);
   out->set_warmup_completed(c.warmup_completed);
-  out->set_bytes_received(c.bytes_received);
-  out->set_connections_opened(c.connections_opened);
-  out->set_connect_failures(c.connect_failures);
-  out->set_tls_handshakes(c.tls_handshakes);
-  out->set_tls_resumed(c.tls_resumed);
-  out->set_http2_goaways(c.http2_goaways);
-  out->set_http2_refused_streams(c.http2_refused_streams);
-  out->set_http2_flow_control_stalls(c.http2_flow_control_stalls);
+  put_connection_counters(c, out);
   for (int k = 0; k < kErrorKindCount; ++k) {
     const auto kind = static_cast<ErrorKind>(k);
     if (c.errors_of(kind) != 0) (*out->mutable_errors_by_kind())[std::string(error_kind_name(kind))] = c.errors_of(kind);
@@ -123,14 +140,7 @@ Counters from_proto(const v1::Counters& m) {
   c.queued = m.queued();
   c.cancelled = m.cancelled();
   c.warmup_completed = m.warmup_completed();
-  c.bytes_received = m.bytes_received();
-  c.connections_opened = m.connections_opened();
-  c.connect_failures = m.connect_failures();
-  c.tls_handshakes = m.tls_handshakes();
-  c.tls_resumed = m.tls_resumed();
-  c.http2_goaways = m.http2_goaways();
-  c.http2_refused_streams = m.http2_refused_streams();
-  c.http2_flow_control_stalls = m.http2_flow_control_stalls();
+  get_connection_counters(m, c);
   for (const auto& [name, count] : m.errors_by_kind()) {
     c.errors_of(error_kind_from_name(name).value_or(ErrorKind::kOther)) += count;
   }
@@ -163,14 +173,7 @@ v1::RunResult to_proto(const RunResult& r) {
     const auto kind = static_cast<ErrorKind>(k);
     (*m.mutable_errors_by_kind())[std::string(error_kind_name(kind))] = c.errors_of(kind);
   }
-  m.set_bytes_received(c.bytes_received);
-  m.set_connections_opened(c.connections_opened);
-  m.set_connect_failures(c.connect_failures);
-  m.set_tls_handshakes(c.tls_handshakes);
-  m.set_tls_resumed(c.tls_resumed);
-  m.set_http2_goaways(c.http2_goaways);
-  m.set_http2_refused_streams(c.http2_refused_streams);
-  m.set_http2_flow_control_stalls(c.http2_flow_control_stalls);
+  put_connection_counters(c, &m);
   for (const auto& [code, count] : r.status_codes) (*m.mutable_status_codes())[std::to_string(code)] = count;
   for (const auto& [code, count] : r.grpc_status_codes) (*m.mutable_grpc_status_codes())[grpc_status_name(code)] = count;
   for (const auto& [kind, detail] : r.error_details) (*m.mutable_error_details())[kind] = detail;
@@ -253,14 +256,7 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
   }
   // Errors counted without a kind (a reader that knows fewer kinds wrote them) count as other.
   if (const int64_t unnamed = m.requests().errors() - c.errors(); unnamed > 0) c.errors_of(ErrorKind::kOther) += unnamed;
-  c.bytes_received = m.bytes_received();
-  c.connections_opened = m.connections_opened();
-  c.connect_failures = m.connect_failures();
-  c.tls_handshakes = m.tls_handshakes();
-  c.tls_resumed = m.tls_resumed();
-  c.http2_goaways = m.http2_goaways();
-  c.http2_refused_streams = m.http2_refused_streams();
-  c.http2_flow_control_stalls = m.http2_flow_control_stalls();
+  get_connection_counters(m, c);
   for (const auto& [key, count] : m.status_codes()) {
     int code = 0;
     const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), code);

@@ -117,17 +117,11 @@ class Reader {
   }
   // Decodes an encoded histogram within what is left of the file's bucket budget.
   HdrHistogram histogram(const nlohmann::json& obj, const std::string& path, const std::string& key) {
-    const std::string text = get<std::string>(obj, path, key, "", false);
-    if (text.empty()) return {};
-    auto h = stats::decode_base64(text, static_cast<int32_t>(std::min<int64_t>(buckets_left_, INT32_MAX)));
+    auto h = budget_.decode_base64(get<std::string>(obj, path, key, "", false));
     if (!h.ok()) {
-      fail(path + key + ": " + h.status().message() +
-           (buckets_left_ < stats::kMaxDecodedCountsLen ? " (the file's histograms together may hold " +
-                                                              std::to_string(kMaxResultHistogramBuckets) + " buckets)"
-                                                        : ""));
+      fail(path + key + ": " + h.status().message());
       return {};
     }
-    buckets_left_ -= h->counts_len();
     return std::move(*h);
   }
   void fail(const std::string& message) {
@@ -139,7 +133,7 @@ class Reader {
  private:
   const nlohmann::json& root_;
   std::string error_;
-  int64_t buckets_left_ = kMaxResultHistogramBuckets;
+  stats::DecodeBudget budget_{kMaxResultHistogramBuckets};
 };
 
 }  // namespace

@@ -375,4 +375,16 @@ Result<HdrHistogram> decode_base64(std::string_view text, int32_t max_counts_len
   return decode(bytes.data(), bytes.size(), max_counts_len);
 }
 
+Result<HdrHistogram> DecodeBudget::decode_base64(std::string_view text) {
+  if (text.empty()) return HdrHistogram();
+  auto h = stats::decode_base64(text, static_cast<int32_t>(std::min<int64_t>(left_, INT32_MAX)));
+  if (!h.ok()) {
+    if (left_ >= kMaxDecodedCountsLen) return h.status();
+    return Status::invalid_argument(h.status().message() + " (the input's histograms together may hold " +
+                                    std::to_string(total_) + " buckets)");
+  }
+  left_ -= h->counts_len();
+  return h;
+}
+
 }  // namespace nightjar::stats

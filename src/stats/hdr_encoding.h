@@ -52,4 +52,18 @@ Result<HdrHistogram> decode(const uint8_t* data, size_t size,
 Result<HdrHistogram> decode_base64(std::string_view text,
                                    int32_t max_counts_len = kMaxDecodedCountsLen);
 
+// Decodes the histograms of one input (a result file, a result message) within one bucket
+// budget, so that many histograms cannot together take more than the input may.
+class DecodeBudget {
+ public:
+  explicit DecodeBudget(int64_t buckets) : total_(buckets), left_(buckets) {}
+  // decode_base64 within what is left; "" is an empty histogram. Once the budget is smaller
+  // than one histogram's limit, an error says what the input's histograms together may hold.
+  Result<HdrHistogram> decode_base64(std::string_view text);
+
+ private:
+  const int64_t total_;
+  int64_t left_;
+};
+
 }  // namespace nightjar::stats
