@@ -14,7 +14,7 @@ packages=(
   build-essential cmake pkg-config
   libboost-dev libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc libnghttp2-dev
-  libssl-dev zlib1g-dev
+  libssl-dev zlib1g-dev libsqlite3-dev
   libgtest-dev libgmock-dev
 )
 for arg in "$@"; do

@@ -1,5 +1,8 @@
 #include "model/result_proto.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <algorithm>
 #include <charconv>
 #include <limits>
@@ -328,6 +331,17 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
   }
   if (!in.error().empty()) return Status::invalid_argument(in.error());
   return r;
+}
+
+std::string to_proto_bytes(const RunResult& result) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    to_proto(result).SerializeToCodedStream(&out);
+  }  // the streams trim `bytes` to what was written as they close
+  return bytes;
 }
 
 }  // namespace nightjar::model

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "common/status.h"
 #include "model/run_result.h"
@@ -16,6 +17,9 @@ namespace nightjar::model {
 // Fills every field of the model; the derived summaries (percentile tables, rates, times as
 // text, warnings) are the JSON form's and stay empty.
 nightjar::v1::RunResult to_proto(const RunResult& result);
+// to_proto's message as bytes, serialised deterministically (map entries in key order): the
+// same result always gives the same bytes. What the results store keeps.
+std::string to_proto_bytes(const RunResult& result);
 
 // Never throws. Errors (InvalidArgument) name the field: an unreadable histogram, a negative
 // duration, a schema newer than kResultSchema, a status code out of range.

@@ -1,0 +1,390 @@
+#include "store/store.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <system_error>
+
+#include "model/result_proto.h"
+#include "store/run_id.h"
+#include "store/schema.h"
+#include "store/sqlite.h"
+
+namespace nightjar::store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+// Attempts at a fresh ID when another process took the same one (same millisecond, same
+// 10 random bits).
+constexpr int kIdAttempts = 8;
+// IDs named in an "ambiguous prefix" error.
+constexpr int kAmbiguousShown = 5;
+
+uint64_t seed_from_device() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+std::string home_folder() {
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return home;
+  if (const passwd* entry = getpwuid(getuid()); entry != nullptr && entry->pw_dir != nullptr) {
+    return entry->pw_dir;
+  }
+  return ".";
+}
+
+// Rolls back unless committed: every early return inside a transaction leaves none open.
+class Transaction {
+ public:
+  explicit Transaction(Database& db) : db_(db) {}
+  ~Transaction() {
+    if (open_) (void)db_.exec("ROLLBACK");
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // IMMEDIATE: the write lock is taken now (waiting out the busy timeout), not at the first
+  // write, where WAL could only answer "busy" without waiting.
+  Status begin() {
+    Status s = db_.exec("BEGIN IMMEDIATE");
+    open_ = s.ok();
+    return s;
+  }
+  Status commit() {
+    Status s = db_.exec("COMMIT");
+    open_ = !s.ok();
+    return s;
+  }
+
+ private:
+  Database& db_;
+  bool open_ = false;
+};
+
+// The columns of a RunSummary, in read_summary's order.
+constexpr char kSummaryColumns[] =
+    "id, started_unix_ns, saved_unix_ns, name, protocol, requested_rps, achieved_rps, p50_ns, "
+    "p99_ns, p999_ns, sent, completed, errors, duration_ns, worker_count, interrupted, partial, "
+    "profile, source, host_name, kernel_release, cpu_model, cpu_count, nightjar_version";
+
+RunSummary read_summary(const Statement& row) {
+  RunSummary s;
+  int c = 0;
+  s.id = row.column_text(c++);
+  s.started_unix_ns = row.column_int(c++);
+  s.saved_unix_ns = row.column_int(c++);
+  s.name = row.column_text(c++);
+  s.protocol = row.column_text(c++);
+  s.requested_rps = row.column_double(c++);
+  s.achieved_rps = row.column_double(c++);
+  s.p50_ns = row.column_int(c++);
+  s.p99_ns = row.column_int(c++);
+  s.p999_ns = row.column_int(c++);
+  s.sent = row.column_int(c++);
+  s.completed = row.column_int(c++);
+  s.errors = row.column_int(c++);
+  s.duration_ns = row.column_int(c++);
+  s.worker_count = row.column_int(c++);
+  s.interrupted = row.column_int(c++) != 0;
+  s.partial = row.column_int(c++) != 0;
+  if (!row.column_is_null(c)) s.profile = row.column_text(c);
+  ++c;
+  s.source = row.column_text(c++);
+  s.environment.host_name = row.column_text(c++);
+  s.environment.kernel_release = row.column_text(c++);
+  s.environment.cpu_model = row.column_text(c++);
+  s.environment.cpu_count = static_cast<int>(row.column_int(c++));
+  s.environment.nightjar_version = row.column_text(c++);
+  return s;
+}
+
+// Fills each summary's labels, with one prepared statement for all.
+Status read_labels(Database& db, std::vector<RunSummary>& runs) {
+  Result<Statement> query = db.prepare("SELECT key, value FROM run_labels WHERE run_id = ?1");
+  if (!query.ok()) return query.status();
+  for (RunSummary& run : runs) {
+    query->reset();
+    query->bind(1, run.id);
+    for (;;) {
+      Result<bool> row = query->step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      run.labels.emplace(query->column_text(0), query->column_text(1));
+    }
+  }
+  return {};
+}
+
+// WAL: readers never block the writer, and a writer killed mid-transaction leaves nothing
+// for the next to undo. Changing the mode needs the file alone for a moment (the busy timeout
+// covers it).
+Status use_write_ahead_log(Database& db) {
+  Result<Statement> pragma = db.prepare("PRAGMA journal_mode = WAL");
+  if (!pragma.ok()) return pragma.status();
+  Result<bool> row = pragma->step();
+  if (!row.ok()) return row.status();
+  const std::string mode = *row ? pragma->column_text(0) : std::string();
+  if (mode != "wal") {
+    return Status::io_error(db.path() + ": cannot use write-ahead logging (journal mode '" + mode +
+                            "')");
+  }
+  return {};
+}
+
+// A new connection's settings, then the schema: busy timeout, WAL, foreign keys (for the
+// cascading deletes), migrations.
+Status prepare_connection(Database& db) {
+  if (const int rc = sqlite3_busy_timeout(db.handle(), kBusyTimeoutMs); rc != SQLITE_OK) {
+    return db.error(rc, "setting the busy timeout");
+  }
+  if (Status s = use_write_ahead_log(db); !s.ok()) return s;
+  if (Status s = db.exec("PRAGMA foreign_keys = ON"); !s.ok()) return s;
+  return migrate(db);
+}
+
+}  // namespace
+
+std::string default_db_path() {
+  if (const char* db = std::getenv("NIGHTJAR_DB"); db != nullptr && *db != '\0') return db;
+  // The XDG spec: a relative XDG_DATA_HOME is invalid and ignored.
+  if (const char* data = std::getenv("XDG_DATA_HOME"); data != nullptr && data[0] == '/') {
+    return std::string(data) + "/nightjar/results.db";
+  }
+  return home_folder() + "/.local/share/nightjar/results.db";
+}
+
+Store::Store(std::unique_ptr<Database> db, const Clock& clock)
+    : clock_(clock), db_(std::move(db)), random_(seed_from_device()) {}
+
+Store::~Store() = default;
+
+const std::string& Store::path() const { return db_->path(); }
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Clock& clock) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Status::io_error("cannot open the results database " + path +
+                              ": cannot create the folder " + parent.string() + ": " +
+                              ec.message());
+    }
+  }
+  Result<Database> db = Database::open(path);
+  if (Status s = db.ok() ? prepare_connection(*db) : db.status(); !s.ok()) {
+    return Status(s.code(), "cannot open the results database " + s.message());
+  }
+  return std::unique_ptr<Store>(
+      new Store(std::make_unique<Database>(std::move(db).value()), clock));
+}
+
+std::string Store::next_id() {
+  const int64_t unix_ms = clock_.unix_ns() / 1'000'000;
+  std::string id = make_run_id(unix_ms < 0 ? 0 : unix_ms, random_.next_u64());
+  if (!last_id_.empty() && id <= last_id_) id = next_run_id(last_id_);
+  last_id_ = id;
+  return id;
+}
+
+Result<std::string> Store::save(const model::RunResult& result, const SaveInfo& info) {
+  const std::string blob = model::to_proto_bytes(result);
+  const Environment env = info.environment ? *info.environment : current_environment();
+
+  Database& db = *db_;
+  Transaction transaction(db);
+  if (Status s = transaction.begin(); !s.ok())
+    return Status(s.code(), "cannot save the run: " + s.message());
+
+  Result<Statement> insert = db.prepare(
+      std::string("INSERT INTO runs (") + kSummaryColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+      "?19, ?20, ?21, ?22, ?23, ?24)");
+  if (!insert.ok()) return insert.status();
+  Statement& run = *insert;
+  std::string id;
+  for (int attempt = 0;; ++attempt) {
+    id = next_id();
+    run.reset();
+    int p = 1;
+    run.bind(p++, id);
+    run.bind(p++, result.start_unix_ns);
+    run.bind(p++, clock_.unix_ns());
+    run.bind(p++, result.options.test_name);
+    run.bind(p++, result.protocol_spoken());
+    run.bind(p++, result.options.requested_rps);
+    run.bind(p++, result.achieved_rps());
+    run.bind(p++, result.latency.value_at_percentile(50));
+    run.bind(p++, result.latency.value_at_percentile(99));
+    run.bind(p++, result.latency.value_at_percentile(99.9));
+    run.bind(p++, result.counters.sent);
+    run.bind(p++, result.counters.completed);
+    run.bind(p++, result.counters.errors());
+    run.bind(p++, result.measured_ns);
+    run.bind(p++, static_cast<int64_t>(result.workers.size()));
+    run.bind(p++, int64_t{result.interrupted ? 1 : 0});
+    run.bind(p++, int64_t{result.partial ? 1 : 0});
+    if (info.profile) {
+      run.bind(p++, *info.profile);
+    } else {
+      run.bind_null(p++);
+    }
+    run.bind(p++, info.source);
+    run.bind(p++, env.host_name);
+    run.bind(p++, env.kernel_release);
+    run.bind(p++, env.cpu_model);
+    run.bind(p++, int64_t{env.cpu_count});
+    run.bind(p++, env.nightjar_version);
+    Status s = run.run();
+    if (s.ok()) break;
+    // Another process saved a run with this ID; a failed statement leaves the transaction open.
+    if (run.last_error_code() != SQLITE_CONSTRAINT_PRIMARYKEY || attempt + 1 == kIdAttempts) {
+      return Status(s.code(), "cannot save the run: " + s.message());
+    }
+  }
+
+  Result<Statement> label =
+      db.prepare("INSERT INTO run_labels (run_id, key, value) VALUES (?1, ?2, ?3)");
+  if (!label.ok()) return label.status();
+  for (const auto& [key, value] : result.options.labels) {
+    label->reset();
+    label->bind(1, id);
+    label->bind(2, key);
+    label->bind(3, value);
+    if (Status s = label->run(); !s.ok())
+      return Status(s.code(), "cannot save the run: " + s.message());
+  }
+
+  Result<Statement> whole = db.prepare("INSERT INTO run_results (run_id, result) VALUES (?1, ?2)");
+  if (!whole.ok()) return whole.status();
+  whole->bind(1, id);
+  whole->bind_blob(2, blob);
+  if (Status s = whole->run(); !s.ok())
+    return Status(s.code(), "cannot save the run: " + s.message());
+
+  if (Status s = transaction.commit(); !s.ok())
+    return Status(s.code(), "cannot save the run: " + s.message());
+  return id;
+}
+
+Result<std::string> Store::resolve(std::string_view prefix) {
+  const std::string normal = normalize_run_id_prefix(prefix);
+  if (normal.empty()) {
+    return Status::invalid_argument("'" + std::string(prefix) + "' is not a run ID (up to " +
+                                    std::to_string(kRunIdLength) + " characters of 0-9 and A-Z)");
+  }
+  // IDs use 0-9 and A-Z only, all below '~': those starting with the prefix are exactly the
+  // range [prefix, prefix + "~"), which the primary key's index finds.
+  Result<Statement> query =
+      db_->prepare("SELECT id FROM runs WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3");
+  if (!query.ok()) return query.status();
+  query->bind(1, normal);
+  query->bind(2, normal + "~");
+  query->bind(3, int64_t{kAmbiguousShown + 1});
+  std::vector<std::string> ids;
+  for (;;) {
+    Result<bool> row = query->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ids.push_back(query->column_text(0));
+  }
+  if (ids.empty()) return Status::not_found("no run " + std::string(prefix) + " in " + path());
+  if (ids.size() == 1) return ids[0];
+  std::string message = "run ID prefix '" + std::string(prefix) + "' is ambiguous: it starts ";
+  for (size_t i = 0; i < ids.size() && i < kAmbiguousShown; ++i)
+    message += (i > 0 ? ", " : "") + ids[i];
+  if (ids.size() > kAmbiguousShown) message += ", ...";
+  return Status::invalid_argument(message + "; give more characters");
+}
+
+Result<model::RunResult> Store::get(std::string_view id_or_prefix) {
+  Result<std::string> id = resolve(id_or_prefix);
+  if (!id.ok()) return id.status();
+  Result<Statement> query = db_->prepare("SELECT result FROM run_results WHERE run_id = ?1");
+  if (!query.ok()) return query.status();
+  query->bind(1, *id);
+  Result<bool> row = query->step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::not_found("run " + *id + " has no stored result in " + path());
+  nightjar::v1::RunResult message;
+  if (!message.ParseFromString(query->column_blob(0))) {
+    return Status::invalid_argument("run " + *id + ": the stored result is not a readable result");
+  }
+  Result<model::RunResult> result = model::from_proto(message);
+  if (!result.ok())
+    return Status(result.status().code(), "run " + *id + ": " + result.status().message());
+  return result;
+}
+
+Result<RunSummary> Store::summary(std::string_view id_or_prefix) {
+  Result<std::string> id = resolve(id_or_prefix);
+  if (!id.ok()) return id.status();
+  Result<Statement> query =
+      db_->prepare(std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE id = ?1");
+  if (!query.ok()) return query.status();
+  query->bind(1, *id);
+  Result<bool> row = query->step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::not_found("no run " + *id + " in " + path());
+  std::vector<RunSummary> runs{read_summary(*query)};
+  if (Status s = read_labels(*db_, runs); !s.ok()) return s;
+  return std::move(runs[0]);
+}
+
+Result<std::vector<RunSummary>> Store::list(const ListFilter& filter) {
+  std::string sql = std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE 1";
+  int next = 1;
+  const auto parameter = [&next] { return "?" + std::to_string(next++); };
+  if (!filter.name_glob.empty()) sql += " AND name GLOB " + parameter();
+  if (filter.since_unix_ns) sql += " AND started_unix_ns >= " + parameter();
+  if (filter.profile) sql += " AND profile = " + parameter();
+  for (size_t i = 0; i < filter.labels.size(); ++i) {
+    sql += " AND EXISTS (SELECT 1 FROM run_labels WHERE run_id = runs.id AND key = " + parameter();
+    sql += " AND value = " + parameter() + ")";
+  }
+  sql += " ORDER BY started_unix_ns DESC, id DESC";
+  if (filter.limit > 0) sql += " LIMIT " + parameter();
+
+  Result<Statement> query = db_->prepare(sql);
+  if (!query.ok()) return query.status();
+  next = 1;
+  if (!filter.name_glob.empty()) query->bind(next++, filter.name_glob);
+  if (filter.since_unix_ns) query->bind(next++, *filter.since_unix_ns);
+  if (filter.profile) query->bind(next++, *filter.profile);
+  for (const auto& [key, value] : filter.labels) {
+    query->bind(next++, key);
+    query->bind(next++, value);
+  }
+  if (filter.limit > 0) query->bind(next++, filter.limit);
+
+  std::vector<RunSummary> runs;
+  for (;;) {
+    Result<bool> row = query->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    runs.push_back(read_summary(*query));
+  }
+  if (Status s = read_labels(*db_, runs); !s.ok()) return s;
+  return runs;
+}
+
+Status Store::remove(const std::vector<std::string>& ids_or_prefixes) {
+  Transaction transaction(*db_);
+  if (Status s = transaction.begin(); !s.ok()) return s;
+  Result<Statement> erase =
+      db_->prepare("DELETE FROM runs WHERE id = ?1");  // cascades (foreign_keys)
+  if (!erase.ok()) return erase.status();
+  for (const std::string& prefix : ids_or_prefixes) {
+    Result<std::string> id = resolve(prefix);
+    if (!id.ok()) return id.status();
+    erase->reset();
+    erase->bind(1, *id);
+    if (Status s = erase->run(); !s.ok()) return s;
+  }
+  return transaction.commit();
+}
+
+}  // namespace nightjar::store
