@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -118,20 +119,37 @@ Status read_labels(Database& db, std::vector<RunSummary>& runs) {
   return {};
 }
 
-// WAL: readers never block the writer, and a writer killed mid-transaction leaves nothing
-// for the next to undo. Changing the mode needs the file alone for a moment (the busy timeout
-// covers it).
-Status use_write_ahead_log(Database& db) {
-  Result<Statement> pragma = db.prepare("PRAGMA journal_mode = WAL");
+// The journal mode `sql` ("PRAGMA journal_mode" or "... = WAL") leaves, or the failure;
+// `busy` tells a failure that another connection holding the file caused.
+Result<std::string> journal_mode(Database& db, const char* sql, bool& busy) {
+  Result<Statement> pragma = db.prepare(sql);
+  busy = !pragma.ok() && (sqlite3_errcode(db.handle()) & 0xff) == SQLITE_BUSY;
   if (!pragma.ok()) return pragma.status();
   Result<bool> row = pragma->step();
+  busy = !row.ok() && (pragma->last_error_code() & 0xff) == SQLITE_BUSY;
   if (!row.ok()) return row.status();
-  const std::string mode = *row ? pragma->column_text(0) : std::string();
-  if (mode != "wal") {
-    return Status::io_error(db.path() + ": cannot use write-ahead logging (journal mode '" + mode +
-                            "')");
+  return *row ? pragma->column_text(0) : std::string();
+}
+
+// WAL: readers never block the writer, and a writer killed mid-transaction leaves nothing
+// for the next to undo. The mode is kept in the file: set once, by whichever process gets
+// there first. Setting it needs the file alone for a moment, and SQLite answers "busy"
+// without calling the busy handler when another connection is opening it too, so this
+// retries (with growing pauses) for as long as the busy timeout.
+Status use_write_ahead_log(Database& db) {
+  bool busy = false;
+  const int64_t deadline_ns = steady_now_ns() + int64_t{kBusyTimeoutMs} * 1'000'000;
+  for (int pause_ms = 1;; pause_ms = std::min(2 * pause_ms, 50)) {
+    Result<std::string> mode = journal_mode(db, "PRAGMA journal_mode", busy);
+    if (mode.ok() && *mode != "wal") mode = journal_mode(db, "PRAGMA journal_mode = WAL", busy);
+    if (mode.ok() && *mode == "wal") return {};
+    if (mode.ok()) {
+      return Status::io_error(db.path() + ": cannot use write-ahead logging (journal mode '" +
+                              *mode + "')");
+    }
+    if (!busy || steady_now_ns() >= deadline_ns) return mode.status();
+    sqlite3_sleep(pause_ms);
   }
-  return {};
 }
 
 // A new connection's settings, then the schema: busy timeout, WAL, foreign keys (for the
