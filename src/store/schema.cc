@@ -56,27 +56,22 @@ static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schem
 
 Status migrate(Database& db) {
   for (;;) {
-    // IMMEDIATE takes the write lock first (waiting out the busy timeout), so the version read
-    // inside is the one this transaction moves on from.
-    if (Status s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    // The version is read inside the (IMMEDIATE) transaction that moves on from it.
+    Transaction transaction(db);
+    if (Status s = transaction.begin(); !s.ok()) return s;
     Result<int64_t> version = db.query_int("PRAGMA user_version");
-    if (!version.ok()) {
-      (void)db.exec("ROLLBACK");
-      return version.status();
-    }
+    if (!version.ok()) return version.status();
     if (*version > kSchemaVersion) {
-      (void)db.exec("ROLLBACK");
       return Status::invalid_argument(db.path() + ": its results schema version " +
                                       std::to_string(*version) + " is newer than this nightjar's " +
                                       std::to_string(kSchemaVersion) +
                                       ": use a newer nightjar, or another database ($NIGHTJAR_DB)");
     }
-    if (*version == kSchemaVersion) return db.exec("COMMIT");
+    if (*version == kSchemaVersion) return transaction.commit();
     Status s = db.exec(kMigrations[*version]);
     if (s.ok()) s = db.exec("PRAGMA user_version = " + std::to_string(*version + 1));
-    if (s.ok()) s = db.exec("COMMIT");
+    if (s.ok()) s = transaction.commit();
     if (!s.ok()) {
-      (void)db.exec("ROLLBACK");
       return Status(s.code(), s.message() + " (migrating to schema version " +
                                   std::to_string(*version + 1) + ")");
     }

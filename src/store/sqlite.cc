@@ -140,4 +140,20 @@ bool Statement::column_is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
+Transaction::~Transaction() {
+  if (open_) (void)db_.exec("ROLLBACK");
+}
+
+Status Transaction::begin() {
+  Status s = db_.exec("BEGIN IMMEDIATE");
+  open_ = s.ok();
+  return s;
+}
+
+Status Transaction::commit() {
+  Status s = db_.exec("COMMIT");
+  open_ = !s.ok();
+  return s;
+}
+
 }  // namespace nightjar::store

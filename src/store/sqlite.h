@@ -82,4 +82,23 @@ class Statement {
   int last_rc_ = SQLITE_OK;
 };
 
+// A write transaction that rolls back unless committed, so every early return leaves none
+// open. Destroy the statements used inside it first (declare them after it).
+class Transaction {
+ public:
+  explicit Transaction(Database& db) : db_(db) {}
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // BEGIN IMMEDIATE: the write lock is taken now, waiting out the busy timeout, rather than
+  // at the first write, where WAL can only answer "busy" without waiting.
+  Status begin();
+  Status commit();
+
+ private:
+  Database& db_;
+  bool open_ = false;
+};
+
 }  // namespace nightjar::store

@@ -37,34 +37,6 @@ std::string home_folder() {
   return ".";
 }
 
-// Rolls back unless committed: every early return inside a transaction leaves none open.
-class Transaction {
- public:
-  explicit Transaction(Database& db) : db_(db) {}
-  ~Transaction() {
-    if (open_) (void)db_.exec("ROLLBACK");
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  // IMMEDIATE: the write lock is taken now (waiting out the busy timeout), not at the first
-  // write, where WAL could only answer "busy" without waiting.
-  Status begin() {
-    Status s = db_.exec("BEGIN IMMEDIATE");
-    open_ = s.ok();
-    return s;
-  }
-  Status commit() {
-    Status s = db_.exec("COMMIT");
-    open_ = !s.ok();
-    return s;
-  }
-
- private:
-  Database& db_;
-  bool open_ = false;
-};
-
 // The columns of a RunSummary, in read_summary's order.
 constexpr char kSummaryColumns[] =
     "id, started_unix_ns, saved_unix_ns, name, protocol, requested_rps, achieved_rps, p50_ns, "
