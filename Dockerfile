@@ -48,6 +48,7 @@ RUN apt-get update \
       libgrpc++1.51 \
       libnghttp2-14 \
       libprotobuf32 \
+      libsqlite3-0 \
       libssl3 \
       libyaml-cpp0.7 \
       zlib1g \
@@ -56,7 +57,11 @@ RUN apt-get update \
 # A system user without a home directory and without a login shell.
 RUN groupadd --system --gid 10001 nightjar \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
-      --shell /usr/sbin/nologin nightjar
+      --shell /usr/sbin/nologin nightjar \
+ && mkdir -p /var/lib/nightjar && chown nightjar:nightjar /var/lib/nightjar
+# Every run is saved (docs/results.md); the user has no home, so the database lives here
+# (mount a volume on /var/lib/nightjar to keep it).
+ENV NIGHTJAR_DB=/var/lib/nightjar/results.db
 
 COPY --from=build /src/build/nightjar /usr/local/bin/nightjar
 # Fails the build if a shared library the binary needs is missing from the list above

@@ -65,6 +65,8 @@ bench_init() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   NIGHTJAR=$BENCH_TMP/nightjar
+  # The runs a benchmark makes are saved (as every run is), in its scratch database.
+  export NIGHTJAR_DB=$BENCH_TMP/results.db
   snapshot_nightjar "$NIGHTJAR"
   RAW_DIR=$BENCH_TMP/runs
   mkdir -p "$RAW_DIR"

@@ -33,5 +33,6 @@ Command add_worker_command(CLI::App& app);  // worker_command.cc
 Command add_certs_command(CLI::App& app);   // certs_command.cc
 Command add_report_command(CLI::App& app);  // report_command.cc
 Command add_demo_command(CLI::App& app);    // demo_command.cc
+Command add_results_command(CLI::App& app); // results_command.cc
 
 }  // namespace nightjar::cli

@@ -18,6 +18,7 @@ struct DemoFlags {
   std::string duration = "5s";
   int connections = 10;
   std::string html_file = "nightjar-demo-report.html";
+  SaveFlags save;
 };
 
 int run_demo_command(const DemoFlags& f) {
@@ -41,7 +42,7 @@ int run_demo_command(const DemoFlags& f) {
   auto options = build_load_options(flags);
   if (!options.ok()) return usage_error(options.status().message());
   const int code =
-      run_and_report(*options, ReportTargets{output::Format::kHuman, "", "", f.html_file}, true);
+      run_and_report(*options, ReportTargets{output::Format::kHuman, "", "", f.html_file, save_path(f.save)}, true);
   (*server)->stop();
   return code;
 }
@@ -51,6 +52,7 @@ void add_demo_flags(CLI::App& demo, DemoFlags& f) {
   demo.add_option("-d,--duration", f.duration, "Duration")->capture_default_str();
   demo.add_option("-c,--connections", f.connections, "Connections")->capture_default_str();
   demo.add_option("--html", f.html_file, "Where to write the HTML report")->capture_default_str();
+  add_save_flags(demo, f.save);
 }
 
 }  // namespace

@@ -132,6 +132,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
                  "Write the report to this file instead of standard output");
   cmd.add_flag("--no-progress", f.no_progress,
                "No live progress line (it is only shown on a terminal)");
+  add_save_flags(cmd, f.save);
   cmd.add_option("--hlog", f.hlog_file,
                  "Also write an HdrHistogram interval log (.hlog), one histogram per second");
   cmd.add_option("--protocol", f.protocol,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/save_flags.h"
 #include "common/status.h"
 #include "distributed/controller.h"
 #include "load/load_options.h"
@@ -58,6 +59,7 @@ struct LoadFlags {
   std::string grpc_method;
   std::string grpc_data_file;
   bool grpc_health = false;
+  SaveFlags save;
 };
 
 // Adds --workers, --worker-token-file, --worker-ca, --worker-cert, --worker-key,

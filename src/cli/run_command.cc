@@ -22,6 +22,7 @@ struct RunFlags {
   bool no_progress = false;
   std::string hlog_file;
   ControllerFlags controller;
+  SaveFlags save;
 };
 
 void add_run_flags(CLI::App& run, RunFlags& f) {
@@ -33,6 +34,7 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   run.add_flag("--no-progress", f.no_progress, "No live progress line");
   run.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog)");
   add_controller_flags(run, f.controller);
+  add_save_flags(run, f.save);
 }
 
 // The report of several clients: the human one has each client's report before the
@@ -49,8 +51,13 @@ int report_clients(const config::TestPlan& plan, const config::TestPlanResult& o
     }
     text = human + fmt::format("== combined: {} clients\n", outcome.clients.size()) + text;
   }
-  if (!write_reports(combined, text, targets.output_file, targets.hlog_file)) return kExitFailure;
+  RunSaver saver(targets);  // the combination is kept, its clients as its shards
+  saver.save(combined);
+  const bool written = write_reports(combined, text, targets.output_file, targets.hlog_file);
+  const bool saved = saver.say();
+  if (!written) return kExitFailure;
   if (combined.interrupted) return kExitInterrupted;
+  if (!saved) return kExitFailure;
   if (combined.counters.completed == 0 &&
       combined.counters.errors() + combined.counters.dropped > 0) {
     return kExitFailure;
@@ -82,7 +89,7 @@ int run_test_file_command(const RunFlags& f) {
                               return run_here_or_on_workers(options, &*controller, control);
                             });
   monitor.done();
-  const ReportTargets targets{*format, f.output_file, f.hlog_file, ""};
+  const ReportTargets targets{*format, f.output_file, f.hlog_file, "", save_path(f.save)};
   if (!several)
     return outcome.ok() ? report_run(outcome->combined, targets) : error_exit(outcome.status());
   if (!outcome.ok()) {

@@ -8,6 +8,7 @@
 #include "cli/exit_codes.h"
 #include "cli/files.h"
 #include "cli/interrupt.h"
+#include "store/store.h"
 
 namespace nightjar::cli {
 
@@ -24,7 +25,34 @@ Result<model::RunResult> run_here_or_on_workers(const load::LoadOptions& options
              : load::run_load(options, control);
 }
 
-int report_run(const model::RunResult& result, const ReportTargets& targets) {
+void RunSaver::save(const model::RunResult& result) {
+  if (targets_.db_path.empty()) return;
+  auto store = store::Store::open(targets_.db_path);
+  auto id = store.ok() ? (*store)->save(result) : Result<std::string>(store.status());
+  if (id.ok()) {
+    id_ = *id;
+  } else {
+    error_ = id.status().message();
+  }
+}
+
+bool RunSaver::say() const {
+  if (targets_.db_path.empty()) return true;
+  if (!error_.empty()) {
+    std::cerr << "nightjar: error: the run was not saved: " << error_ << "\n";
+    return false;
+  }
+  const bool human_on_stdout = targets_.format == output::Format::kHuman &&
+                               (targets_.output_file.empty() || targets_.output_file == "-");
+  (human_on_stdout ? std::cout : std::cerr) << (human_on_stdout ? "\n" : "nightjar: ")
+                                            << "saved as run " << id_ << "\n";
+  return true;
+}
+
+namespace {
+
+// Writes the report and returns the run's exit code (see report_run), saving aside.
+int report_unsaved(const model::RunResult& result, const ReportTargets& targets) {
   const std::string& output_file = targets.output_file;
   if (!write_reports(result, output::render(result, targets.format), output_file,
                      targets.hlog_file)) {
@@ -51,6 +79,16 @@ int report_run(const model::RunResult& result, const ReportTargets& targets) {
     return kExitFailure;
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int report_run(const model::RunResult& result, const ReportTargets& targets) {
+  RunSaver saver(targets);
+  saver.save(result);
+  const int code = report_unsaved(result, targets);
+  const bool saved = saver.say();
+  return code == kExitOk && !saved ? kExitFailure : code;
 }
 
 int run_and_report(const load::LoadOptions& options, const ReportTargets& targets, bool progress,

@@ -19,6 +19,24 @@ struct ReportTargets {
   std::string output_file;  // empty or "-": standard output
   std::string hlog_file;    // empty: none
   std::string html_file;    // empty: none; else also the HTML report, and a line saying where
+  std::string db_path;      // empty: not saved; else the results database the run is kept in
+};
+
+// Keeps `result` in targets.db_path (nothing when it is empty) and says so after the report:
+// "saved as run ID" at the end of a human report on standard output, on standard error
+// otherwise. A save that fails is said on standard error. Call `save` before writing the
+// report and `say` after it.
+class RunSaver {
+ public:
+  explicit RunSaver(const ReportTargets& targets) : targets_(targets) {}
+  void save(const model::RunResult& result);
+  // Prints the line; returns false when the save failed (the run's exit code becomes 1).
+  bool say() const;
+
+ private:
+  const ReportTargets& targets_;
+  std::string id_;
+  std::string error_;
 };
 
 // The control of one run from the command line: Ctrl-C or SIGTERM stops it (interrupt.h);
@@ -44,10 +62,10 @@ Result<model::RunResult> run_here_or_on_workers(const load::LoadOptions& options
                                                 const distributed::ControllerOptions* controller,
                                                 const load::RunControl& control);
 
-// Writes the report of a finished run and returns the exit code: 130 interrupted; 1 when a
-// report cannot be written, the distributed result is partial, a worker thread failed, or no
-// request succeeded (then, when the report is not the human one on the terminal, standard
-// error says why); else 0.
+// Saves a finished run (targets.db_path), writes its report and returns the exit code: 130
+// interrupted; 1 when a report cannot be written, the run cannot be saved, the distributed
+// result is partial, a worker thread failed, or no request succeeded (then, when the report
+// is not the human one on the terminal, standard error says why); else 0.
 int report_run(const model::RunResult& result, const ReportTargets& targets);
 
 // Runs the load test (on `controller`'s workers when it names any) under a RunMonitor and

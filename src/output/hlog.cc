@@ -5,6 +5,8 @@
 // microseconds computed in integers, so the text is the same as Java's and exact.
 #include "output/hlog.h"
 
+#include "common/version.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -82,7 +84,7 @@ void interval_line(std::string& out, std::string_view tag, const model::Timeline
 
 std::string render_hlog(const RunResult& r) {
   const int64_t start_ms = floor_div(r.start_unix_ns, kNanosPerMilli);
-  std::string out = "#[Logged with nightjar 0.1.0]\n#[Histogram log format version 1.3]\n";
+  std::string out = fmt::format("#[Logged with nightjar {}]\n#[Histogram log format version 1.3]\n", kVersion);
   out += fmt::format("#[StartTime: {} (seconds since epoch), {}]\n", thousandths(start_ms),
                      java_date_utc(start_ms));
   // Interval timestamps are offsets from the start; saying so spares readers the guess
