@@ -333,8 +333,7 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
 
   // Follow the run: heartbeats, cancel on Ctrl-C, a combined progress line.
   std::map<int64_t, model::SecondAccumulator> seconds;
-  int64_t completed = 0;
-  int64_t errors = 0;
+  model::Counters so_far;  // every second streamed by any worker, for the progress line
   bool cancelled = false;
   bool refused = false;  // a worker refused the run: every other worker was cancelled
   auto last_heartbeat = std::chrono::steady_clock::now();
@@ -373,8 +372,7 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
         s.latency.add(own.latency);
         s.counters.add(own.counters);
         s.duration_s = std::max(s.duration_s, in.duration_s());
-        completed += own.counters.completed;
-        errors += own.counters.errors();
+        so_far.add(own.counters);
       }
       r->intervals.clear();
     }
@@ -402,8 +400,8 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
       load::Progress p;
       p.elapsed_ns = unix_now_ns() - (start_unix + options.run.warmup_ns);
       p.total_ns = options.run.duration_ns;
-      p.completed = completed;
-      p.errors = errors;
+      p.completed = so_far.completed;
+      p.errors = so_far.errors();
       if (!seconds.empty()) {
         const model::SecondAccumulator& s = seconds.rbegin()->second;
         p.current_rps = static_cast<double>(s.counters.completed) / std::max(s.duration_s, 1e-9);

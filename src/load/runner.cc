@@ -243,8 +243,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
 
   TimelineMerger timeline(threads);
   bool stop_sent = false;
-  int64_t completed_so_far = 0;
-  int64_t errors_so_far = 0;
+  model::Counters so_far;  // every second taken from the workers, for the progress line
   while (running.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!stop_sent && control.stop != nullptr && control.stop->load()) {
@@ -253,8 +252,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
     }
     for (auto& worker : workers) {
       for (IntervalSnapshot& s : worker->take_intervals()) {
-        completed_so_far += s.counters.completed;
-        errors_so_far += s.counters.errors();
+        so_far.add(s.counters);
         timeline.add(std::move(s));
       }
     }
@@ -265,8 +263,8 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
       Progress p;
       p.elapsed_ns = clock.steady_ns() - workers.front()->measure_start_ns();
       p.total_ns = run.duration_ns;
-      p.completed = completed_so_far;
-      p.errors = errors_so_far;
+      p.completed = so_far.completed;
+      p.errors = so_far.errors();
       if (const model::TimelineEntry* last = timeline.latest()) {
         p.current_rps = static_cast<double>(last->counters.completed) / std::max(last->duration_s, 1e-9);
         p.last_p50_ns = last->latency_p50_ns;
