@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/files.h"
+#include "cli/results_subcommands.h"
 #include "cli/save_flags.h"
 #include "common/duration.h"
 #include "output/formatters.h"
@@ -20,7 +21,6 @@ namespace nightjar::cli {
 namespace {
 
 struct ResultsFlags {
-  std::string db;
   // list
   std::string name_glob;
   std::vector<std::string> labels;
@@ -34,9 +34,6 @@ struct ResultsFlags {
   std::string output_file;
 };
 
-Result<std::unique_ptr<store::Store>> open_store(const ResultsFlags& f) {
-  return store::Store::open(db_path(f.db));
-}
 
 // "7d", "12h", "30m": how far back --since looks.
 Result<int64_t> parse_since(const std::string& text) {
@@ -121,7 +118,7 @@ std::string render_list(const std::vector<store::RunSummary>& runs, const std::s
   return out;
 }
 
-int list_runs(const ResultsFlags& f) {
+int list_runs(const ResultsContext& context, const ResultsFlags& f) {
   if (f.list_format != "human" && f.list_format != "json" && f.list_format != "csv") {
     return usage_error("--output-format for results list must be human, json or csv (got '" +
                        f.list_format + "')");
@@ -143,7 +140,11 @@ int list_runs(const ResultsFlags& f) {
   if (!f.profile.empty()) filter.profile = f.profile;
   if (f.limit < 0) return usage_error("--limit must not be negative");
   filter.limit = f.limit;
-  auto store = open_store(f);
+  auto store = open_store_for_reading(context);
+  if (!store.ok() && store.status().code() == StatusCode::kNotFound) {
+    std::cout << render_list({}, f.list_format);  // nothing saved yet: no runs
+    return kExitOk;
+  }
   if (!store.ok()) return error_exit(store.status());
   auto runs = (*store)->list(filter);
   if (!runs.ok()) return error_exit(runs.status());
@@ -151,10 +152,10 @@ int list_runs(const ResultsFlags& f) {
   return kExitOk;
 }
 
-int show_run(const ResultsFlags& f) {
+int show_run(const ResultsContext& context, const ResultsFlags& f) {
   auto format = output::parse_format(f.output_format);
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
-  auto store = open_store(f);
+  auto store = open_store_for_reading(context);
   if (!store.ok()) return error_exit(store.status());
   auto result = (*store)->get(f.ids.front());
   if (!result.ok()) return error_exit(result.status());
@@ -162,8 +163,8 @@ int show_run(const ResultsFlags& f) {
                                                                                     : kExitFailure;
 }
 
-int remove_runs(const ResultsFlags& f) {
-  auto store = open_store(f);
+int remove_runs(const ResultsContext& context, const ResultsFlags& f) {
+  auto store = open_store_for_writing(context);
   if (!store.ok()) return error_exit(store.status());
   if (Status s = (*store)->remove(f.ids); !s.ok()) return error_exit(s);
   std::cout << "removed " << output::plural(static_cast<int64_t>(f.ids.size()), "run") << "\n";
@@ -171,8 +172,8 @@ int remove_runs(const ResultsFlags& f) {
 }
 
 // One run: its nightjar JSON, as `--output-format json` wrote it; several: a JSON array of them.
-int export_runs(const ResultsFlags& f) {
-  auto store = open_store(f);
+int export_runs(const ResultsContext& context, const ResultsFlags& f) {
+  auto store = open_store_for_reading(context);
   if (!store.ok()) return error_exit(store.status());
   std::string text = f.ids.size() > 1 ? "[\n" : "";
   for (size_t i = 0; i < f.ids.size(); ++i) {
@@ -191,13 +192,26 @@ int export_runs(const ResultsFlags& f) {
 
 }  // namespace
 
+Result<std::unique_ptr<store::Store>> open_store_for_reading(const ResultsContext& context) {
+  return store::Store::open_read_only(db_path(context.db));
+}
+
+Result<std::unique_ptr<store::Store>> open_store_for_writing(const ResultsContext& context) {
+  return store::Store::open(db_path(context.db));
+}
+
+void add_db_option(CLI::App& subcommand, ResultsContext& context) {
+  subcommand.add_option("--db", context.db,
+                        "The results database (default: $NIGHTJAR_DB, else "
+                        "$XDG_DATA_HOME/nightjar/results.db)");
+}
+
 Command add_results_command(CLI::App& app) {
+  auto context = std::make_shared<ResultsContext>();
   auto f = std::make_shared<ResultsFlags>();
   CLI::App* results = app.add_subcommand("results", "The runs kept in the results database");
   results->require_subcommand(1);
-  results->add_option("--db", f->db,
-                      "The results database (default: $NIGHTJAR_DB, else "
-                      "$XDG_DATA_HOME/nightjar/results.db)");
+  add_db_option(*results, *context);
 
   CLI::App* list = results->add_subcommand("list", "List the stored runs, newest first");
   list->add_option("--name", f->name_glob, "Only runs whose name matches this glob");
@@ -220,14 +234,22 @@ Command add_results_command(CLI::App& app) {
   exp->add_option("id", f->ids, "IDs or unique prefixes")->required();
   exp->add_option("-o,--output", f->output_file, "Write to this file instead of standard output");
 
-  for (CLI::App* sub : {list, show, rm, exp}) {
-    sub->add_option("--db", f->db, "The results database");
-  }
-  return {results, [f, list, show, rm, exp]() -> int {
-            if (*list) return list_runs(*f);
-            if (*show) return show_run(*f);
-            if (*rm) return remove_runs(*f);
-            if (*exp) return export_runs(*f);
+  for (CLI::App* sub : {list, show, rm, exp}) add_db_option(*sub, *context);
+
+  // The subcommands in files of their own (results_subcommands.h).
+  const std::vector<Command> more = {
+      // add_results_import(*results, context),
+      // add_results_compare(*results, context),
+      // add_results_baseline(*results, context),
+  };
+  return {results, [context, f, list, show, rm, exp, more]() -> int {
+            if (*list) return list_runs(*context, *f);
+            if (*show) return show_run(*context, *f);
+            if (*rm) return remove_runs(*context, *f);
+            if (*exp) return export_runs(*context, *f);
+            for (const Command& sub : more) {
+              if (*sub.app) return sub.run();
+            }
             return kExitUsage;
           }};
 }

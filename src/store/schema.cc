@@ -49,10 +49,44 @@ CREATE TABLE run_results (
   result BLOB NOT NULL
 );
 )sql",
+    // 2: baselines pinned by name, profiles (saved tests), and experiments (find-max, overhead)
+    // whose runs point to them.
+    R"sql(
+CREATE TABLE baselines (
+  name         TEXT PRIMARY KEY,
+  run_id       TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  set_unix_ns  INTEGER NOT NULL
+);
+CREATE INDEX baselines_by_run ON baselines(run_id);
+CREATE TABLE profiles (
+  name             TEXT PRIMARY KEY,
+  created_unix_ns  INTEGER NOT NULL,
+  updated_unix_ns  INTEGER NOT NULL,
+  definition       TEXT NOT NULL
+);
+CREATE TABLE experiments (
+  id               TEXT PRIMARY KEY,
+  kind             TEXT NOT NULL,
+  name             TEXT NOT NULL,
+  started_unix_ns  INTEGER NOT NULL,
+  saved_unix_ns    INTEGER NOT NULL,
+  summary          TEXT NOT NULL
+);
+CREATE INDEX experiments_by_started ON experiments(started_unix_ns);
+ALTER TABLE runs ADD COLUMN experiment TEXT REFERENCES experiments(id) ON DELETE SET NULL;
+CREATE INDEX runs_by_experiment ON runs(experiment, started_unix_ns);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 }  // namespace
+
+Status check_not_newer(const std::string& path, int64_t version) {
+  if (version <= kSchemaVersion) return {};
+  return Status::invalid_argument(path + ": its results schema version " + std::to_string(version) +
+                                  " is newer than this nightjar's " + std::to_string(kSchemaVersion) +
+                                  ": use a newer nightjar, or another database ($NIGHTJAR_DB)");
+}
 
 Status migrate(Database& db) {
   for (;;) {
@@ -61,12 +95,7 @@ Status migrate(Database& db) {
     if (Status s = transaction.begin(); !s.ok()) return s;
     Result<int64_t> version = db.query_int("PRAGMA user_version");
     if (!version.ok()) return version.status();
-    if (*version > kSchemaVersion) {
-      return Status::invalid_argument(db.path() + ": its results schema version " +
-                                      std::to_string(*version) + " is newer than this nightjar's " +
-                                      std::to_string(kSchemaVersion) +
-                                      ": use a newer nightjar, or another database ($NIGHTJAR_DB)");
-    }
+    if (Status s = check_not_newer(db.path(), *version); !s.ok()) return s;
     if (*version == kSchemaVersion) return transaction.commit();
     Status s = db.exec(kMigrations[*version]);
     if (s.ok()) s = db.exec("PRAGMA user_version = " + std::to_string(*version + 1));

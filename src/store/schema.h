@@ -7,13 +7,20 @@
 // whose version is newer than kSchemaVersion is refused, never written.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "common/status.h"
 #include "store/sqlite.h"
 
 namespace nightjar::store {
 
 // The schema version this build writes (and the newest it opens).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+
+// InvalidArgument naming both versions when `version` (of the database at `path`) is newer
+// than kSchemaVersion.
+Status check_not_newer(const std::string& path, int64_t version);
 
 // Brings `db` to kSchemaVersion: each missing migration in order, each in its own
 // IMMEDIATE transaction that re-reads the version (so two processes opening a new file at

@@ -21,13 +21,15 @@ Database& Database::operator=(Database&& other) noexcept {
   return *this;
 }
 
-Result<Database> Database::open(const std::string& path) {
+Result<Database> Database::open(const std::string& path, bool read_only) {
   Database db;
   db.path_ = path;
   // NOMUTEX: a connection is used by one thread at a time (see the header).
   const int rc =
       sqlite3_open_v2(path.c_str(), &db.db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                          SQLITE_OPEN_NOMUTEX,
+                      nullptr);
   if (rc != SQLITE_OK) {
     if (db.db_ == nullptr) return Status::internal(path + ": out of memory");
     return db.error(rc, "opening");

@@ -25,8 +25,9 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Opens (creating when missing) the database file at `path`, read-write.
-  static Result<Database> open(const std::string& path);
+  // Opens (creating when missing) the database file at `path`, read-write; or with
+  // `read_only`, an existing file for reading.
+  static Result<Database> open(const std::string& path, bool read_only = false);
 
   // Runs one or more statements that return no rows.
   Status exec(std::string_view sql);

@@ -41,7 +41,7 @@ std::string home_folder() {
 constexpr char kSummaryColumns[] =
     "id, started_unix_ns, saved_unix_ns, name, protocol, requested_rps, achieved_rps, p50_ns, "
     "p99_ns, p999_ns, sent, completed, errors, duration_ns, worker_count, interrupted, partial, "
-    "profile, source, host_name, kernel_release, cpu_model, cpu_count, nightjar_version";
+    "profile, experiment, source, host_name, kernel_release, cpu_model, cpu_count, nightjar_version";
 
 RunSummary read_summary(const Statement& row) {
   RunSummary s;
@@ -64,6 +64,8 @@ RunSummary read_summary(const Statement& row) {
   s.interrupted = row.column_int(c++) != 0;
   s.partial = row.column_int(c++) != 0;
   if (!row.column_is_null(c)) s.profile = row.column_text(c);
+  ++c;
+  if (!row.column_is_null(c)) s.experiment = row.column_text(c);
   ++c;
   s.source = row.column_text(c++);
   s.environment.host_name = row.column_text(c++);
@@ -172,6 +174,30 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const Clock&
       new Store(std::make_unique<Database>(std::move(db).value()), clock));
 }
 
+Result<std::unique_ptr<Store>> Store::open_read_only(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::not_found("no results database at " + path + " (nothing was saved there yet)");
+  }
+  Result<Database> db = Database::open(path, /*read_only=*/true);
+  Status s = db.ok() ? Status() : db.status();
+  if (s.ok()) {
+    if (const int rc = sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs); rc != SQLITE_OK)
+      s = db->error(rc, "setting the busy timeout");
+  }
+  Result<int64_t> version = s.ok() ? db->query_int("PRAGMA user_version") : Result<int64_t>(s);
+  if (!version.ok()) {
+    return Status(version.status().code(),
+                  "cannot open the results database " + version.status().message());
+  }
+  if (*version < kSchemaVersion) return open(path);  // migrates, or says why it cannot
+  if (Status newer = check_not_newer(path, *version); !newer.ok()) {
+    return Status(newer.code(), "cannot open the results database " + newer.message());
+  }
+  return std::unique_ptr<Store>(
+      new Store(std::make_unique<Database>(std::move(db).value()), system_clock()));
+}
+
 std::string Store::next_id() {
   const int64_t unix_ms = clock_.unix_ns() / 1'000'000;
   std::string id = make_run_id(unix_ms < 0 ? 0 : unix_ms, random_.next_u64());
@@ -192,7 +218,7 @@ Result<std::string> Store::save(const model::RunResult& result, const SaveInfo& 
   Result<Statement> insert = db.prepare(
       std::string("INSERT INTO runs (") + kSummaryColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20, ?21, ?22, ?23, ?24)");
+      "?19, ?20, ?21, ?22, ?23, ?24, ?25)");
   if (!insert.ok()) return insert.status();
   Statement& run = *insert;
   std::string id;
@@ -217,10 +243,12 @@ Result<std::string> Store::save(const model::RunResult& result, const SaveInfo& 
     run.bind(p++, static_cast<int64_t>(result.workers.size()));
     run.bind(p++, int64_t{result.interrupted ? 1 : 0});
     run.bind(p++, int64_t{result.partial ? 1 : 0});
-    if (info.profile) {
-      run.bind(p++, *info.profile);
-    } else {
-      run.bind_null(p++);
+    for (const std::optional<std::string>* link : {&info.profile, &info.experiment}) {
+      if (*link) {
+        run.bind(p++, **link);
+      } else {
+        run.bind_null(p++);
+      }
     }
     run.bind(p++, info.source);
     run.bind(p++, env.host_name);
@@ -261,15 +289,22 @@ Result<std::string> Store::save(const model::RunResult& result, const SaveInfo& 
 }
 
 Result<std::string> Store::resolve(std::string_view prefix) {
+  return resolve_id(prefix, "runs", "run");
+}
+
+Result<std::string> Store::resolve_id(std::string_view prefix, const char* table,
+                                      const char* what) {
   const std::string normal = normalize_run_id_prefix(prefix);
   if (normal.empty()) {
-    return Status::invalid_argument("'" + std::string(prefix) + "' is not a run ID (up to " +
+    return Status::invalid_argument("'" + std::string(prefix) + "' is not " +
+                                    (what[0] == 'e' ? "an " : "a ") + what + " ID (up to " +
                                     std::to_string(kRunIdLength) + " characters of 0-9 and A-Z)");
   }
   // IDs use 0-9 and A-Z only, all below '~': those starting with the prefix are exactly the
   // range [prefix, prefix + "~"), which the primary key's index finds.
   Result<Statement> query =
-      db_->prepare("SELECT id FROM runs WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3");
+      db_->prepare(std::string("SELECT id FROM ") + table +
+                   " WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3");
   if (!query.ok()) return query.status();
   query->bind(1, normal);
   query->bind(2, normal + "~");
@@ -281,9 +316,11 @@ Result<std::string> Store::resolve(std::string_view prefix) {
     if (!*row) break;
     ids.push_back(query->column_text(0));
   }
-  if (ids.empty()) return Status::not_found("no run " + std::string(prefix) + " in " + path());
+  if (ids.empty()) {
+    return Status::not_found(std::string("no ") + what + " " + std::string(prefix) + " in " + path());
+  }
   if (ids.size() == 1) return ids[0];
-  std::string message = "run ID prefix '" + std::string(prefix) + "' is ambiguous: it starts ";
+  std::string message = std::string(what) + " ID prefix '" + std::string(prefix) + "' is ambiguous: it starts ";
   for (size_t i = 0; i < ids.size() && i < kAmbiguousShown; ++i)
     message += (i > 0 ? ", " : "") + ids[i];
   if (ids.size() > kAmbiguousShown) message += ", ...";
@@ -331,6 +368,7 @@ Result<std::vector<RunSummary>> Store::list(const ListFilter& filter) {
   if (!filter.name_glob.empty()) sql += " AND name GLOB " + parameter();
   if (filter.since_unix_ns) sql += " AND started_unix_ns >= " + parameter();
   if (filter.profile) sql += " AND profile = " + parameter();
+  if (filter.experiment) sql += " AND experiment = " + parameter();
   for (size_t i = 0; i < filter.labels.size(); ++i) {
     sql += " AND EXISTS (SELECT 1 FROM run_labels WHERE run_id = runs.id AND key = " + parameter();
     sql += " AND value = " + parameter() + ")";
@@ -344,6 +382,7 @@ Result<std::vector<RunSummary>> Store::list(const ListFilter& filter) {
   if (!filter.name_glob.empty()) query->bind(next++, filter.name_glob);
   if (filter.since_unix_ns) query->bind(next++, *filter.since_unix_ns);
   if (filter.profile) query->bind(next++, *filter.profile);
+  if (filter.experiment) query->bind(next++, *filter.experiment);
   for (const auto& [key, value] : filter.labels) {
     query->bind(next++, key);
     query->bind(next++, value);
@@ -375,6 +414,202 @@ Status Store::remove(const std::vector<std::string>& ids_or_prefixes) {
     if (Status s = erase->run(); !s.ok()) return s;
   }
   return transaction.commit();
+}
+
+namespace {
+
+// Every row `sql` returns, each read by `read`.
+template <typename Row, typename Read>
+Result<std::vector<Row>> read_rows(Statement& query, Read read) {
+  std::vector<Row> rows;
+  for (;;) {
+    Result<bool> row = query.step();
+    if (!row.ok()) return row.status();
+    if (!*row) return rows;
+    rows.push_back(read(query));
+  }
+}
+
+// "no baseline 'x' in PATH (there are: a, b)": what a NotFound says of a named thing.
+Status named_not_found(const char* what, const std::string& name, const std::string& path,
+                       const std::vector<std::string>& known) {
+  std::string message = std::string("no ") + what + " '" + name + "' in " + path;
+  if (known.empty()) return Status::not_found(message + " (there are none)");
+  message += " (there are: ";
+  for (size_t i = 0; i < known.size(); ++i) message += (i > 0 ? ", " : "") + known[i];
+  return Status::not_found(message + ")");
+}
+
+Status check_name(const char* what, const std::string& name) {
+  if (name.empty()) return Status::invalid_argument(std::string("a ") + what + " needs a name");
+  return {};
+}
+
+Baseline read_baseline(const Statement& row) {
+  return {row.column_text(0), row.column_text(1), row.column_int(2)};
+}
+
+Profile read_profile(const Statement& row) {
+  return {row.column_text(0), row.column_int(1), row.column_int(2), row.column_text(3)};
+}
+
+Experiment read_experiment(const Statement& row) {
+  return {row.column_text(0), row.column_text(1), row.column_text(2),
+          row.column_int(3),  row.column_int(4),  row.column_text(5)};
+}
+
+}  // namespace
+
+Status Store::set_baseline(const std::string& name, std::string_view id_or_prefix) {
+  if (Status s = check_name("baseline", name); !s.ok()) return s;
+  Result<std::string> id = resolve(id_or_prefix);
+  if (!id.ok()) return id.status();
+  Result<Statement> upsert = db_->prepare(
+      "INSERT INTO baselines (name, run_id, set_unix_ns) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT(name) DO UPDATE SET run_id = excluded.run_id, set_unix_ns = excluded.set_unix_ns");
+  if (!upsert.ok()) return upsert.status();
+  upsert->bind(1, name);
+  upsert->bind(2, *id);
+  upsert->bind(3, clock_.unix_ns());
+  return upsert->run();
+}
+
+Result<std::vector<Baseline>> Store::baselines() {
+  Result<Statement> query = db_->prepare("SELECT name, run_id, set_unix_ns FROM baselines ORDER BY name");
+  if (!query.ok()) return query.status();
+  return read_rows<Baseline>(*query, read_baseline);
+}
+
+Result<Baseline> Store::baseline(const std::string& name) {
+  Result<std::vector<Baseline>> all = baselines();
+  if (!all.ok()) return all.status();
+  std::vector<std::string> known;
+  for (Baseline& b : *all) {
+    if (b.name == name) return std::move(b);
+    known.push_back(b.name);
+  }
+  return named_not_found("baseline", name, path(), known);
+}
+
+Status Store::remove_baseline(const std::string& name) {
+  Result<Baseline> existing = baseline(name);
+  if (!existing.ok()) return existing.status();
+  Result<Statement> erase = db_->prepare("DELETE FROM baselines WHERE name = ?1");
+  if (!erase.ok()) return erase.status();
+  erase->bind(1, name);
+  return erase->run();
+}
+
+Status Store::save_profile(const std::string& name, const std::string& definition, bool replace) {
+  if (Status s = check_name("profile", name); !s.ok()) return s;
+  const int64_t now = clock_.unix_ns();
+  Result<Statement> write = db_->prepare(
+      replace ? "INSERT INTO profiles (name, created_unix_ns, updated_unix_ns, definition) "
+                "VALUES (?1, ?2, ?2, ?3) ON CONFLICT(name) DO UPDATE SET "
+                "updated_unix_ns = excluded.updated_unix_ns, definition = excluded.definition"
+              : "INSERT INTO profiles (name, created_unix_ns, updated_unix_ns, definition) "
+                "VALUES (?1, ?2, ?2, ?3)");
+  if (!write.ok()) return write.status();
+  write->bind(1, name);
+  write->bind(2, now);
+  write->bind(3, definition);
+  Status s = write->run();
+  if (!s.ok() && write->last_error_code() == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Status::invalid_argument("profile '" + name + "' already exists in " + path() +
+                                    " (replace it with --force)");
+  }
+  return s;
+}
+
+Result<std::vector<Profile>> Store::profiles() {
+  Result<Statement> query = db_->prepare(
+      "SELECT name, created_unix_ns, updated_unix_ns, definition FROM profiles ORDER BY name");
+  if (!query.ok()) return query.status();
+  return read_rows<Profile>(*query, read_profile);
+}
+
+Result<Profile> Store::profile(const std::string& name) {
+  Result<Statement> query = db_->prepare(
+      "SELECT name, created_unix_ns, updated_unix_ns, definition FROM profiles WHERE name = ?1");
+  if (!query.ok()) return query.status();
+  query->bind(1, name);
+  Result<std::vector<Profile>> found = read_rows<Profile>(*query, read_profile);
+  if (!found.ok()) return found.status();
+  if (!found->empty()) return std::move(found->front());
+  Result<Statement> names = db_->prepare("SELECT name FROM profiles ORDER BY name");
+  if (!names.ok()) return names.status();
+  Result<std::vector<std::string>> known =
+      read_rows<std::string>(*names, [](const Statement& row) { return row.column_text(0); });
+  if (!known.ok()) return known.status();
+  return named_not_found("profile", name, path(), *known);
+}
+
+Status Store::remove_profile(const std::string& name) {
+  Result<Profile> existing = profile(name);
+  if (!existing.ok()) return existing.status();
+  Result<Statement> erase = db_->prepare("DELETE FROM profiles WHERE name = ?1");
+  if (!erase.ok()) return erase.status();
+  erase->bind(1, name);
+  return erase->run();
+}
+
+Result<std::string> Store::create_experiment(const std::string& kind, const std::string& name) {
+  Result<Statement> insert = db_->prepare(
+      "INSERT INTO experiments (id, kind, name, started_unix_ns, saved_unix_ns, summary) "
+      "VALUES (?1, ?2, ?3, ?4, ?4, '{}')");
+  if (!insert.ok()) return insert.status();
+  for (int attempt = 0;; ++attempt) {
+    const std::string id = next_id();
+    insert->reset();
+    insert->bind(1, id);
+    insert->bind(2, kind);
+    insert->bind(3, name);
+    insert->bind(4, clock_.unix_ns());
+    Status s = insert->run();
+    if (s.ok()) return id;
+    if (insert->last_error_code() != SQLITE_CONSTRAINT_PRIMARYKEY || attempt + 1 == kIdAttempts) {
+      return Status(s.code(), "cannot save the experiment: " + s.message());
+    }
+  }
+}
+
+Status Store::set_experiment_summary(const std::string& id, const std::string& summary) {
+  Result<Statement> update =
+      db_->prepare("UPDATE experiments SET summary = ?2, saved_unix_ns = ?3 WHERE id = ?1");
+  if (!update.ok()) return update.status();
+  update->bind(1, id);
+  update->bind(2, summary);
+  update->bind(3, clock_.unix_ns());
+  if (Status s = update->run(); !s.ok()) return s;
+  if (sqlite3_changes(db_->handle()) == 0) {
+    return Status::not_found("no experiment " + id + " in " + path());
+  }
+  return {};
+}
+
+namespace {
+constexpr char kExperimentColumns[] =
+    "SELECT id, kind, name, started_unix_ns, saved_unix_ns, summary FROM experiments";
+}  // namespace
+
+Result<Experiment> Store::experiment(std::string_view id_or_prefix) {
+  Result<std::string> id = resolve_id(id_or_prefix, "experiments", "experiment");
+  if (!id.ok()) return id.status();
+  Result<Statement> query = db_->prepare(std::string(kExperimentColumns) + " WHERE id = ?1");
+  if (!query.ok()) return query.status();
+  query->bind(1, *id);
+  Result<std::vector<Experiment>> found = read_rows<Experiment>(*query, read_experiment);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return Status::not_found("no experiment " + *id + " in " + path());
+  return std::move(found->front());
+}
+
+Result<std::vector<Experiment>> Store::experiments(int64_t limit) {
+  Result<Statement> query = db_->prepare(std::string(kExperimentColumns) +
+                                         " ORDER BY started_unix_ns DESC, id DESC LIMIT ?1");
+  if (!query.ok()) return query.status();
+  query->bind(1, limit > 0 ? limit : int64_t{-1});
+  return read_rows<Experiment>(*query, read_experiment);
 }
 
 }  // namespace nightjar::store

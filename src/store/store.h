@@ -40,6 +40,7 @@ struct SaveInfo {
   std::optional<std::string> profile;      // the profile the run was started from
   std::string source = "run";              // "run", or where it was imported from: "import:fortio"
   std::optional<Environment> environment;  // where it ran; unset: current_environment()
+  std::optional<std::string> experiment;   // the experiment (find-max, overhead) it is a step of
 };
 
 // One stored run as `results list` shows it: the columns, never the whole result.
@@ -63,8 +64,36 @@ struct RunSummary {
   bool interrupted = false;
   bool partial = false;
   std::optional<std::string> profile;
+  std::optional<std::string> experiment;
   std::string source;
   Environment environment;
+};
+
+// A baseline: a name pinned to a run (`results baseline set NAME ID`).
+struct Baseline {
+  std::string name;
+  std::string run_id;
+  int64_t set_unix_ns = 0;
+};
+
+// A profile: a saved test. `definition` is its text (SMPS YAML with nightjar's own options,
+// docs/results.md#profiles); the store keeps it as given and never parses it.
+struct Profile {
+  std::string name;
+  int64_t created_unix_ns = 0;
+  int64_t updated_unix_ns = 0;
+  std::string definition;
+};
+
+// An experiment: several runs that answer one question (find-max's steps, overhead's
+// variants). `summary` is its JSON answer, written when it ends (kept as given).
+struct Experiment {
+  std::string id;  // an ID like a run's, from the same clock
+  std::string kind;  // "find-max", "overhead"
+  std::string name;
+  int64_t started_unix_ns = 0;
+  int64_t saved_unix_ns = 0;  // when the summary was last written
+  std::string summary;
 };
 
 // Which runs `list` returns; every field set must match. Newest (by started) first.
@@ -73,6 +102,7 @@ struct ListFilter {
   std::vector<std::pair<std::string, std::string>> labels;  // key=value, all must be there
   std::optional<int64_t> since_unix_ns;                     // started at or after
   std::optional<std::string> profile;
+  std::optional<std::string> experiment;  // a full experiment ID
   int64_t limit = 0;  // at most this many; 0: no limit
 };
 
@@ -85,6 +115,11 @@ class Store {
   // database (InvalidArgument). Each names the path.
   static Result<std::unique_ptr<Store>> open(const std::string& path,
                                              const Clock& clock = system_clock());
+  // Opens an existing database for reading only: nothing is created, and a file the user
+  // may only read (or a read-only disk) works. A database from an older nightjar is
+  // migrated first, which needs write access. Errors: NotFound when there is no file at
+  // `path` (nothing was saved yet); then open's. Writing through it fails (IoError).
+  static Result<std::unique_ptr<Store>> open_read_only(const std::string& path);
 
   // Saves `result` in one transaction; returns the new run's ID.
   // Errors: a read-only or full database (IoError naming the path), a busy one still locked
@@ -108,6 +143,27 @@ class Store {
   // Removes the runs, all or none (one transaction). Errors: resolve's for any of them.
   Status remove(const std::vector<std::string>& ids_or_prefixes);
 
+  // Baselines. set_baseline pins NAME to a run (by ID or prefix), replacing what it named;
+  // removing the run removes its baselines. Errors: an empty name; resolve's.
+  Status set_baseline(const std::string& name, std::string_view id_or_prefix);
+  Result<Baseline> baseline(const std::string& name);  // NotFound names the known ones
+  Result<std::vector<Baseline>> baselines();            // by name
+  Status remove_baseline(const std::string& name);      // NotFound when there is none
+
+  // Profiles. save_profile creates NAME, or with `replace` overwrites it (keeping its
+  // creation time). Errors: an empty name; NotFound/InvalidArgument ("already exists") as
+  // the case may be.
+  Status save_profile(const std::string& name, const std::string& definition, bool replace);
+  Result<Profile> profile(const std::string& name);  // NotFound names the known ones
+  Result<std::vector<Profile>> profiles();            // by name
+  Status remove_profile(const std::string& name);    // runs keep the name they were run under
+
+  // Experiments. create_experiment starts one, dated now, with an empty summary ("{}").
+  Result<std::string> create_experiment(const std::string& kind, const std::string& name);
+  Status set_experiment_summary(const std::string& id, const std::string& summary);
+  Result<Experiment> experiment(std::string_view id_or_prefix);
+  Result<std::vector<Experiment>> experiments(int64_t limit = 0);  // newest first
+
   const std::string& path() const;
 
   ~Store();
@@ -118,6 +174,8 @@ class Store {
   Store(std::unique_ptr<Database> db, const Clock& clock);
   // A new ID, greater than the last this Store made (a retry after a collision moves on).
   std::string next_id();
+  // resolve() over the IDs of `table` ("runs", "experiments"); `what` names one in messages.
+  Result<std::string> resolve_id(std::string_view prefix, const char* table, const char* what);
 
   // Constant after construction.
   const Clock& clock_;

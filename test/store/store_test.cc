@@ -541,5 +541,162 @@ TEST(DefaultDbPath, FollowsNightjarDbThenXdgThenHome) {
   restore("HOME", home);
 }
 
+TEST_F(StoreTest, BaselinePinsARunAndGoesWithIt) {
+  ManualClock clock;
+  auto store = open_store(clock);
+  ASSERT_NE(store, nullptr);
+  const std::string a = store->save(named("a", 1)).value();
+  clock.advance(1'000'000);
+  const std::string b = store->save(named("b", 2)).value();
+
+  auto none = store->baseline("main");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(none.status().message().find("there are none"), std::string::npos);
+
+  ASSERT_TRUE(store->set_baseline("main", a.substr(0, 10)).ok());
+  EXPECT_EQ(store->baseline("main")->run_id, a);
+  clock.advance(1'000'000);
+  ASSERT_TRUE(store->set_baseline("main", b).ok());  // re-pinned, not duplicated
+  ASSERT_TRUE(store->set_baseline("release", a).ok());
+  auto all = store->baselines();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "main");
+  EXPECT_EQ((*all)[0].run_id, b);
+  EXPECT_EQ((*all)[0].set_unix_ns, clock.unix_ns());
+  auto missing = store->baseline("nightly");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("there are: main, release"), std::string::npos)
+      << missing.status().message();
+
+  EXPECT_EQ(store->set_baseline("x", "ZZZZ").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->set_baseline("", a).code(), StatusCode::kInvalidArgument);
+
+  ASSERT_TRUE(store->remove({a}).ok());  // the run goes, and "release" with it
+  all = store->baselines();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].name, "main");
+  ASSERT_TRUE(store->remove_baseline("main").ok());
+  EXPECT_EQ(store->remove_baseline("main").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->summary(b).ok());  // unpinning keeps the run
+}
+
+TEST_F(StoreTest, ProfilesAreCreatedReplacedAndRemoved) {
+  ManualClock clock;
+  auto store = open_store(clock);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->save_profile("checkout", "duration: 30s\n", false).ok());
+  Status again = store->save_profile("checkout", "duration: 60s\n", false);
+  EXPECT_EQ(again.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(again.message().find("already exists"), std::string::npos) << again.message();
+  EXPECT_EQ(store->profile("checkout")->definition, "duration: 30s\n");
+
+  const int64_t created = clock.unix_ns();
+  clock.advance(5'000'000'000);
+  ASSERT_TRUE(store->save_profile("checkout", "duration: 60s\n", true).ok());
+  ASSERT_TRUE(store->save_profile("browse", "duration: 1s\n", true).ok());
+  auto p = store->profile("checkout");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->definition, "duration: 60s\n");
+  EXPECT_EQ(p->created_unix_ns, created);
+  EXPECT_EQ(p->updated_unix_ns, clock.unix_ns());
+  auto all = store->profiles();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "browse");
+
+  SaveInfo info;
+  info.profile = "checkout";
+  const std::string run = store->save(named("r", 1), info).value();
+  ASSERT_TRUE(store->remove_profile("checkout").ok());
+  auto gone = store->profile("checkout");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_NE(gone.status().message().find("there are: browse"), std::string::npos);
+  EXPECT_EQ(store->remove_profile("checkout").code(), StatusCode::kNotFound);
+  // Its runs keep the name they ran under, so their history stays findable.
+  EXPECT_EQ(store->summary(run)->profile, "checkout");
+  ListFilter filter;
+  filter.profile = "checkout";
+  EXPECT_EQ(store->list(filter)->size(), 1u);
+}
+
+TEST_F(StoreTest, ExperimentsHoldTheirRunsAndSummary) {
+  ManualClock clock;
+  auto store = open_store(clock);
+  ASSERT_NE(store, nullptr);
+  auto id = store->create_experiment("find-max", "checkout");
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  SaveInfo info;
+  info.experiment = *id;
+  for (int step = 0; step < 3; ++step) ASSERT_TRUE(store->save(named("step", step), info).ok());
+  ASSERT_TRUE(store->save(named("other", 9)).ok());
+  clock.advance(7);
+  ASSERT_TRUE(store->set_experiment_summary(*id, R"({"max_rps":1200})").ok());
+
+  auto e = store->experiment(id->substr(0, 11));
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(e->kind, "find-max");
+  EXPECT_EQ(e->name, "checkout");
+  EXPECT_EQ(e->summary, R"({"max_rps":1200})");
+  EXPECT_EQ(e->saved_unix_ns, e->started_unix_ns + 7);
+  ListFilter filter;
+  filter.experiment = *id;
+  auto steps = store->list(filter);
+  ASSERT_TRUE(steps.ok());
+  ASSERT_EQ(steps->size(), 3u);
+  EXPECT_EQ((*steps)[0].experiment, *id);
+  EXPECT_EQ(store->experiments()->size(), 1u);
+  EXPECT_EQ(store->set_experiment_summary("0000000000ZZ", "{}").code(), StatusCode::kNotFound);
+  auto unknown = store->experiment("ZZ");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("no experiment ZZ"), std::string::npos);
+}
+
+TEST_F(StoreTest, ReadOnlyOpenReadsAndNeverWrites) {
+  auto missing = Store::open_read_only(db_path_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs::exists(db_path_));  // nothing created
+
+  std::string id;
+  {
+    auto store = open_store();
+    ASSERT_NE(store, nullptr);
+    id = store->save(named("kept", 1)).value();
+  }
+  auto reader = Store::open_read_only(db_path_);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_EQ((*reader)->get(id)->options.test_name, "kept");
+  EXPECT_EQ((*reader)->list({})->size(), 1u);
+  auto write = (*reader)->save(named("refused", 2));
+  ASSERT_FALSE(write.ok());
+  EXPECT_EQ(write.status().code(), StatusCode::kIoError);
+  EXPECT_NE(write.status().message().find("readonly"), std::string::npos)
+      << write.status().message();
+  EXPECT_EQ((*reader)->list({})->size(), 1u);
+}
+
+TEST_F(StoreTest, ReadOnlyOpenOfAVersion1DatabaseMigratesItFirst) {
+  fs::copy_file(std::string(NIGHTJAR_TEST_DATA_DIR) + "/store/results_v1.db", db_path_);
+  auto reader = Store::open_read_only(db_path_);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto runs = (*reader)->list({});
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  EXPECT_FALSE(runs->empty());
+  EXPECT_FALSE(runs->front().experiment.has_value());
+  EXPECT_TRUE((*reader)->baselines()->empty());
+  EXPECT_EQ(raw().query_int("PRAGMA user_version").value(), kSchemaVersion);
+}
+
+TEST_F(StoreTest, ReadOnlyOpenRefusesANewerDatabase) {
+  { ASSERT_NE(open_store(), nullptr); }
+  ASSERT_TRUE(raw().exec("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1)).ok());
+  auto reader = Store::open_read_only(db_path_);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_NE(reader.status().message().find("is newer"), std::string::npos)
+      << reader.status().message();
+}
+
 }  // namespace
 }  // namespace nightjar::store
