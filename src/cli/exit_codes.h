@@ -3,6 +3,8 @@
 //   0  the run finished (whatever the target answered)
 //   1  the run could not start, or no request of it succeeded
 //   2  bad usage: an unknown option, a bad value, an unreadable file
+//   3  a gate failed: an SLO (--slo) or a comparison (results compare --fail-if)
+//   4  aborted by an SLO (--abort-on-slo)
 //   130 interrupted by Ctrl-C (the report is still printed)
 #pragma once
 
@@ -15,6 +17,8 @@ namespace nightjar::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitGateFailed = 3;
+inline constexpr int kExitSloAborted = 4;
 inline constexpr int kExitInterrupted = 130;
 
 // Prints "nightjar: error: MESSAGE" on standard error; returns kExitUsage.
