@@ -14,17 +14,46 @@ namespace {
 
 namespace v1 = nightjar::v1;
 
+std::string compressed(const stats::HdrHistogram& histogram) {
+  const std::vector<uint8_t> bytes = stats::encode_compressed(histogram);
+  return {bytes.begin(), bytes.end()};
+}
+
 void put_histograms(const stats::HdrHistogram& latency, const stats::HdrHistogram& service_time,
                     v1::IntervalHistograms* out) {
-  out->set_latency(stats::encode_base64(latency));
-  out->set_service_time(stats::encode_base64(service_time));
+  out->set_latency_v2(compressed(latency));
+  out->set_service_time_v2(compressed(service_time));
+}
+
+// A second's histogram, which the model keeps in base64: as bytes when it decodes (it always
+// does when the run made it), else as it is.
+void put_base64_histogram(const std::string& base64, std::string* bytes, std::string* text) {
+  if (base64.empty()) return;
+  Result<std::string> decoded = stats::from_base64(base64);
+  if (decoded.ok()) {
+    *bytes = std::move(*decoded);
+  } else {
+    *text = base64;
+  }
+}
+
+// The histogram of `bytes` in base64 when set, else `text`.
+std::string base64_histogram(const std::string& bytes, const std::string& text) {
+  return bytes.empty() ? text : stats::to_base64(bytes);
 }
 
 // Reading: the first problem is kept, named by its field; histograms share one bucket budget.
 class Reader {
  public:
   stats::HdrHistogram histogram(const std::string& text, const std::string& field) {
-    auto h = budget_.decode_base64(text);
+    return check(budget_.decode_base64(text), field);
+  }
+  // From IntervalHistograms: the bytes when set, else the base64 text.
+  stats::HdrHistogram histogram(const std::string& bytes, const std::string& text,
+                                const std::string& field) {
+    return bytes.empty() ? histogram(text, field) : check(budget_.decode(bytes), field + "_v2");
+  }
+  stats::HdrHistogram check(Result<stats::HdrHistogram> h, const std::string& field) {
     if (!h.ok()) {
       fail(field + ": " + h.status().message());
       return {};
@@ -202,8 +231,10 @@ v1::RunResult to_proto(const RunResult& r) {
     lat->set_max(e.latency_max_ns);
     t->mutable_service_time_ns()->set_p50(e.service_time_p50_ns);
     t->mutable_service_time_ns()->set_p99(e.service_time_p99_ns);
-    t->mutable_histograms()->set_latency(e.latency_histogram);
-    t->mutable_histograms()->set_service_time(e.service_time_histogram);
+    v1::IntervalHistograms* th = t->mutable_histograms();
+    put_base64_histogram(e.latency_histogram, th->mutable_latency_v2(), th->mutable_latency());
+    put_base64_histogram(e.service_time_histogram, th->mutable_service_time_v2(),
+                         th->mutable_service_time());
   }
   for (const ShardResult& s : r.shards) {
     v1::Shard* out = m.add_shards();
@@ -300,8 +331,9 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
     e.latency_max_ns = t.latency_ns().max();
     e.service_time_p50_ns = t.service_time_ns().p50();
     e.service_time_p99_ns = t.service_time_ns().p99();
-    e.latency_histogram = t.histograms().latency();
-    e.service_time_histogram = t.histograms().service_time();
+    e.latency_histogram = base64_histogram(t.histograms().latency_v2(), t.histograms().latency());
+    e.service_time_histogram =
+        base64_histogram(t.histograms().service_time_v2(), t.histograms().service_time());
     r.timeline.push_back(std::move(e));
   }
   for (int i = 0; i < m.shards_size(); ++i) {
@@ -313,8 +345,9 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
     out.counters.completed = s.completed();
     out.counters.errors_of(ErrorKind::kOther) = s.errors();  // a shard's errors are kept as a total
     out.counters.dropped = s.dropped();
-    out.latency = in.histogram(s.histograms().latency(), field + "latency");
-    out.service_time = in.histogram(s.histograms().service_time(), field + "service_time");
+    out.latency = in.histogram(s.histograms().latency_v2(), s.histograms().latency(), field + "latency");
+    out.service_time = in.histogram(s.histograms().service_time_v2(), s.histograms().service_time(),
+                                    field + "service_time");
     r.shards.push_back(std::move(out));
   }
   r.partial = m.partial();

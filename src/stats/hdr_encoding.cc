@@ -329,13 +329,18 @@ std::vector<uint8_t> encode_compressed(const HdrHistogram& histogram) {
   return out;
 }
 
-std::string encode_base64(const HdrHistogram& histogram) {
-  const std::vector<uint8_t> bytes = encode_compressed(histogram);
+std::string to_base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // + NUL written by OpenSSL
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
                                       static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(std::max(written, 0)));
   return out;
+}
+
+std::string encode_base64(const HdrHistogram& histogram) {
+  const std::vector<uint8_t> bytes = encode_compressed(histogram);
+  return to_base64(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 Result<HdrHistogram> decode(const uint8_t* data, size_t size, int32_t max_counts_len) {
@@ -348,7 +353,7 @@ Result<HdrHistogram> decode(const uint8_t* data, size_t size, int32_t max_counts
                       "a V2 histogram (compressed or not)");
 }
 
-Result<HdrHistogram> decode_base64(std::string_view text, int32_t max_counts_len) {
+Result<std::string> from_base64(std::string_view text) {
   // .hlog lines may carry surrounding whitespace; nothing else may be there.
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return invalid("bad base64: empty input");
@@ -365,19 +370,40 @@ Result<HdrHistogram> decode_base64(std::string_view text, int32_t max_counts_len
     if (!is_base64_char(text[i]))
       return invalid("bad base64: unexpected character at offset " + std::to_string(i));
   }
-  std::vector<uint8_t> bytes(text.size() / 4 * 3);
+  std::string bytes(text.size() / 4 * 3, '\0');
   const int decoded =
-      EVP_DecodeBlock(bytes.data(), reinterpret_cast<const unsigned char*>(text.data()),
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()),
                       static_cast<int>(text.size()));
   if (decoded < 0 || static_cast<size_t>(decoded) != bytes.size()) return invalid("bad base64");
   // EVP_DecodeBlock counts the padding as zero bytes.
   bytes.resize(bytes.size() - padding);
-  return decode(bytes.data(), bytes.size(), max_counts_len);
+  return bytes;
 }
+
+Result<HdrHistogram> decode_base64(std::string_view text, int32_t max_counts_len) {
+  Result<std::string> bytes = from_base64(text);
+  if (!bytes.ok()) return bytes.status();
+  return decode(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), max_counts_len);
+}
+
+namespace {
+// What a decode within a budget may take: what is left, as a counts length.
+int32_t budget_limit(int64_t left) { return static_cast<int32_t>(std::min<int64_t>(left, INT32_MAX)); }
+}  // namespace
 
 Result<HdrHistogram> DecodeBudget::decode_base64(std::string_view text) {
   if (text.empty()) return HdrHistogram();
-  auto h = stats::decode_base64(text, static_cast<int32_t>(std::min<int64_t>(left_, INT32_MAX)));
+  return spend(stats::decode_base64(text, budget_limit(left_)));
+}
+
+Result<HdrHistogram> DecodeBudget::decode(std::string_view bytes) {
+  if (bytes.empty()) return HdrHistogram();
+  return spend(stats::decode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                             budget_limit(left_)));
+}
+
+Result<HdrHistogram> DecodeBudget::spend(Result<HdrHistogram> h) {
   if (!h.ok()) {
     if (left_ >= kMaxDecodedCountsLen) return h.status();
     return Status::invalid_argument(h.status().message() + " (the input's histograms together may hold " +

@@ -27,6 +27,12 @@ std::vector<uint8_t> encode_uncompressed(const HdrHistogram& histogram);
 std::vector<uint8_t> encode_compressed(const HdrHistogram& histogram);
 std::string encode_base64(const HdrHistogram& histogram);  // base64 of encode_compressed
 
+// Standard base64 (with padding) of any bytes, and back. from_base64 trims surrounding
+// whitespace (as .hlog lines may carry) and refuses anything else that is not base64, or
+// text longer than kMaxDecodedBase64Bytes, with a message saying what was wrong.
+std::string to_base64(std::string_view bytes);
+Result<std::string> from_base64(std::string_view text);
+
 // Limits of the decoder, so that a hostile header cannot make it allocate without bound
 // (docs/statistics.md, "Decoding limits"). A header is checked before anything is allocated:
 //  - significant figures 1..5, lowest discernible value >= 1, highest >= 2 * lowest
@@ -60,8 +66,12 @@ class DecodeBudget {
   // decode_base64 within what is left; "" is an empty histogram. Once the budget is smaller
   // than one histogram's limit, an error says what the input's histograms together may hold.
   Result<HdrHistogram> decode_base64(std::string_view text);
+  // decode() of binary bytes within what is left; "" is an empty histogram.
+  Result<HdrHistogram> decode(std::string_view bytes);
 
  private:
+  Result<HdrHistogram> spend(Result<HdrHistogram> decoded);
+
   const int64_t total_;
   int64_t left_;
 };

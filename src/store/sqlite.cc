@@ -1,5 +1,7 @@
 #include "store/sqlite.h"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 namespace nightjar::store {
@@ -21,15 +23,35 @@ Database& Database::operator=(Database&& other) noexcept {
   return *this;
 }
 
-Result<Database> Database::open(const std::string& path, bool read_only) {
+Result<Database> Database::open(const std::string& path, Access access) {
   Database db;
   db.path_ = path;
   // NOMUTEX: a connection is used by one thread at a time (see the header).
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db.db_,
-                      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                          SQLITE_OPEN_NOMUTEX,
-                      nullptr);
+  int flags = SQLITE_OPEN_NOMUTEX;
+  std::string name = path;
+  switch (access) {
+    case Access::kReadWrite:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
+    case Access::kReadOnly:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
+    case Access::kImmutable: {
+      // A URI: the path percent-encoded where URI syntax would misread it.
+      flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+      name = "file:";
+      for (const char c : path) {
+        if (c == '%' || c == '?' || c == '#' || c == '\0') {
+          name += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        } else {
+          name += c;
+        }
+      }
+      name += "?immutable=1";
+      break;
+    }
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &db.db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     if (db.db_ == nullptr) return Status::internal(path + ": out of memory");
     return db.error(rc, "opening");

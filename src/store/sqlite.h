@@ -25,9 +25,14 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Opens (creating when missing) the database file at `path`, read-write; or with
-  // `read_only`, an existing file for reading.
-  static Result<Database> open(const std::string& path, bool read_only = false);
+  enum class Access {
+    kReadWrite,  // creating the file when missing
+    kReadOnly,   // an existing file, for reading
+    // An existing file that nothing changes while it is open: read without locks or the WAL's
+    // shared memory (for a file in a folder this process may not write).
+    kImmutable,
+  };
+  static Result<Database> open(const std::string& path, Access access = Access::kReadWrite);
 
   // Runs one or more statements that return no rows.
   Status exec(std::string_view sql);

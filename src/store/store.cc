@@ -179,13 +179,24 @@ Result<std::unique_ptr<Store>> Store::open_read_only(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) {
     return Status::not_found("no results database at " + path + " (nothing was saved there yet)");
   }
-  Result<Database> db = Database::open(path, /*read_only=*/true);
-  Status s = db.ok() ? Status() : db.status();
-  if (s.ok()) {
-    if (const int rc = sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs); rc != SQLITE_OK)
-      s = db->error(rc, "setting the busy timeout");
+  // Reading a WAL database needs its shared-memory file, which a reader that may not write
+  // the folder cannot make when no writer has it open: then the file is read as immutable,
+  // as it is at that moment.
+  Result<int64_t> version = Status::internal("not opened");
+  Result<Database> db = Status::internal("not opened");
+  for (const Database::Access access : {Database::Access::kReadOnly, Database::Access::kImmutable}) {
+    db = Database::open(path, access);
+    Status s = db.ok() ? Status() : db.status();
+    if (s.ok()) {
+      if (const int rc = sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs); rc != SQLITE_OK)
+        s = db->error(rc, "setting the busy timeout");
+    }
+    version = s.ok() ? db->query_int("PRAGMA user_version") : Result<int64_t>(s);
+    const bool cannot_share = db.ok() && !version.ok() &&
+                              ((sqlite3_extended_errcode(db->handle()) & 0xff) == SQLITE_READONLY ||
+                               (sqlite3_extended_errcode(db->handle()) & 0xff) == SQLITE_CANTOPEN);
+    if (!cannot_share) break;
   }
-  Result<int64_t> version = s.ok() ? db->query_int("PRAGMA user_version") : Result<int64_t>(s);
   if (!version.ok()) {
     return Status(version.status().code(),
                   "cannot open the results database " + version.status().message());

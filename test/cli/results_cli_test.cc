@@ -2,6 +2,9 @@
 // lists, shows, exports and removes what was saved. The real binary and a real SQLite file.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -121,6 +124,90 @@ TEST_F(ResultsCliTest, ARunThatCannotBeSavedStillReportsAndExits1) {
   EXPECT_NE(o.out.find("latency"), std::string::npos) << "the report is still printed:\n" << o.out;
   EXPECT_NE(o.err.find("the run was not saved"), std::string::npos) << o.err;
   EXPECT_EQ(target_requests(), 5) << "the run itself went ahead";
+}
+
+// `args` run as a user who may not write `db()`: as root, through setpriv as nobody (the
+// test's folder is root's, mode 0755); otherwise with the file and its folder made read-only.
+Outcome run_without_write_access(const std::vector<std::string>& args, const std::string& db,
+                                 const std::filesystem::path& folder) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> command = args;
+  if (geteuid() == 0) {
+    command.insert(command.begin(), {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                                     "--clear-groups", "--", NIGHTJAR_BINARY});
+    Subprocess p(command);
+    EXPECT_TRUE(p.started());
+    const int code = p.wait();
+    return {code, p.all_out(), p.err()};
+  }
+  fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(folder, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read |
+                              fs::perms::others_exec);
+  Outcome o = run_nightjar(command);
+  fs::permissions(folder, fs::perms::owner_all, fs::perm_options::add);
+  fs::permissions(db, fs::perms::owner_write, fs::perm_options::add);
+  return o;
+}
+
+TEST_F(ResultsCliTest, AReadOnlyDatabaseIsStillReadAndARunInItStillReports) {
+  const std::string kept = load(3);
+  ASSERT_FALSE(kept.empty());
+  // Nobody else may write the folder either: a report file goes to a world-writable one.
+  const std::string report = (std::filesystem::temp_directory_path() /
+                              ("nightjar-readonly-report-" + std::to_string(getpid()) + ".txt"))
+                                 .string();
+  std::filesystem::remove(report);
+  const Outcome run = run_without_write_access(
+      {"load", url(), "-n", "4", "--no-progress", "--db", db(), "-o", report}, db(), dir_);
+  EXPECT_EQ(run.code, 1) << run.err;
+  EXPECT_NE(run.err.find("the run was not saved"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("readonly"), std::string::npos) << run.err;
+  std::ifstream in(report);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("latency"), std::string::npos) << "the report is still written";
+  std::filesystem::remove(report);
+  EXPECT_EQ(target_requests(), 7) << "the run itself went ahead";
+
+  const Outcome listed = run_without_write_access(
+      {"results", "list", "--db", db(), "--output-format", "csv"}, db(), dir_);
+  EXPECT_EQ(listed.code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(kept), std::string::npos) << listed.out;
+  const Outcome shown = run_without_write_access({"results", "show", kept, "--db", db()}, db(), dir_);
+  EXPECT_EQ(shown.code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("latency"), std::string::npos) << shown.out;
+}
+
+TEST_F(ResultsCliTest, ADiskThatFillsDuringTheSaveKeepsTheReportAndEveryEarlierRun) {
+  const std::string kept = load(3);
+  ASSERT_FALSE(kept.empty());
+  // A file-size limit fails the save's writes as a full disk does (EFBIG where a full disk
+  // gives ENOSPC; making a full filesystem needs root). The report (a human one, about 2 KB)
+  // fits under it; the run's frames in the write-ahead log do not. SIGXFSZ would kill the
+  // process at the limit: ignored here, and so in the child.
+  struct sigaction ignore {};
+  struct sigaction before {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGXFSZ, &ignore, &before);
+  Subprocess p({"/usr/bin/prlimit", "--fsize=4096", "--", NIGHTJAR_BINARY, "load", url(), "-n",
+                "4", "--no-progress", "--db", db(), "-o", path("report.txt")});
+  EXPECT_TRUE(p.started());
+  const int code = p.wait();
+  sigaction(SIGXFSZ, &before, nullptr);
+  EXPECT_EQ(code, 1) << p.err();
+  EXPECT_NE(p.err().find("the run was not saved"), std::string::npos) << p.err();
+  std::ifstream in(path("report.txt"));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("latency"), std::string::npos) << "the report is still written";
+
+  // The database is whole, with the run saved before and nothing of the failed one.
+  const json runs = list();
+  ASSERT_TRUE(runs.is_array());
+  ASSERT_EQ(runs.size(), 1u) << runs.dump();
+  EXPECT_EQ(runs[0]["id"], kept);
+  const Outcome shown = run_nightjar({"results", "show", kept, "--db", db()});
+  EXPECT_EQ(shown.code, 0) << shown.err;
+  EXPECT_EQ(load(2).size(), kept.size()) << "and it takes new runs once there is room";
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "output/formatters.h"
+#include "stats/hdr_encoding.h"
 #include "sample_result.h"
 
 namespace nightjar::output {
@@ -44,6 +45,43 @@ TEST(ResultProto, TheBinaryFormKeepsWhatTheJsonFormShows) {
     EXPECT_TRUE(back->latency == original.latency);
     EXPECT_TRUE(back->schedule_lag == original.schedule_lag);
   }
+}
+
+TEST(ResultProto, SecondsAndShardsTravelAsBytesAndTheOldBase64StillReads) {
+  const model::RunResult original = sample_result(true);
+  nightjar::v1::RunResult message = model::to_proto(original);
+  ASSERT_FALSE(original.timeline.empty());
+  ASSERT_FALSE(original.shards.empty());
+  const auto& second = message.timeline(0).histograms();
+  EXPECT_TRUE(second.latency().empty());  // bytes, not base64: a quarter smaller
+  EXPECT_EQ(stats::to_base64(second.latency_v2()), original.timeline[0].latency_histogram);
+  EXPECT_FALSE(message.shards(0).histograms().latency_v2().empty());
+
+  // What a writer before the bytes fields sent: base64 only.
+  for (auto& t : *message.mutable_timeline()) {
+    auto* h = t.mutable_histograms();
+    if (!h->latency_v2().empty()) h->set_latency(stats::to_base64(h->latency_v2()));
+    if (!h->service_time_v2().empty()) h->set_service_time(stats::to_base64(h->service_time_v2()));
+    h->clear_latency_v2();
+    h->clear_service_time_v2();
+  }
+  for (auto& shard : *message.mutable_shards()) {
+    auto* h = shard.mutable_histograms();
+    h->set_latency(stats::to_base64(h->latency_v2()));
+    h->set_service_time(stats::to_base64(h->service_time_v2()));
+    h->clear_latency_v2();
+    h->clear_service_time_v2();
+  }
+  auto back = model::from_proto(message);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(render_json(*back), render_json(original));
+
+  // A broken shard histogram in bytes is named by its field.
+  message.mutable_shards(0)->mutable_histograms()->set_latency_v2("not a histogram");
+  auto broken = model::from_proto(message);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("shards[0].histograms.latency_v2"), std::string::npos)
+      << broken.status().message();
 }
 
 TEST(ResultProto, TheJsonFormReadThroughTheProtoIsTheSameResult) {

@@ -298,6 +298,22 @@ TEST(HdrDecoding, RejectsBadBase64) {
   EXPECT_TRUE(fails_mentioning(decode_base64("aGVsbG8gd29ybGQ=").status(), "cookie"));
 }
 
+TEST(Base64, RoundTripsEveryLengthAndTrimsWhitespace) {
+  std::string bytes;
+  for (int n = 0; n < 70; ++n) {
+    auto back = from_base64(" " + to_base64(bytes) + "\n");
+    if (bytes.empty()) {
+      EXPECT_FALSE(back.ok());  // nothing is not base64 of anything
+    } else {
+      ASSERT_TRUE(back.ok()) << n << ": " << back.status().message();
+      EXPECT_EQ(*back, bytes) << n;
+    }
+    bytes.push_back(static_cast<char>(n * 37));
+  }
+  EXPECT_EQ(to_base64("hello world"), "aGVsbG8gd29ybGQ=");
+  EXPECT_TRUE(fails_mentioning(from_base64("aGVs*G8=").status(), "offset 4"));
+}
+
 TEST(HdrDecoding, RejectsHugeDeclaredLengthsBeforeAllocating) {
   const HdrHistogram h = one_value();
   Bytes bytes = encode_uncompressed(h);
