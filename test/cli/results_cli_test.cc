@@ -5,10 +5,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "support/cli_fixture.h"
 
@@ -124,6 +126,27 @@ TEST_F(ResultsCliTest, ARunThatCannotBeSavedStillReportsAndExits1) {
   EXPECT_NE(o.out.find("latency"), std::string::npos) << "the report is still printed:\n" << o.out;
   EXPECT_NE(o.err.find("the run was not saved"), std::string::npos) << o.err;
   EXPECT_EQ(target_requests(), 5) << "the run itself went ahead";
+}
+
+TEST_F(ResultsCliTest, AnInterruptedRunIsSavedAndFlagged) {
+  Subprocess run({NIGHTJAR_BINARY, "load", url(), "--rps", "200", "--duration", "1h",
+                  "--no-progress", "--db", db()});
+  // Interrupt once the run is underway (its signal handler is installed before the first
+  // request goes out).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (target_requests() < 10 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::yield();
+  }
+  ASSERT_GE(target_requests(), 10);
+  run.signal(SIGINT);
+  EXPECT_EQ(run.wait(), 130);
+  EXPECT_NE(run.all_out().find("saved as run "), std::string::npos) << run.all_out();
+  const json runs = list();
+  ASSERT_EQ(runs.size(), 1u) << runs.dump();
+  EXPECT_TRUE(runs[0]["interrupted"].get<bool>());
+  EXPECT_GE(runs[0]["completed"].get<int64_t>(), 10);
+  const Outcome human = run_nightjar({"results", "list", "--db", db()});
+  EXPECT_NE(human.out.find("(interrupted)"), std::string::npos) << human.out;
 }
 
 // `args` run as a user who may not write `db()`: as root, through setpriv as nobody (the
