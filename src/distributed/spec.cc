@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/result_proto.h"
+
 namespace nightjar::distributed {
 
 nightjar::v1::LoadSpec to_spec(const load::LoadOptions& options) {
@@ -43,6 +45,9 @@ nightjar::v1::LoadSpec to_spec(const load::LoadOptions& options) {
   spec.set_grpc_method(run.grpc_method);
   spec.set_grpc_message(options.grpc_message);
   spec.set_grpc_health(options.grpc_health);
+  spec.set_arrival(run.arrival);
+  spec.set_seed(run.seed);
+  model::to_proto(run.rate_shape, spec.mutable_rate_shape());
   for (const auto& [key, value] : run.labels) (*spec.mutable_labels())[key] = value;
   return spec;
 }
@@ -130,6 +135,9 @@ Result<WorkerRun> from_start(const nightjar::v1::Start& start, int64_t now_unix_
   o.run.grpc_method = spec.grpc_method();
   o.grpc_message = spec.grpc_message();
   o.grpc_health = spec.grpc_health();
+  o.run.arrival = spec.arrival().empty() ? "uniform" : spec.arrival();
+  o.run.seed = spec.seed();
+  o.run.rate_shape = model::from_proto(spec.rate_shape());
   if (o.run.protocol == "grpc") o.run.body_bytes = static_cast<int64_t>(o.grpc_message.size());
   // 0 (not set) is one stream; anything else load::validate checks.
   o.run.max_concurrent_streams = spec.max_concurrent_streams() == 0 ? 1 : spec.max_concurrent_streams();

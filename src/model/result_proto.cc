@@ -95,6 +95,9 @@ void put_options(const RunOptions& o, v1::RunOptions* out) {
   out->set_tls_ca_file(o.tls_ca_file);
   out->set_tls_client_cert(o.tls_client_cert);
   out->set_grpc_method(o.grpc_method);
+  out->set_arrival(o.arrival);
+  out->set_seed(o.seed);
+  to_proto(o.rate_shape, out->mutable_rate_shape());
 }
 
 RunOptions get_options(const v1::RunOptions& m) {
@@ -119,6 +122,9 @@ RunOptions get_options(const v1::RunOptions& m) {
   o.tls_ca_file = m.tls_ca_file();
   o.tls_client_cert = m.tls_client_cert();
   o.grpc_method = m.grpc_method();
+  o.arrival = m.arrival().empty() ? "uniform" : m.arrival();
+  o.seed = m.seed();
+  o.rate_shape = from_proto(m.rate_shape());
   return o;
 }
 
@@ -375,6 +381,22 @@ std::string to_proto_bytes(const RunResult& result) {
     to_proto(result).SerializeToCodedStream(&out);
   }  // the streams trim `bytes` to what was written as they close
   return bytes;
+}
+
+void to_proto(const std::vector<RateSegment>& shape, RateSegments* out) {
+  for (const RateSegment& segment : shape) {
+    v1::RateSegment* m = out->Add();
+    m->set_duration_ns(segment.duration_ns);
+    m->set_from_rps(segment.from_rps);
+    m->set_to_rps(segment.to_rps);
+  }
+}
+
+std::vector<RateSegment> from_proto(const RateSegments& message) {
+  std::vector<RateSegment> shape;
+  shape.reserve(static_cast<size_t>(message.size()));
+  for (const v1::RateSegment& m : message) shape.push_back({m.duration_ns(), m.from_rps(), m.to_rps()});
+  return shape;
 }
 
 }  // namespace nightjar::model

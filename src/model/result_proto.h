@@ -29,4 +29,9 @@ void to_proto(const Counters& counters, nightjar::v1::Counters* out);
 // Error kinds this build does not know are counted as kOther.
 Counters from_proto(const nightjar::v1::Counters& message);
 
+// A rate shape in any message that has one (RunOptions, a worker's LoadSpec).
+using RateSegments = google::protobuf::RepeatedPtrField<nightjar::v1::RateSegment>;
+void to_proto(const std::vector<RateSegment>& shape, RateSegments* out);
+std::vector<RateSegment> from_proto(const RateSegments& message);
+
 }  // namespace nightjar::model

@@ -1,5 +1,7 @@
 #include "model/run_result.h"
 
+#include <limits>
+
 #include <charconv>
 
 namespace nightjar::model {
@@ -51,6 +53,26 @@ int64_t RunResult::non_2xx() const {
     if (code < 200 || code > 299) n += count;
   }
   return n;
+}
+
+RequestedRate::RequestedRate(const RunOptions& options)
+    : constant_rps_(options.requested_rps), warmup_ns_(options.warmup_ns) {
+  if (options.requested_rps <= 0 || options.rate_shape.empty()) return;
+  auto shape = RateShape::create(options.rate_shape, std::numeric_limits<double>::max());
+  if (shape.ok()) shape_ = std::move(*shape);
+}
+
+double RequestedRate::arrivals(int64_t from_ns, int64_t to_ns) const {
+  if (to_ns <= from_ns || constant_rps_ <= 0) return 0;
+  if (!shape_) return constant_rps_ * static_cast<double>(to_ns - from_ns) / 1e9;
+  // The shape counts from the start of the run; the measured window from the warm-up's end.
+  return shape_->cumulative(warmup_ns_ + to_ns) - shape_->cumulative(warmup_ns_ + from_ns);
+}
+
+double RequestedRate::rps_in_second(int64_t second, double duration_s) const {
+  if (duration_s <= 0) return 0;
+  const int64_t from = second * 1'000'000'000;
+  return arrivals(from, from + static_cast<int64_t>(duration_s * 1e9)) / duration_s;
 }
 
 }  // namespace nightjar::model

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/counters.h"
+#include "model/rate_shape.h"
 #include "stats/hdr_histogram.h"
 
 namespace nightjar::model {
@@ -87,6 +88,30 @@ struct RunOptions {
   std::string tls_ca_file;            // --ca-file, when given
   std::string tls_client_cert;        // --cert, when given
   std::string grpc_method;            // gRPC: /package.Service/Method
+  // Open loop: how arrivals are spaced, "uniform" or "poisson" (--arrival; with `seed`), and
+  // the rate over time when it changes (--stages, --pace-file; offsets from the start of the
+  // run, warm-up included): empty for a constant requested_rps, which is then the mean
+  // rate over the measured window.
+  std::string arrival = "uniform";
+  uint64_t seed = 0;
+  std::vector<RateSegment> rate_shape;
+};
+
+// What a run asked for over any stretch of its measured window (offsets from the end of the
+// warm-up): the integral of its rate shape, or requested_rps times the length; 0 for a
+// closed loop. Built once per report (the shape is checked and indexed then).
+class RequestedRate {
+ public:
+  explicit RequestedRate(const RunOptions& options);
+  double arrivals(int64_t from_ns, int64_t to_ns) const;
+  // arrivals() over the second starting at `second`, lasting `duration_s`, per second.
+  double rps_in_second(int64_t second, double duration_s) const;
+  bool shaped() const { return shape_.has_value(); }
+
+ private:
+  double constant_rps_ = 0;
+  int64_t warmup_ns_ = 0;
+  std::optional<RateShape> shape_;
 };
 
 struct RunResult {

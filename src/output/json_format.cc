@@ -189,7 +189,16 @@ std::string render_json(const RunResult& r) {
                   {"tls_sni", o.tls_sni},
                   {"tls_ca_file", o.tls_ca_file},
                   {"tls_client_cert", o.tls_client_cert},
-                  {"grpc_method", o.grpc_method}};
+                  {"grpc_method", o.grpc_method},
+                  {"arrival", o.arrival},
+                  {"seed", o.seed}};
+  if (!o.rate_shape.empty()) {
+    json shape = json::array();
+    for (const model::RateSegment& s : o.rate_shape) {
+      shape.push_back({{"duration_ns", s.duration_ns}, {"from_rps", s.from_rps}, {"to_rps", s.to_rps}});
+    }
+    j["options"]["rate_shape"] = std::move(shape);
+  }
   j["protocol"] = r.protocol_spoken();
   j["tls_version"] = r.tls_version;
   j["target_addresses"] = r.target_addresses;
@@ -230,8 +239,10 @@ std::string render_json(const RunResult& r) {
   j["http2_refused_streams"] = r.counters.http2_refused_streams;
   j["http2_flow_control_stalls"] = r.counters.http2_flow_control_stalls;
   json timeline = json::array();
+  const model::RequestedRate requested(o);
   for (const model::TimelineEntry& e : r.timeline) {
     timeline.push_back({{"second", e.second},
+                        {"requested_rps", requested.rps_in_second(e.second, e.duration_s)},
                         {"duration_s", e.duration_s},
                         {"sent", e.counters.sent},
                         {"completed", e.counters.completed},
@@ -337,6 +348,15 @@ Result<RunResult> parse_result_json(std::string_view text) {
   o.tls_ca_file = in.get<std::string>(op, "options.", "tls_ca_file", "", false);
   o.tls_client_cert = in.get<std::string>(op, "options.", "tls_client_cert", "", false);
   o.grpc_method = in.get<std::string>(op, "options.", "grpc_method", "", false);
+  o.arrival = in.get<std::string>(op, "options.", "arrival", "uniform", false);
+  o.seed = static_cast<uint64_t>(std::max<int64_t>(0, in.get<int64_t>(op, "options.", "seed", 0, false)));
+  const nlohmann::json& shape = in.array(op, "options.", "rate_shape");
+  for (size_t i = 0; i < shape.size(); ++i) {
+    const std::string path = "options.rate_shape[" + std::to_string(i) + "].";
+    o.rate_shape.push_back({in.get<int64_t>(shape[i], path, "duration_ns", 0, true),
+                            in.get<double>(shape[i], path, "from_rps", 0, true),
+                            in.get<double>(shape[i], path, "to_rps", 0, true)});
+  }
 
   // Schema 0 said the protocol spoken in options.protocol.
   r.protocol = in.get<std::string>(root, "", "protocol", o.protocol, false);
