@@ -226,9 +226,7 @@ std::string throughput_chart(const RunResult& r) {
   }
   chart.series = {std::move(completed), std::move(errors)};
   chart.y = html::nice_linear_axis(0, top * 1.08, 5, true, "requests per second");
-  if (chart.y.max >= 10000) {  // "250k" keeps the labels inside the margin
-    for (html::Tick& t : chart.y.ticks) t.label = html::trim_number(t.value / 1000, 1) + "k";
-  }
+  html::abbreviate_thousands(chart.y);
   if (r.open_loop && r.options.requested_rps > 0 && !r.timeline.empty()) {
     chart.references.push_back(
         {r.options.requested_rps, "requested " + rate_text(r.options.requested_rps) + " / s"});

@@ -34,7 +34,8 @@ std::string rate_text(double rps) {
 
 double ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
-std::string page_start(const std::string& title, std::string_view extra_css) {
+std::string page_start(const std::string& title, std::string_view extra_css,
+                       std::string_view main_class) {
   std::string s =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -42,7 +43,7 @@ std::string page_start(const std::string& title, std::string_view extra_css) {
       "content=\"nightjar\">\n";
   s += "<title>" + escape(title) + "</title>\n<style>\n" + std::string(kReportCss) +
        std::string(extra_css) + "</style>\n</head>\n<body>\n";
-  return s + "<main class=\"page\">\n";
+  return s + fmt::format("<main class=\"{}\">\n", main_class);
 }
 
 std::string panel(std::string_view title, const std::string& note_html, const std::string& body,
@@ -187,6 +188,11 @@ LineChart timeline_frame(std::string id, std::string description, int width, dou
 
 double per_second(int64_t n, double duration_s) {
   return duration_s > 0 ? static_cast<double>(n) / duration_s : 0;
+}
+
+void abbreviate_thousands(Axis& axis) {
+  if (axis.max < 10000) return;
+  for (Tick& t : axis.ticks) t.label = trim_number(t.value / 1000, 1) + "k";
 }
 
 }  // namespace nightjar::output::html

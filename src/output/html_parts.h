@@ -20,9 +20,10 @@ std::string duration_text(int64_t ns);
 std::string rate_text(double rps);
 double ms(int64_t ns);
 
-// From <!DOCTYPE html> to the opening <main class="page">: the report's stylesheet, then
+// From <!DOCTYPE html> to the opening <main class=MAIN_CLASS>: the report's stylesheet, then
 // `extra_css`, inline.
-std::string page_start(const std::string& title, std::string_view extra_css = "");
+std::string page_start(const std::string& title, std::string_view extra_css = "",
+                       std::string_view main_class = "page");
 // <section class="panel EXTRA"> with an <h2>, an optional note (HTML) and the body (HTML).
 std::string panel(std::string_view title, const std::string& note_html, const std::string& body,
                   std::string_view extra_class = "");
@@ -53,5 +54,7 @@ double timeline_end(const model::RunResult& r);
 // least 1).
 LineChart timeline_frame(std::string id, std::string description, int width, double end_s);
 double per_second(int64_t n, double duration_s);
+// From 10,000 up, tick labels in thousands ("250k"), so they stay inside the margin.
+void abbreviate_thousands(Axis& axis);
 
 }  // namespace nightjar::output::html
