@@ -60,7 +60,7 @@ std::string run_flags(const ComparedRun& run) {
 
 std::string asked_text(const model::RunResult& r) {
   std::string rate = r.options.requested_rps > 0
-                         ? fmt::format("{:g} req/s", r.options.requested_rps)
+                         ? value_text({MetricKind::kRequestedRate, 0}, r.options.requested_rps)
                          : std::string("closed loop");
   return fmt::format("{}, {}", rate, plural(r.options.connections, "connection"));
 }

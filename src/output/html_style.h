@@ -163,7 +163,7 @@ svg.chart .r6 { stroke: var(--r6); } svg.chart .marker.r6 { fill: var(--r6); } .
 svg.chart .r7 { stroke: var(--r7); } svg.chart .marker.r7 { fill: var(--r7); } .dot.r7 { background: var(--r7); }
 svg.chart .r8 { stroke: var(--r8); } svg.chart .marker.r8 { fill: var(--r8); } .dot.r8 { background: var(--r8); }
 svg.chart .r9 { stroke: var(--r9); } svg.chart .marker.r9 { fill: var(--r9); } .dot.r9 { background: var(--r9); }
-.compare svg.chart { max-width: 860px; margin: 0 auto; }
+.compare svg.chart { max-width: 760px; margin: 0 auto; }
 .compare .intro { color: var(--muted); margin: 0; }
 td .delta { display: block; font-size: 12px; color: var(--muted); }
 td .delta.worse { color: var(--bad); font-weight: 650; }
