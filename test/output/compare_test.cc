@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "output/html_checks.h"
+
 namespace nightjar::output {
 namespace {
 
@@ -472,20 +474,6 @@ TEST(CompareFormat, JsonHasRunsMetricsAndGates) {
   const json none = json::parse(render_comparison_json(runs, c, {}));
   EXPECT_TRUE(none["gates"].empty());
   EXPECT_EQ(none["pass"], true);
-}
-
-// The <svg ...>...</svg> element with this id, or "" when absent.
-std::string svg_by_id(const std::string& page, const std::string& id) {
-  const size_t start = page.find("<svg id=\"" + id + "\"");
-  if (start == std::string::npos) return "";
-  const size_t end = page.find("</svg>", start);
-  return end == std::string::npos ? "" : page.substr(start, end + 6 - start);
-}
-
-size_t count_of(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
 }
 
 TEST(CompareFormat, HtmlDrawsOneSeriesPerRunOnEachChart) {
