@@ -193,12 +193,16 @@ Command add_results_compare(CLI::App& results, std::shared_ptr<ResultsContext> c
                       "the baseline")
       ->required();
   compare->add_option("--threshold", f->threshold,
-                      "Mark what moved by more than this, relative to the first run")
+                      "Mark what moved by more than this percentage (5% or 5), relative to the "
+                      "first run")
       ->capture_default_str();
-  compare->add_option("--fail-if", f->fail_if,
-                      "A gate, METRIC OP SIGNED_VALUE, checked for every run against the first: "
-                      "exit 3 when it holds (repeatable). Examples: p99>+10%, p99.9>+2ms, "
-                      "error_rate>+0.1% (percentage points), achieved_rate<-1%, achieved_rps<-50");
+  // One value per --fail-if, so `--fail-if p99>+10% A B` leaves A and B to the runs.
+  compare
+      ->add_option("--fail-if", f->fail_if,
+                   "A gate, METRIC OP SIGNED_VALUE: exit 3 when the change of any later run "
+                   "against the first is beyond it (repeatable). Examples: p99>+10%, p99.9>+2ms, "
+                   "error_rate>+0.1% (percentage points), achieved_rate<-1%, achieved_rps<-50")
+      ->allow_extra_args(false);
   compare->add_option("--output-format", f->output_format, "human, json or html")
       ->capture_default_str();
   compare->add_option("-o,--output", f->output_file, "Write to this file instead of standard output");

@@ -154,6 +154,9 @@ TEST_F(ResultsCompareCliTest, AGateThatHoldsExits0AndOneThatFailsExits3) {
   EXPECT_NE(json_fail.err.find("nightjar: FAIL p99>+10%: run " + slow), std::string::npos)
       << json_fail.err;
 
+  // A gate before the runs takes one value: the runs stay runs.
+  EXPECT_EQ(compare({"--fail-if", "p99>+10%", base, "--fail-if", "p50>+50%", slow}).code, 3);
+
   // Every later run is checked: the slow run fails wherever it stands.
   const Outcome three = compare({base, base, slow, "--fail-if", "p99>+10%"});
   EXPECT_EQ(three.code, 3);
