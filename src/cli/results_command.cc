@@ -239,8 +239,8 @@ Command add_results_command(CLI::App& app) {
   // The subcommands in files of their own (results_subcommands.h).
   const std::vector<Command> more = {
       // add_results_import(*results, context),
-      // add_results_compare(*results, context),
-      // add_results_baseline(*results, context),
+      add_results_compare(*results, context),
+      add_results_baseline(*results, context),
   };
   return {results, [context, f, list, show, rm, exp, more]() -> int {
             if (*list) return list_runs(*context, *f);

@@ -57,6 +57,14 @@ std::string plural(int64_t n, std::string_view word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
+std::string duration_text(int64_t ns) {
+  const std::string s = format_duration_ns(ns);
+  const size_t unit = s.find_first_not_of("-0123456789.");
+  if (unit == std::string::npos || unit == 0) return s;
+  if (s.find_first_of("0123456789", unit) != std::string::npos) return s;
+  return s.substr(0, unit) + " " + s.substr(unit);
+}
+
 std::string percentile_key(double percentile) { return fmt::format("{:g}", percentile); }
 
 std::string rfc3339(int64_t unix_ns) {

@@ -55,6 +55,9 @@ Result<model::RunResult> parse_result_json(std::string_view text);
 std::string percentile_key(double percentile);  // 50 -> "50", 99.9 -> "99.9"
 std::string rfc3339(int64_t unix_ns);           // 2026-11-26T16:00:00.123456Z
 std::string plural(int64_t n, std::string_view word);  // "1 request", "2 requests"
+// format_duration_ns with a space before a lone unit: "4.56 ms", "12.3 us", "850 ns"; compound
+// forms ("2m5s") stay as they are.
+std::string duration_text(int64_t ns);
 // The warnings a report shows (sender behind schedule, dropped arrivals, interrupted run).
 std::vector<std::string> warnings(const model::RunResult& result);
 

@@ -14,6 +14,9 @@ constexpr double kMarginRight = 20;
 constexpr double kMarginTop = 36;
 constexpr double kMarginBottom = 48;
 constexpr double kTickLength = 5;
+// The legend's first row (its text's middle), and the height of each further row.
+constexpr double kLegendY = 16;
+constexpr double kLegendRow = 18;
 // Average advance of the charts' 12px sans-serif text, to place text without measuring it.
 constexpr double kCharWidth = 7;
 
@@ -21,6 +24,11 @@ std::string num(double v) {
   std::string s = fmt::format("{:.1f}", v);
   if (s == "-0.0") s = "0.0";
   return s;
+}
+
+// Whole numbers as integers ("300"), others with one decimal: sizes that are usually whole.
+std::string num_or_int(double v) {
+  return v == std::floor(v) ? fmt::format("{:.0f}", v) : num(v);
 }
 
 struct Frame {
@@ -164,14 +172,34 @@ Axis log10_axis(double log_min, double log_max, std::string title) {
 }
 
 std::string render_line_chart(const LineChart& chart) {
+  // The legend runs left to right above the plot, wrapping to more rows when the series do
+  // not fit on one; the chart grows by the rows added, so the plot keeps its size.
+  struct LegendEntry {
+    double x;
+    double y;
+  };
+  std::vector<LegendEntry> legend;
+  double lx = kMarginLeft;
+  double ly = kLegendY;
+  for (const Series& series : chart.series) {
+    const double entry_width = 28 + kCharWidth * static_cast<double>(series.name.size());
+    if (lx > kMarginLeft && lx + entry_width > chart.width - kMarginRight) {
+      lx = kMarginLeft;
+      ly += kLegendRow;
+    }
+    legend.push_back({lx, ly});
+    lx += entry_width + 22;
+  }
+  const double extra_rows = ly - kLegendY;
   const double w = chart.width;
-  const double h = chart.height;
-  const Frame f{kMarginLeft, w - kMarginRight, kMarginTop, h - kMarginBottom, chart.x, chart.y};
+  const double h = chart.height + extra_rows;
+  const Frame f{kMarginLeft, w - kMarginRight, kMarginTop + extra_rows, h - kMarginBottom, chart.x,
+                chart.y};
   std::string s = fmt::format(
       "<svg id=\"{}\" class=\"chart line-chart\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" "
       "role=\"img\" "
       "aria-label=\"{}\">\n<title>{}</title>\n",
-      escape(chart.id), chart.width, chart.height, chart.width, chart.height,
+      escape(chart.id), chart.width, num_or_int(h), chart.width, num_or_int(h),
       escape(chart.description), escape(chart.description));
 
   // Grid and ticks.
@@ -220,16 +248,15 @@ std::string render_line_chart(const LineChart& chart) {
       "{} {})\">{}</text>\n",
       num(y_title_x), num(y_title_y), num(y_title_x), num(y_title_y), escape(chart.y.title));
 
-  // Legend, left to right above the plot.
   s += "<g class=\"legend\">";
-  double lx = f.x0;
-  for (const Series& series : chart.series) {
-    s += fmt::format("<line class=\"swatch {}{}\" x1=\"{}\" y1=\"16\" x2=\"{}\" y2=\"16\"/>",
-                     escape(series.css_class), series.dashed ? " dashed" : "", num(lx),
-                     num(lx + 22));
-    s += fmt::format("<text x=\"{}\" y=\"16\" dominant-baseline=\"middle\">{}</text>", num(lx + 28),
-                     escape(series.name));
-    lx += 28 + kCharWidth * static_cast<double>(series.name.size()) + 22;
+  for (size_t i = 0; i < chart.series.size(); ++i) {
+    const Series& series = chart.series[i];
+    const std::string y = num_or_int(legend[i].y);
+    s += fmt::format("<line class=\"swatch {}{}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+                     escape(series.css_class), series.dashed ? " dashed" : "", num(legend[i].x), y,
+                     num(legend[i].x + 22), y);
+    s += fmt::format("<text x=\"{}\" y=\"{}\" dominant-baseline=\"middle\">{}</text>",
+                     num(legend[i].x + 28), y, escape(series.name));
   }
   s += "</g>\n";
 

@@ -11,13 +11,18 @@
 #include "common/duration.h"
 #include "output/formatters.h"
 #include "output/html_chart.h"
-#include "output/html_style.h"
+#include "output/html_parts.h"
 
 namespace nightjar::output {
 namespace {
 
+using html::duration_text;
 using html::escape;
 using html::group_digits;
+using html::ms;
+using html::panel;
+using html::per_second;
+using html::rate_text;
 using model::RunResult;
 using stats::HdrHistogram;
 
@@ -25,19 +30,6 @@ constexpr int kWideChartWidth = 1120;
 constexpr int kHalfChartWidth = 540;
 // Above this many seconds the over-time charts draw no per-second hover dots.
 constexpr size_t kMaxTimelineMarkers = 120;
-// Spectrum y axis turns logarithmic when the maximum is this many times the median.
-constexpr double kLogScaleTailRatio = 4;
-
-// "4.56ms" -> "4.56 ms", "12.3us" -> "12.3 µs"; compound forms ("2m5s") stay as they are.
-std::string duration_text(int64_t ns) {
-  std::string s = format_duration_ns(ns);
-  const size_t unit = s.find_first_not_of("0123456789.");
-  if (unit == std::string::npos || unit == 0) return s;
-  std::string suffix = s.substr(unit);
-  if (suffix.find_first_of("0123456789") != std::string::npos) return s;
-  if (suffix == "us") suffix = "µs";
-  return s.substr(0, unit) + " " + suffix;
-}
 
 // A figure split into number and unit, for the summary cards.
 std::string figure_html(const std::string& text) {
@@ -47,18 +39,12 @@ std::string figure_html(const std::string& text) {
          "</span>";
 }
 
-std::string rate_text(double rps) {
-  return rps >= 100 ? group_digits(std::llround(rps)) : fmt::format("{:.2f}", rps);
-}
-
 std::string percent_text(double part, double whole) {
   if (whole <= 0) return "0%";
   const double p = 100.0 * part / whole;
   if (p > 0 && p < 0.01) return "<0.01%";
   return html::trim_number(p, p >= 10 ? 1 : 2) + "%";
 }
-
-double ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 std::string mode_text(const RunResult& r) {
   return r.open_loop ? fmt::format("open loop at {} req/s", rate_text(r.options.requested_rps))
@@ -155,19 +141,6 @@ std::string header_html(const RunResult& r) {
   return s;
 }
 
-std::string warnings_html(const RunResult& r) {
-  const std::vector<std::string> list = warnings(r);
-  if (list.empty()) return "";
-  std::string s = "<section class=\"warnings\" aria-label=\"warnings\">\n";
-  for (const std::string& w : list) {
-    s += fmt::format(
-        "<div class=\"warning\"><span class=\"warning-icon\" aria-hidden=\"true\">!</span>"
-        "<div><strong>Warning:</strong> {}</div></div>\n",
-        escape(w));
-  }
-  return s + "</section>\n";
-}
-
 std::string card(std::string_view label, const std::string& value_html,
                  const std::string& detail_html, std::string_view tone) {
   return fmt::format(
@@ -207,106 +180,13 @@ std::string summary_html(const RunResult& r) {
   return s + "</section>\n";
 }
 
-std::string panel(std::string_view title, const std::string& note_html, const std::string& body,
-                  std::string_view extra_class = "") {
-  std::string s = fmt::format("<section class=\"panel{}{}\">\n<h2>{}</h2>\n",
-                              extra_class.empty() ? "" : " ", extra_class, title);
-  if (!note_html.empty()) s += "<p class=\"note\">" + note_html + "</p>\n";
-  return s + body + "</section>\n";
-}
-
 // ---- charts ----
 
-// x position of percentile p on the 1/(1-p) log axis: 0% -> 0, 90% -> 1, 99% -> 2, ...
-double spectrum_x(double percentile) {
-  return -std::log10(std::max(1.0 - percentile / 100.0, 1e-12));
-}
-
 std::string spectrum_chart(const RunResult& r) {
-  const int64_t count = std::max(r.latency.total_count(), r.service_time.total_count());
-  const double count_x = count > 0 ? std::log10(static_cast<double>(count)) : 0;
-  const double x_max = std::clamp(std::ceil(count_x - 1e-9), 5.0, 7.0);
-  const int64_t median = std::max<int64_t>(r.latency.value_at_percentile(50), 1);
-  const int64_t top = std::max(r.latency.max(), r.service_time.max());
-  const bool log_y = static_cast<double>(top) / static_cast<double>(median) > kLogScaleTailRatio;
-  auto y_of = [&](int64_t ns) { return log_y ? std::log10(std::max(ms(ns), 1e-6)) : ms(ns); };
-
-  html::LineChart chart;
-  chart.id = "chart-spectrum";
-  chart.description = "Latency and service time by percentile";
-  chart.width = kWideChartWidth;
-  chart.height = 420;
-  chart.empty_text = "no responses were recorded";
-  chart.x.min = 0;
-  chart.x.max = x_max;
-  chart.x.title = "percentile (spaced by 1/(1\u2212p), log scale)";
-  for (int k = 0; k <= static_cast<int>(x_max); ++k) {
-    chart.x.ticks.push_back(
-        {static_cast<double>(k),
-         k == 0 ? "0%" : html::trim_number(100 - std::pow(10.0, 2 - k), k) + "%"});
-  }
-
-  int64_t lowest = INT64_MAX;
-  auto add = [&](const HdrHistogram& h, std::string name, std::string css, bool dashed) {
-    html::Series series{std::move(name), css, {}, dashed};
-    if (h.total_count() == 0) {
-      chart.series.push_back(std::move(series));
-      return;
-    }
-    const std::vector<stats::PercentilePoint> points = h.percentile_spectrum(10);
-    double last_x = 0;
-    for (const stats::PercentilePoint& p : points) {
-      double x = p.percentile >= 100
-                     ? std::max(last_x, std::log10(static_cast<double>(h.total_count())))
-                     : spectrum_x(p.percentile);
-      const bool clipped = x >= x_max;
-      x = std::min(x, x_max);
-      series.points.push_back({x, y_of(p.value)});
-      lowest = std::min(lowest, std::max<int64_t>(p.value, 1));
-      last_x = x;
-      if (clipped) break;
-    }
-    for (double q : {50.0, 90.0, 99.0, 99.9, 99.99, 99.999}) {
-      const double x = spectrum_x(q);
-      if (x > std::log10(static_cast<double>(h.total_count())) + 1e-9 || x > x_max) break;
-      const int64_t v = h.value_at_percentile(q);
-      chart.markers.push_back(
-          {{x, y_of(v)},
-           css,
-           fmt::format("{} p{}: {}", series.name, percentile_key(q), duration_text(v))});
-    }
-    chart.markers.push_back({{last_x, y_of(h.max())},
-                             css,
-                             fmt::format("{} max: {}", series.name, duration_text(h.max()))});
-    chart.series.push_back(std::move(series));
-  };
-  add(r.latency, "latency", "s-latency", false);
-  add(r.service_time, "service time", "s-service", true);
-
-  if (log_y) {
-    chart.y =
-        html::log10_axis(std::log10(ms(lowest)), std::log10(std::max(ms(top), ms(lowest) * 10)),
-                         "milliseconds (log scale)");
-  } else {
-    chart.y = html::nice_linear_axis(0, ms(top), 6, true, "milliseconds");
-  }
-  return html::render_line_chart(chart);
-}
-
-double timeline_end(const RunResult& r) {
-  double end = 0;
-  for (const model::TimelineEntry& e : r.timeline)
-    end = std::max(end, static_cast<double>(e.second) + e.duration_s);
-  return end;
-}
-
-// Seconds since start, ending where the data ends rather than at the next whole tick.
-html::Axis time_axis(const RunResult& r) {
-  const double end = std::max(timeline_end(r), 1.0);
-  html::Axis axis = html::nice_linear_axis(0, end, 8, true, "seconds since start");
-  axis.max = end;
-  while (!axis.ticks.empty() && axis.ticks.back().value > end + 1e-9) axis.ticks.pop_back();
-  return axis;
+  return html::spectrum_chart("chart-spectrum", "Latency and service time by percentile",
+                              kWideChartWidth, 420,
+                              {{"latency", "s-latency", &r.latency, false},
+                               {"service time", "s-service", &r.service_time, true}});
 }
 
 // The last second may be cut short; its rate is over what it covered.
@@ -314,20 +194,10 @@ std::string partial_note(const model::TimelineEntry& e) {
   return e.duration_s < 1.0 ? fmt::format(" ({:.2f} s only)", e.duration_s) : "";
 }
 
-double per_second(int64_t n, double duration_s) {
-  return duration_s > 0 ? static_cast<double>(n) / duration_s : 0;
-}
-
 // The frame both per-second charts share: half width, seconds since start along x.
 html::LineChart timeline_chart(const RunResult& r, std::string id, std::string description) {
-  html::LineChart chart;
-  chart.id = std::move(id);
-  chart.description = std::move(description);
-  chart.width = kHalfChartWidth;
-  chart.height = 300;
-  chart.empty_text = "no per-second data";
-  chart.x = time_axis(r);
-  return chart;
+  return html::timeline_frame(std::move(id), std::move(description), kHalfChartWidth,
+                              html::timeline_end(r));
 }
 
 std::string throughput_chart(const RunResult& r) {
@@ -356,9 +226,7 @@ std::string throughput_chart(const RunResult& r) {
   }
   chart.series = {std::move(completed), std::move(errors)};
   chart.y = html::nice_linear_axis(0, top * 1.08, 5, true, "requests per second");
-  if (chart.y.max >= 10000) {  // "250k" keeps the labels inside the margin
-    for (html::Tick& t : chart.y.ticks) t.label = html::trim_number(t.value / 1000, 1) + "k";
-  }
+  html::abbreviate_thousands(chart.y);
   if (r.open_loop && r.options.requested_rps > 0 && !r.timeline.empty()) {
     chart.references.push_back(
         {r.options.requested_rps, "requested " + rate_text(r.options.requested_rps) + " / s"});
@@ -574,30 +442,6 @@ std::string shards_table(const RunResult& r) {
   return s + "</tbody>\n</table></div>\n";
 }
 
-// The canonical JSON inside <script>: '<', '>' and '&' only occur inside JSON strings,
-// where \u escapes mean the same characters, so "</script>" or "<!--" cannot end the island.
-std::string json_island(const RunResult& r) {
-  const std::string json = render_json(r);
-  std::string out;
-  out.reserve(json.size());
-  for (char c : json) {
-    switch (c) {
-      case '<':
-        out += "\\u003c";
-        break;
-      case '>':
-        out += "\\u003e";
-        break;
-      case '&':
-        out += "\\u0026";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return "<script type=\"application/json\" id=\"nightjar-result\">\n" + out + "</script>\n";
-}
-
 }  // namespace
 
 std::string render_html(const RunResult& r) {
@@ -608,16 +452,9 @@ std::string render_html(const RunResult& r) {
   } else if (!o.urls.empty()) {
     title += ": " + o.urls.front();
   }
-  std::string s =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" "
-      "content=\"nightjar\">\n";
-  s += "<title>" + escape(title) + "</title>\n<style>\n" + std::string(html::kReportCss) +
-       "</style>\n</head>\n<body>\n";
-  s += "<main class=\"page\">\n";
+  std::string s = html::page_start(title);
   s += header_html(r);
-  s += warnings_html(r);
+  s += html::warnings_html(warnings(r));
   s += summary_html(r);
 
   const std::string spectrum_note = r.open_loop ? "Latency counts from each request&rsquo;s "
@@ -650,7 +487,7 @@ std::string render_html(const RunResult& r) {
        "<code>script#nightjar-result</code>; save it as a file to re-render it with <code>nightjar "
        "report</code>."
        "</footer>\n</main>\n";
-  s += json_island(r);
+  s += html::json_island("nightjar-result", render_json(r));
   s += "</body>\n</html>\n";
   return s;
 }

@@ -139,4 +139,42 @@ footer { color: var(--muted); font-size: 12px; margin-top: 8px; }
 }
 )css";
 
+// What the comparison of runs (compare_html.cc) adds to kReportCss: one colour per run (r0 to
+// r9, chosen to stay apart from each other in both themes), and the marks of a change.
+inline constexpr std::string_view kCompareCss = R"css(:root {
+  --r0: #1f5fd6; --r1: #e0620d; --r2: #0f7b6c; --r3: #8b3fd9; --r4: #c92a2a;
+  --r5: #7a5c00; --r6: #c2255c; --r7: #495057; --r8: #2f9e44; --r9: #0b7285;
+  --good: #2b8a3e;
+}
+@media screen and (prefers-color-scheme: dark) {
+  :root {
+    --r0: #5b9bff; --r1: #ff9248; --r2: #2ec4a9; --r3: #c38bff; --r4: #ff6b6b;
+    --r5: #e0b84a; --r6: #f783ac; --r7: #ced4da; --r8: #69db7c; --r9: #66d9e8;
+    --good: #69db7c;
+  }
+}
+svg.chart .r0 { stroke: var(--r0); } svg.chart .marker.r0 { fill: var(--r0); } .dot.r0 { background: var(--r0); }
+svg.chart .r1 { stroke: var(--r1); } svg.chart .marker.r1 { fill: var(--r1); } .dot.r1 { background: var(--r1); }
+svg.chart .r2 { stroke: var(--r2); } svg.chart .marker.r2 { fill: var(--r2); } .dot.r2 { background: var(--r2); }
+svg.chart .r3 { stroke: var(--r3); } svg.chart .marker.r3 { fill: var(--r3); } .dot.r3 { background: var(--r3); }
+svg.chart .r4 { stroke: var(--r4); } svg.chart .marker.r4 { fill: var(--r4); } .dot.r4 { background: var(--r4); }
+svg.chart .r5 { stroke: var(--r5); } svg.chart .marker.r5 { fill: var(--r5); } .dot.r5 { background: var(--r5); }
+svg.chart .r6 { stroke: var(--r6); } svg.chart .marker.r6 { fill: var(--r6); } .dot.r6 { background: var(--r6); }
+svg.chart .r7 { stroke: var(--r7); } svg.chart .marker.r7 { fill: var(--r7); } .dot.r7 { background: var(--r7); }
+svg.chart .r8 { stroke: var(--r8); } svg.chart .marker.r8 { fill: var(--r8); } .dot.r8 { background: var(--r8); }
+svg.chart .r9 { stroke: var(--r9); } svg.chart .marker.r9 { fill: var(--r9); } .dot.r9 { background: var(--r9); }
+.compare svg.chart { max-width: 760px; margin: 0 auto; }
+.compare .intro { color: var(--muted); margin: 0; }
+td .delta { display: block; font-size: 12px; color: var(--muted); }
+td .delta.worse { color: var(--bad); font-weight: 650; }
+td .delta.better { color: var(--good); font-weight: 650; }
+td .delta.moved { color: var(--text); font-weight: 650; }
+table.runs td, table.runs th { white-space: nowrap; }
+.gates { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; }
+.gates li { overflow-wrap: anywhere; }
+.gate-pass, .gate-fail { display: inline-block; min-width: 44px; text-align: center; font-weight: 700; font-size: 12px;
+  border-radius: 4px; padding: 0 6px; margin-right: 8px; color: #fff; }
+.gate-pass { background: var(--good); } .gate-fail { background: var(--bad); }
+)css";
+
 }  // namespace nightjar::output::html

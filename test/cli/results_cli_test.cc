@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -99,6 +100,25 @@ TEST_F(ResultsCliTest, ListFiltersByNameLabelAndLimit) {
   ASSERT_EQ(human.code, 0) << human.err;
   EXPECT_NE(human.out.find(newest), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("mesh=linkerd"), std::string::npos) << human.out;
+}
+
+TEST_F(ResultsCliTest, LoadedRunsCompareAgainstABaseline) {
+  const std::string before = load(40, {"--name", "before"});
+  const std::string after = load(40, {"--name", "after"});
+  ASSERT_EQ(run_nightjar({"results", "baseline", "set", "main", before, "--db", db()}).code, 0);
+  const Outcome human = run_nightjar({"results", "compare", "baseline:main", after, "--db", db(),
+                                      "--fail-if", "errors>+0", "--fail-if", "error_rate>+0%"});
+  ASSERT_EQ(human.code, 0) << human.err << human.out;
+  EXPECT_NE(human.out.find("baseline  " + before + "  before"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("#2        " + after + "  after"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("every gate passed"), std::string::npos) << human.out;
+  const Outcome html = run_nightjar({"results", "compare", before, after, "--db", db(),
+                                     "--output-format", "html", "-o", path("compare.html")});
+  ASSERT_EQ(html.code, 0) << html.err;
+  std::ifstream in(path("compare.html"));
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("<svg id=\"chart-compare-spectrum\""), std::string::npos);
+  EXPECT_NE(page.find("<path class=\"series r1\""), std::string::npos);
 }
 
 TEST_F(ResultsCliTest, AMachineReadableReportStaysCleanAndTheIdGoesToStandardError) {

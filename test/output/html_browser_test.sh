@@ -5,6 +5,8 @@
 # screenshot of the page is a real image. Chromium may make no network request while it
 # renders the report (checked in its net log).
 #
+# Then the same for the comparison of two runs (`nightjar results compare --output-format html`).
+#
 # Usage: html_browser_test.sh PATH/TO/nightjar
 # Exit: 0 pass, 1 fail, 77 skip (no Chromium; ctest reports it as skipped).
 # Environment: NIGHTJAR_CHROMIUM=/path/to/chromium overrides the lookup;
@@ -63,10 +65,14 @@ done
 [[ -n $port ]] || fail "nightjar serve did not print 'listening on 127.0.0.1:PORT' within 10 s"
 
 # 2. A short open-loop run, saved as JSON. The name tries to inject markup into the page.
+#    A second run, slower, is saved beside it in the test's own database for the comparison.
 name='browser <b id="injected">test</b> & "quotes"'
 timeout -k 5 60 "$nightjar" load "http://127.0.0.1:$port/?size=64" --requests 300 --rps 300 \
   --name "$name" --label mesh=none --no-progress --output-format json -o "$work/result.json" \
-  >"$work/load.out" 2>"$work/load.err" || fail "nightjar load failed"
+  --db "$work/results.db" >"$work/load.out" 2>"$work/load.err" || fail "nightjar load failed"
+timeout -k 5 60 "$nightjar" load "http://127.0.0.1:$port/?size=64&delay=1ms" --requests 300 --rps 300 \
+  --name slower --no-progress --output-format json -o "$work/slower.json" --db "$work/results.db" \
+  >"$work/load.out" 2>"$work/load.err" || fail "the second nightjar load failed"
 kill -TERM "$server_pid" 2>/dev/null
 wait "$server_pid" 2>/dev/null
 server_pid=""
@@ -76,8 +82,10 @@ timeout -k 5 30 "$nightjar" report "$work/result.json" --output-format html -o "
   2>"$work/report.err" || fail "nightjar report --output-format html failed: $(cat "$work/report.err")"
 [[ -s $work/report.html ]] || fail "the report is empty"
 
-# Runs Chromium headless on the report with extra flags; stdout to $work/chromium.out.
-# Nothing resolves (host-resolver-rules), so a stray fetch could not leave the machine.
+# Runs Chromium headless on the page $work/$page (report.html unless set) with extra flags;
+# stdout to $work/chromium.out. Nothing resolves (host-resolver-rules), so a stray fetch
+# could not leave the machine.
+page=report.html
 run_chromium() {
   local profile
   profile=$(mktemp -d "$work/profile.XXXXXX") || return 1
@@ -86,7 +94,7 @@ run_chromium() {
     setsid timeout -k 5 90 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
     --disable-extensions --hide-scrollbars --no-proxy-server --host-resolver-rules="MAP * ~NOTFOUND" \
-    --user-data-dir="$profile" "$@" "file://$work/report.html" >"$work/chromium.out" 2>"$work/chromium.err" &
+    --user-data-dir="$profile" "$@" "file://$work/$page" >"$work/chromium.out" 2>"$work/chromium.err" &
   chromium_pid=$!
   wait "$chromium_pid"
   local rc=$?
@@ -129,10 +137,14 @@ grep -q '<script type="application/json" id="nightjar-result">' <<<"$dom" || fai
 # The page fetched nothing. Requests a document starts carry its origin as initiator ("null"
 # for a file:// page); Chromium's own background requests say "not an origin" (and cannot
 # resolve a name here anyway).
-[[ -s $work/netlog.json ]] || fail "chromium wrote no net log"
-page_requests=$(grep '"initiator":"' "$work/netlog.json" | grep -v '"initiator":"not an origin"' |
-  grep -o '"url":"[^"]*"' | sort -u)
-[[ -z $page_requests ]] || fail "the report made network requests: $page_requests"
+check_no_requests() {
+  [[ -s $work/netlog.json ]] || fail "chromium wrote no net log"
+  local page_requests
+  page_requests=$(grep '"initiator":"' "$work/netlog.json" | grep -v '"initiator":"not an origin"' |
+    grep -o '"url":"[^"]*"' | sort -u)
+  [[ -z $page_requests ]] || fail "$page made network requests: $page_requests"
+}
+check_no_requests
 
 # 5. A screenshot of the page: a PNG of the requested size with real content.
 run_chromium --screenshot="$work/shot.png" --window-size=1280,2400 || fail "chromium --screenshot failed"
@@ -148,4 +160,30 @@ bytes=$(wc -c <"$work/shot.png")
 ((bytes > 60000)) || fail "screenshot is only $bytes bytes: the page looks empty"
 if [[ -n ${NIGHTJAR_KEEP_SCREENSHOT:-} ]]; then cp "$work/shot.png" "$NIGHTJAR_KEEP_SCREENSHOT"; fi
 
-echo "PASS: report rendered in $(basename "$chromium"): 4 charts, screenshot ${width}x${height}, $bytes bytes"
+# 6. The comparison of the two runs (results compare --output-format html): every chart draws
+#    one series per run, and the page fetches nothing either.
+ids=$("$nightjar" results list --db "$work/results.db" --output-format csv | tail -n +2 | cut -d, -f1 | tac)
+[[ $(wc -l <<<"$ids") == 2 ]] || fail "expected 2 saved runs, found: $ids"
+# shellcheck disable=SC2086 # two IDs, oldest first
+timeout -k 5 30 "$nightjar" results compare $ids --db "$work/results.db" --output-format html \
+  -o "$work/compare.html" 2>"$work/report.err" || fail "results compare failed: $(cat "$work/report.err")"
+page=compare.html
+run_chromium --dump-dom --log-net-log="$work/netlog.json" --net-log-capture-mode=Default ||
+  fail "chromium --dump-dom failed on the comparison"
+dom=$(cat "$work/chromium.out")
+for id in chart-compare-spectrum chart-compare-throughput chart-compare-p99; do
+  [[ $dom == *"<svg id=\"$id\""* ]] || fail "no <svg id=\"$id\"> in the comparison's DOM"
+  svg=${dom#*<svg id=\"$id\"}
+  svg=${svg%%</svg>*}
+  for run in r0 r1; do
+    grep -q "<path class=\"series $run\" d=\"M" <<<"$svg" || fail "$id: no series drawn for run $run"
+  done
+done
+[[ $dom != *'<b id="injected">'* ]] || fail "markup from the test name became an element in the comparison"
+check_no_requests
+run_chromium --screenshot="$work/compare.png" --window-size=600,2400 || fail "chromium --screenshot failed"
+compare_bytes=$(wc -c <"$work/compare.png")
+((compare_bytes > 60000)) || fail "the comparison's screenshot is only $compare_bytes bytes"
+
+echo "PASS: report rendered in $(basename "$chromium"): 4 charts, screenshot ${width}x${height}, $bytes bytes;" \
+  "comparison: 3 charts of 2 runs, screenshot at 600 px $compare_bytes bytes"

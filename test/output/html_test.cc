@@ -13,6 +13,7 @@
 #include "output/formatters.h"
 #include "output/html_chart.h"
 #include "output/html_style.h"
+#include "output/html_checks.h"
 #include "output/sample_result.h"
 
 namespace nightjar::output {
@@ -20,22 +21,6 @@ namespace {
 
 constexpr std::string_view kIslandOpen =
     "<script type=\"application/json\" id=\"nightjar-result\">";
-
-// The <svg ...>...</svg> element with this id, or "" when absent.
-std::string svg_by_id(const std::string& page, const std::string& id) {
-  const size_t start = page.find("<svg id=\"" + id + "\"");
-  if (start == std::string::npos) return "";
-  const size_t end = page.find("</svg>", start);
-  return end == std::string::npos ? "" : page.substr(start, end + 6 - start);
-}
-
-size_t count_of(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + needle.size()))
-    ++n;
-  return n;
-}
 
 struct Xy {
   double x;
