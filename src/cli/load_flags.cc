@@ -1,5 +1,7 @@
 #include "cli/load_flags.h"
 
+#include <cmath>
+#include <random>
 #include <utility>
 
 #include "cli/files.h"
@@ -33,6 +35,70 @@ Status add_tls_options(const LoadFlags& f, load::LoadOptions& o) {
   // Checked now, so a bad file is a usage error before anything starts.
   auto context = tls::ClientContext::create(o.tls);
   return context.ok() ? Status() : context.status();
+}
+
+// --arrival, --seed, --stages, --start-rps, --pace-file (after --duration and --warmup).
+Status add_arrival_options(const LoadFlags& f, load::LoadOptions& o) {
+  o.run.arrival = f.arrival;
+  if (f.seed >= 0) {
+    if (f.arrival != "poisson") return Status::invalid_argument("--seed applies to --arrival poisson");
+    o.run.seed = static_cast<uint64_t>(f.seed);
+  } else if (f.arrival == "poisson") {
+    std::random_device device;  // a seed of its own, said in the result so the run replays
+    o.run.seed = ((uint64_t{device()} << 32) | device()) & load::limits::kMaxSeed;
+  }
+  if (!f.stages.empty() && !f.pace_file.empty()) {
+    return Status::invalid_argument("--stages and --pace-file cannot be used together");
+  }
+  if (f.stages.empty() && f.pace_file.empty()) {
+    if (f.start_rps != 0) return Status::invalid_argument("--start-rps applies to --stages");
+    return {};
+  }
+  if (f.rps != 0) {
+    return Status::invalid_argument(
+        "--rps and --stages/--pace-file cannot be used together: the stages give the rate");
+  }
+  if (f.requests > 0) {
+    return Status::invalid_argument("--stages and --pace-file bound a run by time, not --requests");
+  }
+  if (!f.stages.empty()) {
+    if (!std::isfinite(f.start_rps) || f.start_rps < 0 || f.start_rps > load::limits::kMaxRps) {
+      return Status::invalid_argument("--start-rps must be a rate from 0 to the --rps limit");
+    }
+    auto stages = model::parse_stages(f.stages, f.start_rps);
+    if (!stages.ok()) return stages.status();
+    o.run.rate_shape = std::move(*stages);
+    if (!f.duration_given) {  // the stages' total, the warm-up being its first part
+      int64_t total = 0;
+      for (const model::RateSegment& s : o.run.rate_shape) total += s.duration_ns;
+      if (total <= o.run.warmup_ns) {
+        return Status::invalid_argument("--stages last no longer than --warmup: nothing would be measured");
+      }
+      o.run.duration_ns = total - o.run.warmup_ns;
+    }
+  } else {
+    if (!f.duration_given) {
+      return Status::invalid_argument("--pace-file needs --duration (how long the last step holds)");
+    }
+    auto text = read_file(f.pace_file, model::kMaxPaceFileBytes);
+    if (!text.ok()) return Status::invalid_argument("--pace-file: " + text.status().message());
+    auto steps = model::parse_pace_file(*text, f.pace_file, o.run.warmup_ns + o.run.duration_ns);
+    if (!steps.ok()) return Status::invalid_argument("--pace-file: " + steps.status().message());
+    o.run.rate_shape = std::move(*steps);
+  }
+  auto shape = model::RateShape::create(o.run.rate_shape, load::limits::kMaxRps);
+  if (!shape.ok()) {
+    return Status::invalid_argument((f.stages.empty() ? "--pace-file: " : "--stages: ") +
+                                    shape.status().message());
+  }
+  // The requested rate of a shaped run is its mean over the measured window.
+  const double measured = shape->cumulative(o.run.warmup_ns + o.run.duration_ns) -
+                          shape->cumulative(o.run.warmup_ns);
+  o.run.requested_rps = measured * 1e9 / static_cast<double>(o.run.duration_ns);
+  if (o.run.requested_rps <= 0) {
+    return Status::invalid_argument("the rate is 0 over the whole measured window: nothing would be sent");
+  }
+  return {};
 }
 
 // --grpc-method, --grpc-data-file, --grpc-health: only for grpc:// and grpcs:// targets.
@@ -105,6 +171,17 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   if (urls_required) urls->required();
   cmd.add_option("--rps", f.rps, "Total request rate per second; 0 = closed loop at maximum rate")
       ->capture_default_str();
+  cmd.add_option("--arrival", f.arrival,
+                 "Open loop: uniform (evenly spaced) or poisson (random, seeded by --seed)")
+      ->capture_default_str();
+  cmd.add_option("--seed", f.seed, "--arrival poisson: the seed, to replay a run's arrivals");
+  cmd.add_option("--stages", f.stages,
+                 "Open loop: linear ramps to each rate, e.g. '30s:1000,2m:1000,30s:5000' "
+                 "(instead of --rps; the duration defaults to their total)");
+  cmd.add_option("--start-rps", f.start_rps, "--stages: the rate the first ramp starts from")
+      ->capture_default_str();
+  cmd.add_option("--pace-file", f.pace_file,
+                 "Open loop: the rate in steps, a CSV of offset,rate lines (instead of --rps)");
   cmd.add_option("-d,--duration", f.duration,
                  "How long to measure (ns us ms s m h; e.g. 30s, 1m30s)")
       ->capture_default_str()
@@ -179,9 +256,10 @@ Result<load::LoadOptions> build_load_options(const LoadFlags& f) {
   }
   auto warmup = parse_duration_ns(f.warmup);
   if (!warmup.ok()) return Status::invalid_argument("--warmup: " + warmup.status().message());
+  o.run.warmup_ns = *warmup;
+  if (Status s = add_arrival_options(f, o); !s.ok()) return s;
   auto timeout = parse_duration_ns(f.timeout);
   if (!timeout.ok()) return Status::invalid_argument("--timeout: " + timeout.status().message());
-  o.run.warmup_ns = *warmup;
   o.run.timeout_ns = *timeout;
   o.run.requests = f.requests;
   o.run.connections = f.connections;

@@ -60,6 +60,11 @@ struct LoadFlags {
   std::string grpc_data_file;
   bool grpc_health = false;
   SaveFlags save;
+  std::string arrival = "uniform";
+  int64_t seed = -1;  // -1: not given (poisson picks one and the result says which)
+  std::string stages;
+  double start_rps = 0;
+  std::string pace_file;
 };
 
 // Adds --workers, --worker-token-file, --worker-ca, --worker-cert, --worker-key,

@@ -83,6 +83,26 @@ Status validate_labels(const model::RunOptions& run) {
   return {};
 }
 
+// --arrival, --seed and the rate shape (--stages, --pace-file).
+Status validate_arrivals(const model::RunOptions& run) {
+  if (run.arrival != "uniform" && run.arrival != "poisson") {
+    return Status::invalid_argument("--arrival must be uniform or poisson (got '" + run.arrival + "')");
+  }
+  if (run.seed > limits::kMaxSeed) {
+    return Status::invalid_argument("--seed must be from 0 to 2^53 - 1 (got " + std::to_string(run.seed) + ")");
+  }
+  if (run.requested_rps <= 0 && (run.arrival != "uniform" || !run.rate_shape.empty())) {
+    return Status::invalid_argument("--arrival poisson, --stages and --pace-file are for an open loop (a rate)");
+  }
+  if (run.rate_shape.empty()) return {};
+  auto shape = model::RateShape::create(run.rate_shape, limits::kMaxRps);
+  if (!shape.ok()) return Status::invalid_argument("--stages/--pace-file: " + shape.status().message());
+  if (run.duration_ns == 0) {
+    return Status::invalid_argument("--stages and --pace-file need a duration (the run's length)");
+  }
+  return {};
+}
+
 }  // namespace
 
 Status validate(const LoadOptions& options) {
@@ -109,6 +129,7 @@ Status validate(const LoadOptions& options) {
     }
   }
   if (Status s = duration_in_range("--duration", run.duration_ns, 0, limits::kMaxDurationNs); !s.ok()) return s;
+  if (Status s = validate_arrivals(run); !s.ok()) return s;
   if (Status s = in_range("--requests", static_cast<double>(run.requests), 0, static_cast<double>(limits::kMaxRequests));
       !s.ok()) {
     return s;

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -70,6 +71,7 @@ inline constexpr size_t kMaxLabels = 64;
 inline constexpr size_t kMaxLabelKeyBytes = 256;
 inline constexpr size_t kMaxLabelValueBytes = 1024;
 inline constexpr uint64_t kMaxShards = 10'000;           // workers of a distributed run
+inline constexpr uint64_t kMaxSeed = (uint64_t{1} << 53) - 1;  // --seed: exact as a JSON number
 }  // namespace limits
 
 // Checks every option against its range and the combination of options; the message names

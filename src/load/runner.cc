@@ -20,6 +20,19 @@ namespace {
 
 namespace asio = boost::asio;
 
+// The arrival plan of an open-loop run's (validated) options.
+std::unique_ptr<ArrivalPlan> make_plan(const model::RunOptions& run) {
+  std::vector<model::RateSegment> segments = run.rate_shape;
+  if (segments.empty()) {
+    if (run.arrival != "poisson") return std::make_unique<ConstantRatePlan>(run.requested_rps);
+    segments.push_back({1'000'000'000, run.requested_rps, run.requested_rps});  // then it holds
+  }
+  auto shape = model::RateShape::create(std::move(segments), limits::kMaxRps);
+  if (!shape.ok()) return std::make_unique<ConstantRatePlan>(run.requested_rps);  // validate() refused it
+  if (run.arrival == "poisson") return std::make_unique<PoissonPlan>(std::move(*shape), run.seed);
+  return std::make_unique<ShapedRatePlan>(std::move(*shape));
+}
+
 Result<asio::ip::tcp::endpoint> resolve(const http::Url& url) {
   asio::io_context io;
   asio::ip::tcp::resolver resolver(io);
@@ -171,7 +184,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
   std::unique_ptr<ArrivalPlan> plan;
   uint64_t max_arrivals = UINT64_MAX;
   if (open_loop) {
-    plan = std::make_unique<ConstantRatePlan>(run.requested_rps);
+    plan = make_plan(run);
     if (run.requests > 0) {
       max_arrivals = plan->arrivals_before(run.warmup_ns) + static_cast<uint64_t>(run.requests);
     }

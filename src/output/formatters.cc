@@ -53,6 +53,24 @@ std::string render(const RunResult& result, Format format) {
   return render_human(result);
 }
 
+std::string arrivals_text(const model::RunOptions& o) {
+  std::string text;
+  if (!o.rate_shape.empty()) {
+    // Stages ramp (a segment's ends differ somewhere); a pace file steps.
+    bool ramps = false;
+    for (const model::RateSegment& s : o.rate_shape) ramps = ramps || s.from_rps != s.to_rps;
+    if (ramps) {
+      text = " (mean of stages " + fmt::format("{:g}", o.rate_shape.front().from_rps);
+      for (const model::RateSegment& s : o.rate_shape) text += fmt::format(" → {:g}", s.to_rps);
+      text += " req/s)";
+    } else {
+      text = " (mean of " + plural(static_cast<int64_t>(o.rate_shape.size()), "paced step") + ")";
+    }
+  }
+  if (o.arrival == "poisson") text += fmt::format(", Poisson arrivals (seed {})", o.seed);
+  return text;
+}
+
 std::string plural(int64_t n, std::string_view word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }

@@ -55,6 +55,10 @@ Result<model::RunResult> parse_result_json(std::string_view text);
 std::string percentile_key(double percentile);  // 50 -> "50", 99.9 -> "99.9"
 std::string rfc3339(int64_t unix_ns);           // 2026-11-26T16:00:00.123456Z
 std::string plural(int64_t n, std::string_view word);  // "1 request", "2 requests"
+// What follows "open loop at R req/s" for arrivals that are not evenly spaced at a constant
+// rate: " (mean of stages 0 → 200 → 400 req/s)", " (mean of 3 paced steps)",
+// ", Poisson arrivals (seed 5)"; "" otherwise.
+std::string arrivals_text(const model::RunOptions& options);
 // format_duration_ns with a space before a lone unit: "4.56 ms", "12.3 us", "850 ns"; compound
 // forms ("2m5s") stay as they are.
 std::string duration_text(int64_t ns);

@@ -47,7 +47,8 @@ std::string percent_text(double part, double whole) {
 }
 
 std::string mode_text(const RunResult& r) {
-  return r.open_loop ? fmt::format("open loop at {} req/s", rate_text(r.options.requested_rps))
+  return r.open_loop ? fmt::format("open loop at {} req/s{}", rate_text(r.options.requested_rps),
+                                   arrivals_text(r.options))
                      : std::string("closed loop (maximum rate)");
 }
 
@@ -225,9 +226,21 @@ std::string throughput_chart(const RunResult& r) {
     }
   }
   chart.series = {std::move(completed), std::move(errors)};
+  const model::RequestedRate requested(r.options);
+  if (r.open_loop && requested.shaped() && !r.timeline.empty()) {
+    // The rate asked for, second by second (a ramp or steps), dashed behind what came.
+    html::Series asked{"requested / s", "s-requested", {}, true};
+    for (const model::TimelineEntry& e : r.timeline) {
+      const double rate = requested.rps_in_second(e.second, e.duration_s);
+      asked.points.push_back({static_cast<double>(e.second), rate});
+      asked.points.push_back({static_cast<double>(e.second) + e.duration_s, rate});
+      top = std::max(top, rate);
+    }
+    chart.series.insert(chart.series.begin(), std::move(asked));
+  }
   chart.y = html::nice_linear_axis(0, top * 1.08, 5, true, "requests per second");
   html::abbreviate_thousands(chart.y);
-  if (r.open_loop && r.options.requested_rps > 0 && !r.timeline.empty()) {
+  if (r.open_loop && !requested.shaped() && r.options.requested_rps > 0 && !r.timeline.empty()) {
     chart.references.push_back(
         {r.options.requested_rps, "requested " + rate_text(r.options.requested_rps) + " / s"});
   }

@@ -98,6 +98,7 @@ svg.chart .s-latency { stroke: var(--c-latency); } svg.chart .marker.s-latency {
 svg.chart .s-service { stroke: var(--c-service); } svg.chart .marker.s-service { fill: var(--c-service); }
 svg.chart .s-completed { stroke: var(--c-completed); } svg.chart .marker.s-completed { fill: var(--c-completed); }
 svg.chart .s-errors { stroke: var(--c-errors); } svg.chart .marker.s-errors { fill: var(--c-errors); }
+svg.chart .s-requested { stroke: var(--muted); }
 svg.chart .s-p50 { stroke: var(--c-p50); } svg.chart .marker.s-p50 { fill: var(--c-p50); }
 svg.chart .s-p99 { stroke: var(--c-p99); } svg.chart .marker.s-p99 { fill: var(--c-p99); }
 svg.chart .bar-caption { fill: var(--text); font-weight: 600; }
