@@ -57,5 +57,9 @@ std::string rfc3339(int64_t unix_ns);           // 2026-11-26T16:00:00.123456Z
 std::string plural(int64_t n, std::string_view word);  // "1 request", "2 requests"
 // The warnings a report shows (sender behind schedule, dropped arrivals, interrupted run).
 std::vector<std::string> warnings(const model::RunResult& result);
+// For an imported result, what its figures are (result.provenance): "imported from fortio
+// 1.6.8: exact: count, min, ...; approximate: percentiles, ...", then each note. Empty for
+// nightjar's own runs.
+std::vector<std::string> provenance_lines(const model::RunResult& result);
 
 }  // namespace nightjar::output
