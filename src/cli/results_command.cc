@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/files.h"
+#include "cli/results_import.h"
 #include "cli/save_flags.h"
 #include "common/duration.h"
 #include "output/formatters.h"
@@ -96,6 +97,7 @@ std::string render_list(const std::vector<store::RunSummary>& runs, const std::s
                                       "P50 ms", "P99 ms", "P99.9", "ERRORS", "TIME", "W", "LABELS");
   for (const store::RunSummary& r : runs) {
     std::string flags = r.interrupted ? "interrupted" : "";
+    if (r.source != "run") flags += std::string(flags.empty() ? "" : " ") + r.source;  // import:fortio
     if (r.partial) flags += std::string(flags.empty() ? "" : " ") + "partial";
     const std::string started = output::rfc3339(r.started_unix_ns).substr(0, 19);
     if (csv) {
@@ -223,11 +225,13 @@ Command add_results_command(CLI::App& app) {
   for (CLI::App* sub : {list, show, rm, exp}) {
     sub->add_option("--db", f->db, "The results database");
   }
-  return {results, [f, list, show, rm, exp]() -> int {
+  const Command import = add_results_import_command(*results, std::shared_ptr<std::string>(f, &f->db));
+  return {results, [f, list, show, rm, exp, import]() -> int {
             if (*list) return list_runs(*f);
             if (*show) return show_run(*f);
             if (*rm) return remove_runs(*f);
             if (*exp) return export_runs(*f);
+            if (*import.app) return import.run();
             return kExitUsage;
           }};
 }

@@ -43,7 +43,8 @@ std::string render_human(const RunResult& r) {
   const auto& o = r.options;
   std::string targets;
   for (const std::string& url : o.urls) targets += (targets.empty() ? "" : ", ") + url;
-  s += fmt::format("nightjar load {} {}\n", o.grpc_method.empty() ? o.method : "gRPC " + o.grpc_method, targets);
+  s += fmt::format("{} load {} {}\n", r.provenance.imported() ? r.provenance.source : "nightjar",
+                   o.grpc_method.empty() ? o.method : "gRPC " + o.grpc_method, targets);
   std::string mode = r.open_loop ? fmt::format("open loop at {} req/s", rate_text(o.requested_rps))
                                  : std::string("closed loop (maximum rate)");
   std::string bound = o.duration_ns > 0 ? format_duration_ns(o.duration_ns) : "";

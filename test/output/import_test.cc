@@ -307,7 +307,8 @@ TEST(Import, TheReportsSayWhereTheFiguresComeFrom) {
   const model::RunResult r = import_ok(fortio_text()).at(0).result;
   const std::string human = render_human(r);
   for (const char* expected :
-       {"  imported from fortio 1.6.8: exact: count, min, max, rate, duration, status codes; approximate:\n"
+       {"fortio load GET https://www.google.com\n  open loop at 100 req/s, 5s, 8 connections, 8 threads\n",
+        "  imported from fortio 1.6.8: exact: count, min, max, rate, duration, status codes; approximate:\n"
         "    percentiles, mean, stdev\n",
         "fortio keeps latencies in buckets",
         "fortio's own      158ms    180ms    193ms        -    282ms    425ms        -    436ms    132ms"}) {
