@@ -55,7 +55,7 @@ test-tsan: deps
 # the seed corpora in test/fuzz/corpus/ are read, not written. `make test` replays the seeds.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= http1_response server_request server_control grpc_framing hdr_decode hlog_reader \
-                result_json result_proto smps_test worker_start
+                result_json result_proto import smps_test worker_start
 fuzz: deps
 	@echo "configure: build-fuzz/ (RelWithDebInfo, clang)"
 	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNIGHTJAR_SANITIZE=fuzz \

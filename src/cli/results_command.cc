@@ -93,6 +93,7 @@ std::string render_list(const std::vector<store::RunSummary>& runs, const std::s
                                       "P50 ms", "P99 ms", "P99.9", "ERRORS", "TIME", "W", "LABELS");
   for (const store::RunSummary& r : runs) {
     std::string flags = r.interrupted ? "interrupted" : "";
+    if (r.source != "run") flags += std::string(flags.empty() ? "" : " ") + r.source;  // import:fortio
     if (r.partial) flags += std::string(flags.empty() ? "" : " ") + "partial";
     const std::string started = output::rfc3339(r.started_unix_ns).substr(0, 19);
     if (csv) {
@@ -238,7 +239,7 @@ Command add_results_command(CLI::App& app) {
 
   // The subcommands in files of their own (results_subcommands.h).
   const std::vector<Command> more = {
-      // add_results_import(*results, context),
+      add_results_import(*results, context),
       add_results_compare(*results, context),
       add_results_baseline(*results, context),
   };

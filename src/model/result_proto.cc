@@ -154,6 +154,47 @@ void get_connection_counters(const Message& m, Counters& c) {
   c.http2_flow_control_stalls = m.http2_flow_control_stalls();
 }
 
+void put_provenance(const Provenance& p, v1::Provenance* out) {
+  out->set_source(p.source);
+  out->set_source_version(p.source_version);
+  for (const std::string& figure : p.exact) out->add_exact(figure);
+  for (const std::string& figure : p.approximate) out->add_approximate(figure);
+  for (const std::string& note : p.notes) out->add_notes(note);
+  const LatencySummary& l = p.source_latency;
+  v1::HistogramSummary* s = out->mutable_source_latency_ns();
+  s->set_count(l.count);
+  s->set_min(l.min_ns);
+  s->set_mean(l.mean_ns);
+  s->set_max(l.max_ns);
+  s->set_stdev(l.stdev_ns);
+  for (const auto& [percentile, ns] : l.percentiles_ns) (*s->mutable_percentiles())[percentile_name(percentile)] = ns;
+}
+
+Provenance get_provenance(const v1::Provenance& m, Reader& in) {
+  Provenance p;
+  p.source = m.source();
+  p.source_version = m.source_version();
+  p.exact.assign(m.exact().begin(), m.exact().end());
+  p.approximate.assign(m.approximate().begin(), m.approximate().end());
+  p.notes.assign(m.notes().begin(), m.notes().end());
+  const v1::HistogramSummary& s = m.source_latency_ns();
+  LatencySummary& l = p.source_latency;
+  l.count = s.count();
+  l.min_ns = s.min();
+  l.mean_ns = s.mean();
+  l.max_ns = s.max();
+  l.stdev_ns = s.stdev();
+  for (const auto& [key, ns] : s.percentiles()) {
+    const std::optional<double> percentile = percentile_from_name(key);
+    if (!percentile) {
+      in.fail("provenance.source_latency_ns.percentiles has a key that is not a percentile: '" + key + "'");
+      continue;
+    }
+    l.percentiles_ns[*percentile] = ns;
+  }
+  return p;
+}
+
 }  // namespace
 
 void to_proto(const Counters& c, v1::Counters* out) {
@@ -262,6 +303,7 @@ v1::RunResult to_proto(const RunResult& r) {
     out->set_failed_after_ns(w.failed_after_ns);
     out->set_stream_bytes(w.stream_bytes);
   }
+  if (r.provenance.imported()) put_provenance(r.provenance, m.mutable_provenance());
   return m;
 }
 
@@ -368,6 +410,7 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
     out.stream_bytes = w.stream_bytes();
     r.workers.push_back(std::move(out));
   }
+  if (m.has_provenance()) r.provenance = get_provenance(m.provenance(), in);
   if (!in.error().empty()) return Status::invalid_argument(in.error());
   return r;
 }

@@ -40,6 +40,19 @@ int grpc_status_code(std::string_view name) {
   return ec == std::errc() && end == name.data() + name.size() && code >= 0 ? code : -1;
 }
 
+std::string percentile_name(double percentile) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, percentile);
+  return ec == std::errc() ? std::string(buf, end) : std::string();
+}
+
+std::optional<double> percentile_from_name(std::string_view name) {
+  double p = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), p);
+  if (ec != std::errc() || end != name.data() + name.size() || !(p >= 0 && p <= 100)) return std::nullopt;
+  return p;
+}
+
 std::optional<ErrorKind> error_kind_from_name(std::string_view name) {
   for (int k = 0; k < kErrorKindCount; ++k) {
     if (error_kind_name(static_cast<ErrorKind>(k)) == name) return static_cast<ErrorKind>(k);

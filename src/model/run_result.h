@@ -114,6 +114,41 @@ class RequestedRate {
   std::optional<RateShape> shape_;
 };
 
+// A latency summary as another tool reported it, in nanoseconds: what an imported result
+// shows beside the figures nightjar rebuilt from that tool's buckets.
+struct LatencySummary {
+  int64_t count = 0;
+  int64_t min_ns = 0;
+  int64_t max_ns = 0;
+  double mean_ns = 0;
+  double stdev_ns = 0;
+  std::map<double, int64_t> percentiles_ns;  // percentile (50, 99.9) -> value
+
+  friend bool operator==(const LatencySummary&, const LatencySummary&) = default;
+};
+
+// Where a result's figures come from when nightjar did not measure the run itself (a result
+// imported from fortio, docs/results.md#importing). Such a result has no full histogram, so
+// it says which figures are exact and which were rebuilt, and keeps the tool's own figures.
+// Empty (source "") for nightjar's own runs.
+struct Provenance {
+  std::string source;                    // the tool that measured the run: "fortio"
+  std::string source_version;            // its version as it wrote it ("1.6.8"); "" when unsaid
+  std::vector<std::string> exact;        // figures taken as the tool wrote them: "count", "min"
+  std::vector<std::string> approximate;  // figures rebuilt from its buckets: "percentiles"
+  std::vector<std::string> notes;        // how they were rebuilt, and what else differs
+  LatencySummary source_latency;         // the tool's own latency figures
+
+  bool imported() const { return !source.empty(); }
+  friend bool operator==(const Provenance&, const Provenance&) = default;
+};
+
+// A percentile as a key of the JSON and binary forms: the shortest text that reads back
+// exactly (50 -> "50", 99.9 -> "99.9"); and back, nullopt for text that is not a number in
+// [0, 100].
+std::string percentile_name(double percentile);
+std::optional<double> percentile_from_name(std::string_view name);
+
 struct RunResult {
   RunOptions options;
   bool open_loop = false;
@@ -150,6 +185,8 @@ struct RunResult {
   // its failure are in the whole only as far as its intervals reached the controller).
   std::vector<WorkerStatus> workers;
   bool partial = false;
+  // Imported results: where the figures come from (empty for nightjar's own runs).
+  Provenance provenance;
 
   double achieved_rps() const {
     return measured_ns > 0 ? static_cast<double>(counters.completed) * 1e9 / static_cast<double>(measured_ns) : 0;

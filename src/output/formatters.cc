@@ -147,4 +147,19 @@ std::vector<std::string> warnings(const RunResult& r) {
   return out;
 }
 
+std::vector<std::string> provenance_lines(const RunResult& r) {
+  const model::Provenance& p = r.provenance;
+  if (!p.imported()) return {};
+  auto list = [](const std::vector<std::string>& figures) {
+    std::string text;
+    for (const std::string& f : figures) text += (text.empty() ? "" : ", ") + f;
+    return text.empty() ? std::string("none") : text;
+  };
+  std::vector<std::string> out = {fmt::format("imported from {}{}: exact: {}; approximate: {}", p.source,
+                                              p.source_version.empty() ? "" : " " + p.source_version,
+                                              list(p.exact), list(p.approximate))};
+  out.insert(out.end(), p.notes.begin(), p.notes.end());
+  return out;
+}
+
 }  // namespace nightjar::output

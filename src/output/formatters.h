@@ -64,5 +64,9 @@ std::string arrivals_text(const model::RunOptions& options);
 std::string duration_text(int64_t ns);
 // The warnings a report shows (sender behind schedule, dropped arrivals, interrupted run).
 std::vector<std::string> warnings(const model::RunResult& result);
+// For an imported result, what its figures are (result.provenance): "imported from fortio
+// 1.6.8: exact: count, min, ...; approximate: percentiles, ...", then each note. Empty for
+// nightjar's own runs.
+std::vector<std::string> provenance_lines(const model::RunResult& result);
 
 }  // namespace nightjar::output

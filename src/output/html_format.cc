@@ -328,7 +328,18 @@ std::string percentile_table(const RunResult& r) {
   };
   row("latency", "s-latency", r.latency);
   row("service time", "s-service", r.service_time);
-  if (r.open_loop) row("schedule lag", "s-lag", r.schedule_lag);
+  if (r.open_loop && !r.provenance.imported()) row("schedule lag", "s-lag", r.schedule_lag);
+  if (r.provenance.imported()) {
+    // The source's own figures beside the rebuilt ones.
+    const model::LatencySummary& own = r.provenance.source_latency;
+    s += fmt::format("<tr class=\"source\"><th>{}&rsquo;s own</th>", escape(r.provenance.source));
+    for (double q : model::kReportPercentiles) {
+      auto it = own.percentiles_ns.find(q);
+      s += "<td>" + (it == own.percentiles_ns.end() ? std::string("&ndash;") : escape(duration_text(it->second))) + "</td>";
+    }
+    s += fmt::format("<td>{}</td><td>{}</td><td>{}</td></tr>\n", escape(duration_text(own.max_ns)),
+                     escape(duration_text(static_cast<int64_t>(own.mean_ns))), group_digits(own.count));
+  }
   return s + "</tbody>\n</table></div>\n";
 }
 
@@ -468,6 +479,11 @@ std::string render_html(const RunResult& r) {
   std::string s = html::page_start(title);
   s += header_html(r);
   s += html::warnings_html(warnings(r));
+  if (r.provenance.imported()) {
+    std::string items;
+    for (const std::string& line : provenance_lines(r)) items += "<li>" + escape(line) + "</li>\n";
+    s += panel("Imported from " + escape(r.provenance.source), "", "<ul class=\"provenance\">\n" + items + "</ul>\n");
+  }
   s += summary_html(r);
 
   const std::string spectrum_note = r.open_loop ? "Latency counts from each request&rsquo;s "
@@ -479,7 +495,11 @@ std::string render_html(const RunResult& r) {
                                                   "previous one on its connection ends, so latency "
                                                   "equals service time. The x axis stretches the "
                                                   "tail: each step right is ten times rarer.";
-  s += panel("Latency percentile spectrum", spectrum_note, spectrum_chart(r) + percentile_table(r));
+  const std::string imported_note = "Rebuilt from " + escape(r.provenance.source) +
+                                    "&rsquo;s histogram buckets, each at its upper bound (see above); its own "
+                                    "figures are in the last row of the table.";
+  s += panel("Latency percentile spectrum", r.provenance.imported() ? imported_note : spectrum_note,
+             spectrum_chart(r) + percentile_table(r));
   s += "<div class=\"grid2\">\n";
   s += panel("Throughput over time",
              "Responses and errors completed in each second of the measurement.",

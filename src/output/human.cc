@@ -1,6 +1,9 @@
 // The terminal report.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "common/duration.h"
 #include "output/formatters.h"
 
@@ -9,6 +12,27 @@ namespace {
 
 using model::RunResult;
 using stats::HdrHistogram;
+
+// `text` as lines of at most `width` characters where it has spaces to break at, the first
+// indented by two spaces, the rest by four.
+std::string wrapped(std::string_view text, size_t width = 96) {
+  std::string out;
+  std::string line = "  ";
+  while (!text.empty()) {
+    const size_t space = text.find(' ');
+    const std::string_view word = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    const bool first_word = line.find_first_not_of(' ') == std::string::npos;
+    if (!first_word && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = "    ";
+    } else if (!first_word) {
+      line += ' ';
+    }
+    line += word;
+  }
+  return out + line + "\n";
+}
 
 std::string rate_text(double rps) { return rps >= 100 ? fmt::format("{:.0f}", rps) : fmt::format("{:.2f}", rps); }
 
@@ -19,7 +43,8 @@ std::string render_human(const RunResult& r) {
   const auto& o = r.options;
   std::string targets;
   for (const std::string& url : o.urls) targets += (targets.empty() ? "" : ", ") + url;
-  s += fmt::format("nightjar load {} {}\n", o.grpc_method.empty() ? o.method : "gRPC " + o.grpc_method, targets);
+  s += fmt::format("{} load {} {}\n", r.provenance.imported() ? r.provenance.source : "nightjar",
+                   o.grpc_method.empty() ? o.method : "gRPC " + o.grpc_method, targets);
   std::string mode = r.open_loop ? fmt::format("open loop at {} req/s{}", rate_text(o.requested_rps),
                                                arrivals_text(o))
                                  : std::string("closed loop (maximum rate)");
@@ -28,7 +53,8 @@ std::string render_human(const RunResult& r) {
   s += fmt::format("  {}, {}, {}, {}", mode, bound, plural(o.connections, "connection"),
                    plural(o.threads, "thread"));
   if (o.warmup_ns > 0) s += fmt::format(", warm-up {}", format_duration_ns(o.warmup_ns));
-  s += fmt::format(", timeout {}\n", format_duration_ns(o.timeout_ns));
+  if (o.timeout_ns > 0) s += fmt::format(", timeout {}", format_duration_ns(o.timeout_ns));  // none when imported
+  s += "\n";
   s += fmt::format("  protocol {}", r.protocol_spoken());
   if (r.protocol_spoken() != "http/1.1") s += fmt::format(", {} per connection", plural(o.max_concurrent_streams, "stream"));
   if (o.tls) {
@@ -107,11 +133,33 @@ std::string render_human(const RunResult& r) {
   };
   row("latency", r.latency);
   row("service time", r.service_time);
-  if (r.open_loop) row("schedule lag", r.schedule_lag);
-  s += r.open_loop ? "  latency counts from each request's intended start (coordinated-omission free);\n"
-                     "  service time from its actual send; schedule lag is how late sends went out.\n"
-                   : "  closed loop: each request starts when the previous one on its connection ends,\n"
-                     "  so latency equals service time.\n";
+  const model::Provenance& provenance = r.provenance;
+  if (provenance.imported()) {
+    // The source's own figures beside the rebuilt ones; "-" where it reported none.
+    const model::LatencySummary& own = provenance.source_latency;
+    s += fmt::format("  {:<14}", provenance.source + "'s own");
+    std::string others;
+    for (double q : model::kReportPercentiles) {
+      auto it = own.percentiles_ns.find(q);
+      s += fmt::format("{:>9}", it == own.percentiles_ns.end() ? "-" : format_duration_ns(it->second));
+    }
+    for (const auto& [q, ns] : own.percentiles_ns) {
+      if (std::find(std::begin(model::kReportPercentiles), std::end(model::kReportPercentiles), q) ==
+          std::end(model::kReportPercentiles)) {
+        others += fmt::format("{}p{} {}", others.empty() ? "" : ", ", model::percentile_name(q), format_duration_ns(ns));
+      }
+    }
+    s += fmt::format("{:>9}{:>9}\n", format_duration_ns(own.max_ns),
+                     format_duration_ns(static_cast<int64_t>(own.mean_ns)));
+    if (!others.empty()) s += fmt::format("  {} also reported {}\n", provenance.source, others);
+    for (const std::string& line : provenance_lines(r)) s += wrapped(line);
+  } else {
+    if (r.open_loop) row("schedule lag", r.schedule_lag);
+    s += r.open_loop ? "  latency counts from each request's intended start (coordinated-omission free);\n"
+                       "  service time from its actual send; schedule lag is how late sends went out.\n"
+                     : "  closed loop: each request starts when the previous one on its connection ends,\n"
+                       "  so latency equals service time.\n";
+  }
   for (const std::string& w : warnings(r)) s += "\n  warning: " + w + "\n";
   return s;
 }

@@ -11,6 +11,7 @@
 
 #include "common/version.h"
 #include "output/formatters.h"
+#include "output/json_reader.h"
 #include "output/json_summary.h"
 #include "stats/hdr_encoding.h"
 
@@ -21,120 +22,48 @@ using json = nlohmann::ordered_json;
 using model::RunResult;
 using stats::HdrHistogram;
 
+json provenance_json(const model::Provenance& p) {
+  const model::LatencySummary& l = p.source_latency;
+  json percentiles = json::object();
+  for (const auto& [percentile, ns] : l.percentiles_ns) percentiles[model::percentile_name(percentile)] = ns;
+  return {{"source", p.source},
+          {"source_version", p.source_version},
+          {"exact", p.exact},
+          {"approximate", p.approximate},
+          {"notes", p.notes},
+          {"source_latency_ns",
+           {{"count", l.count},
+            {"min", l.min_ns},
+            {"mean", l.mean_ns},
+            {"max", l.max_ns},
+            {"stdev", l.stdev_ns},
+            {"percentiles", percentiles}}}};
+}
 
-
-// Reading: every accessor names the path of the field it could not use.
-class Reader {
- public:
-  explicit Reader(const nlohmann::json& root) : root_(root) {}
-
-  const nlohmann::json* find(const nlohmann::json& obj, const std::string& key) const {
-    if (!obj.is_object()) return nullptr;
-    auto it = obj.find(key);
-    return it == obj.end() ? nullptr : &*it;
+model::Provenance read_provenance(JsonReader& in, const nlohmann::json& j) {
+  model::Provenance p;
+  const std::string path = "provenance.";
+  p.source = in.get<std::string>(j, path, "source", "", true);
+  p.source_version = in.get<std::string>(j, path, "source_version", "", false);
+  p.exact = in.get<std::vector<std::string>>(j, path, "exact", {}, false);
+  p.approximate = in.get<std::vector<std::string>>(j, path, "approximate", {}, false);
+  p.notes = in.get<std::vector<std::string>>(j, path, "notes", {}, false);
+  const nlohmann::json& s = in.object(j, path, "source_latency_ns");
+  const std::string spath = path + "source_latency_ns.";
+  model::LatencySummary& l = p.source_latency;
+  l.count = in.get<int64_t>(s, spath, "count", 0, false);
+  l.min_ns = in.get<int64_t>(s, spath, "min", 0, false);
+  l.mean_ns = in.get<double>(s, spath, "mean", 0, false);
+  l.max_ns = in.get<int64_t>(s, spath, "max", 0, false);
+  l.stdev_ns = in.get<double>(s, spath, "stdev", 0, false);
+  const nlohmann::json& percentiles = in.object(s, spath, "percentiles");
+  for (const auto& [key, value] : percentiles.items()) {
+    const std::optional<double> percentile = model::percentile_from_name(key);
+    if (!percentile) in.fail(spath + "percentiles has a key that is not a percentile: '" + key + "'");
+    l.percentiles_ns[percentile.value_or(0)] = in.get<int64_t>(percentiles, spath + "percentiles.", key, 0, true);
   }
-  template <typename T>
-  T get(const nlohmann::json& obj, const std::string& path, const std::string& key, T fallback, bool required) {
-    const nlohmann::json* v = find(obj, key);
-    if (v == nullptr || v->is_null()) {
-      if (required) fail(path + key + " is missing");
-      return fallback;
-    }
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      auto n = integer(*v);
-      if (!n || *n < std::numeric_limits<T>::min() || *n > std::numeric_limits<T>::max()) {
-        fail(path + key + (n || v->is_number() || v->is_string() ? " is out of range or not a whole number"
-                                                                 : wrong_type(*v)));
-        return fallback;
-      }
-      return static_cast<T>(*n);
-    } else if constexpr (std::is_floating_point_v<T>) {
-      if (!v->is_number() || !std::isfinite(v->get<double>())) {
-        fail(path + key + (v->is_number() ? " is not a finite number" : wrong_type(*v)));
-        return fallback;
-      }
-      return v->get<T>();
-    } else {
-      try {
-        return v->get<T>();
-      } catch (const nlohmann::json::exception&) {
-        fail(path + key + wrong_type(*v));
-        return fallback;
-      }
-    }
-  }
-  // obj[key] when it is an object (or, with `array`, an array); the empty object or array when
-  // it is absent or null (an error when `required`), and an error when it is of another type.
-  const nlohmann::json& container(const nlohmann::json& obj, const std::string& path, const std::string& key,
-                                  bool array, bool required) {
-    static const nlohmann::json kEmptyObject = nlohmann::json::object();
-    static const nlohmann::json kEmptyArray = nlohmann::json::array();
-    const nlohmann::json& empty = array ? kEmptyArray : kEmptyObject;
-    const nlohmann::json* v = find(obj, key);
-    if (v == nullptr || v->is_null()) {
-      if (required) fail(path + key + " is missing");
-      return empty;
-    }
-    if (array ? !v->is_array() : !v->is_object()) {
-      fail(path + key + wrong_type(*v));
-      return empty;
-    }
-    return *v;
-  }
-  const nlohmann::json& object(const nlohmann::json& obj, const std::string& path, const std::string& key,
-                               bool required = false) {
-    return container(obj, path, key, false, required);
-  }
-  const nlohmann::json& array(const nlohmann::json& obj, const std::string& path, const std::string& key) {
-    return container(obj, path, key, true, false);
-  }
-  // Element i of an array of objects; the empty object (and an error) when it is not one.
-  const nlohmann::json& element(const nlohmann::json& array, size_t i, const std::string& path) {
-    static const nlohmann::json kEmptyObject = nlohmann::json::object();
-    const nlohmann::json& e = array[i];
-    if (e.is_object()) return e;
-    fail(path + wrong_type(e));
-    return kEmptyObject;
-  }
-  // An integer from a JSON number without a fraction, or from a string of digits (protobuf's
-  // JSON printer writes 64-bit integers as strings).
-  static std::optional<int64_t> integer(const nlohmann::json& v) {
-    if (v.is_number_unsigned()) {
-      const auto u = v.get<uint64_t>();
-      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-      return static_cast<int64_t>(u);
-    }
-    if (v.is_number_integer()) return v.get<int64_t>();
-    if (!v.is_string()) return std::nullopt;
-    const auto& text = v.get_ref<const std::string&>();
-    int64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return n;
-  }
-  static std::string wrong_type(const nlohmann::json& v) {
-    return " has the wrong type (" + std::string(v.type_name()) + ")";
-  }
-  // Decodes an encoded histogram within what is left of the file's bucket budget.
-  HdrHistogram histogram(const nlohmann::json& obj, const std::string& path, const std::string& key) {
-    auto h = budget_.decode_base64(get<std::string>(obj, path, key, "", false));
-    if (!h.ok()) {
-      fail(path + key + ": " + h.status().message());
-      return {};
-    }
-    return std::move(*h);
-  }
-  void fail(const std::string& message) {
-    if (error_.empty()) error_ = message;
-  }
-  const std::string& error() const { return error_; }
-  const nlohmann::json& root() const { return root_; }
-
- private:
-  const nlohmann::json& root_;
-  std::string error_;
-  stats::DecodeBudget budget_{kMaxResultHistogramBuckets};
-};
+  return p;
+}
 
 }  // namespace
 
@@ -284,37 +213,24 @@ std::string render_json(const RunResult& r) {
                      {"service_time", stats::encode_base64(r.service_time)},
                      {"schedule_lag", stats::encode_base64(r.schedule_lag)}};
   j["warnings"] = warnings(r);
+  if (r.provenance.imported()) j["provenance"] = provenance_json(r.provenance);
   // Invalid UTF-8 (a URL or header given as raw bytes) becomes U+FFFD instead of an exception.
   return dump_json(j, 2) + "\n";
 }
 
 Result<RunResult> parse_result_json(std::string_view text) {
-  if (text.size() > kMaxResultJsonBytes) {
-    return Status::invalid_argument("the result is " + std::to_string(text.size()) + " bytes, more than the limit of " +
-                                    std::to_string(kMaxResultJsonBytes));
-  }
-  struct TooDeep {};
-  nlohmann::json root;
-  try {
-    root = nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-      if ((event == nlohmann::json::parse_event_t::object_start ||
-           event == nlohmann::json::parse_event_t::array_start) &&
-          depth >= kMaxResultJsonDepth) {
-        throw TooDeep{};
-      }
-      return true;
-    });
-  } catch (const nlohmann::json::exception& e) {
-    return Status::invalid_argument(std::string("not valid JSON: ") + e.what());
-  } catch (const TooDeep&) {
-    return Status::invalid_argument("arrays and objects nest deeper than " + std::to_string(kMaxResultJsonDepth) +
-                                    " levels (a nightjar result nests 4)");
-  }
+  auto root = parse_bounded_json(text, kMaxResultJsonBytes, kMaxResultJsonDepth, "a nightjar result nests 4");
+  if (!root.ok()) return root.status();
+  stats::DecodeBudget budget(kMaxResultHistogramBuckets);
+  return read_result_json(*root, budget);
+}
+
+Result<RunResult> read_result_json(const nlohmann::json& root, stats::DecodeBudget& budget) {
   const auto tool = root.find("tool");  // end() unless root is an object with the key
   if (tool == root.end() || !tool->is_string() || tool->get_ref<const std::string&>() != "nightjar") {
     return Status::invalid_argument("not a nightjar result (no \"tool\": \"nightjar\" at the top)");
   }
-  Reader in(root);
+  JsonReader in(budget);
   // Every older schema is read (no "schema": 0, the first form); a newer one is refused.
   const int schema = in.get<int>(root, "", "schema", 0, false);
   if (schema < 0 || schema > model::kResultSchema) {
@@ -482,6 +398,9 @@ Result<RunResult> parse_result_json(std::string_view text) {
       w.stream_bytes = in.get<int64_t>(e, path, "stream_bytes", 0, false);
       r.workers.push_back(std::move(w));
     }
+  }
+  if (const nlohmann::json* p = JsonReader::find(root, "provenance"); p != nullptr && !p->is_null()) {
+    r.provenance = read_provenance(in, in.object(root, "", "provenance"));
   }
   if (!in.error().empty()) return Status::invalid_argument(in.error());
   return r;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "output/formatters.h"
+#include "output/json_paths.h"
 #include "output/sample_result.h"
 #include "stats/hdr_encoding.h"
 
@@ -15,33 +16,6 @@ namespace nightjar::output {
 namespace {
 
 using nlohmann::json;
-
-// The reader's name for a JSON pointer: "/timeline/0/latency_ns/p50" ->
-// "timeline[0].latency_ns.p50".
-std::string reader_path(json::json_pointer pointer) {
-  std::vector<std::string> tokens;
-  for (; !pointer.empty(); pointer.pop_back()) tokens.insert(tokens.begin(), pointer.back());
-  std::string out;
-  for (const std::string& token : tokens) {
-    if (!token.empty() && token.find_first_not_of("0123456789") == std::string::npos) {
-      out += "[" + token + "]";
-    } else {
-      out += (out.empty() ? "" : ".") + token;
-    }
-  }
-  return out;
-}
-
-// True when `message` names `path` or one of its ancestors ("labels" for "labels.mesh").
-bool names_field_or_parent(const std::string& message, std::string path) {
-  while (!path.empty()) {
-    if (message.find(path) != std::string::npos) return true;
-    const size_t cut = path.find_last_of(".[");
-    if (cut == std::string::npos || cut == 0) break;
-    path.resize(cut);
-  }
-  return false;
-}
 
 json sample_json() { return json::parse(render_json(sample_result(true))); }
 

@@ -6,6 +6,7 @@
 
 #include "output/formatters.h"
 #include "stats/hdr_encoding.h"
+#include "output/import.h"
 #include "sample_result.h"
 
 namespace nightjar::output {
@@ -146,6 +147,35 @@ TEST(ResultProto, ANewerSchemaIsRefusedAndEveryOlderOneRead) {
   auto old = model::from_proto(message);
   ASSERT_TRUE(old.ok()) << old.status().message();
   EXPECT_EQ(old->protocol, "h2");
+}
+
+TEST(ResultProto, TheProvenanceOfAnImportedResultSurvivesBothForms) {
+  auto imported = parse_import(read_text_file(std::string(NIGHTJAR_TEST_DATA_DIR) + "/output/fortio_reference.json"),
+                               "fortio.json");
+  ASSERT_TRUE(imported.ok()) << imported.status().message();
+  const model::RunResult& original = imported->at(0).result;
+  ASSERT_TRUE(original.provenance.imported());
+  EXPECT_EQ(original.provenance.source_latency.percentiles_ns.at(99.9), 425'127'597);
+
+  nightjar::v1::RunResult received;
+  ASSERT_TRUE(received.ParseFromString(model::to_proto_bytes(original)));
+  EXPECT_EQ(received.provenance().source(), "fortio");
+  EXPECT_EQ(received.provenance().source_latency_ns().percentiles().at("99.9"), 425'127'597);
+  auto back = model::from_proto(received);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->provenance, original.provenance);
+  EXPECT_EQ(render_json(*back), render_json(original));
+
+  // The JSON form declares every provenance field in the proto, and reads back the same.
+  const std::string json = render_json(original);
+  EXPECT_TRUE(parse_into_proto(json).has_provenance());
+  auto from_json = parse_result_json(json);
+  ASSERT_TRUE(from_json.ok()) << from_json.status().message();
+  EXPECT_EQ(from_json->provenance, original.provenance);
+
+  // nightjar's own runs carry none, in either form.
+  EXPECT_FALSE(model::to_proto(sample_result(true)).has_provenance());
+  EXPECT_EQ(render_json(sample_result(true)).find("provenance"), std::string::npos);
 }
 
 TEST(ResultProto, TheHumanReportShowsTheProtocolFacts) {
