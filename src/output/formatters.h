@@ -23,6 +23,7 @@ enum class Format {
   kFortio,      // fortio's HTTP runner result, as Meshery stores it
   kSmps,        // a Service Mesh Performance PerformanceTestResult
   kHtml,        // a self-contained report with charts
+  kJunit,       // JUnit XML: one test case per SLO, for CI systems
 };
 
 // Parses an --output-format value; the error lists the known formats.
@@ -40,6 +41,7 @@ std::string render_prometheus(const model::RunResult& result);
 std::string render_fortio(const model::RunResult& result);
 std::string render_smps(const model::RunResult& result);
 std::string render_html(const model::RunResult& result);
+std::string render_junit(const model::RunResult& result);
 
 // Reads nightjar's JSON form back. Never throws: errors (InvalidArgument) name the field that
 // is missing, of the wrong type or out of range ("requests.completed has the wrong type
@@ -55,6 +57,13 @@ Result<model::RunResult> parse_result_json(std::string_view text);
 std::string percentile_key(double percentile);  // 50 -> "50", 99.9 -> "99.9"
 std::string rfc3339(int64_t unix_ns);           // 2026-11-26T16:00:00.123456Z
 std::string plural(int64_t n, std::string_view word);  // "1 request", "2 requests"
+// SLO verdicts as text (slo_text.cc): "p99<20ms: latency.p99 12ms (must be < 20ms); ...",
+// the abort, a window's span ("3s-4s"), and the human report's SLO section ("" without SLOs).
+std::string slo_verdict_text(const model::SloVerdict& verdict);
+std::string slo_abort_text(const model::SloAbort& abort);
+std::string slo_span_text(double start_s, double end_s);
+std::string render_slos_human(const model::RunResult& result);
+std::string render_slos_html(const model::RunResult& result);  // a verdict table
 // The warnings a report shows (sender behind schedule, dropped arrivals, interrupted run).
 std::vector<std::string> warnings(const model::RunResult& result);
 

@@ -619,6 +619,10 @@ std::string render_html(const RunResult& r) {
   s += header_html(r);
   s += warnings_html(r);
   s += summary_html(r);
+  if (!r.slos.empty() || r.slo_abort.aborted) {
+    s += panel("Service-level objectives", "Judged over the whole run and, with a window, over every window of it.",
+               render_slos_html(r));
+  }
 
   const std::string spectrum_note = r.open_loop ? "Latency counts from each request&rsquo;s "
                                                   "intended start (free of coordinated omission); "

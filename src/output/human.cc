@@ -111,6 +111,7 @@ std::string render_human(const RunResult& r) {
                      "  service time from its actual send; schedule lag is how late sends went out.\n"
                    : "  closed loop: each request starts when the previous one on its connection ends,\n"
                      "  so latency equals service time.\n";
+  s += render_slos_human(r);
   for (const std::string& w : warnings(r)) s += "\n  warning: " + w + "\n";
   return s;
 }
