@@ -233,6 +233,7 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
                  "HTTP/2: requests in flight per connection")
       ->capture_default_str();
   add_controller_flags(cmd, f.controller);
+  add_slo_flags(cmd, f.slo);
   cmd.add_option("--name", f.test_name, "Test name, kept in the result");
   cmd.add_option("--label", f.labels,
                  "Label key=value kept in the result, e.g. mesh=istio (repeatable)");

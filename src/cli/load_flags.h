@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/save_flags.h"
+#include "cli/slo_flags.h"
 #include "common/status.h"
 #include "distributed/controller.h"
 #include "load/load_options.h"
@@ -65,6 +66,7 @@ struct LoadFlags {
   std::string stages;
   double start_rps = 0;
   std::string pace_file;
+  SloFlags slo;
 };
 
 // Adds --workers, --worker-token-file, --worker-ca, --worker-cert, --worker-key,
@@ -72,7 +74,7 @@ struct LoadFlags {
 void add_controller_flags(CLI::App& command, ControllerFlags& flags);
 
 // Adds the load test's flags (the URLs, rate, duration, request, output, TLS, gRPC, the
-// controller's flags, name and labels) to `command`.
+// controller's flags, name, labels and SLOs) to `command`.
 void add_load_flags(CLI::App& command, LoadFlags& flags, bool urls_required);
 
 // The validated options of a load test (load::validate). A run bounded by --requests has

@@ -23,6 +23,7 @@ struct RunFlags {
   std::string hlog_file;
   ControllerFlags controller;
   SaveFlags save;
+  SloFlags slo;  // after the file's slos:
 };
 
 void add_run_flags(CLI::App& run, RunFlags& f) {
@@ -35,6 +36,7 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   run.add_option("--hlog", f.hlog_file, "Also write an HdrHistogram interval log (.hlog)");
   add_controller_flags(run, f.controller);
   add_save_flags(run, f.save);
+  add_slo_flags(run, f.slo);
 }
 
 // The report of several clients: the human one has each client's report before the
@@ -57,12 +59,11 @@ int report_clients(const config::TestPlan& plan, const config::TestPlanResult& o
   const bool saved = saver.say();
   if (!written) return kExitFailure;
   if (combined.interrupted) return kExitInterrupted;
-  if (!saved) return kExitFailure;
   if (combined.counters.completed == 0 &&
       combined.counters.errors() + combined.counters.dropped > 0) {
     return kExitFailure;
   }
-  return kExitOk;
+  return with_save(slo_exit_code(combined), saved);
 }
 
 int run_test_file_command(const RunFlags& f) {
@@ -82,13 +83,32 @@ int run_test_file_command(const RunFlags& f) {
                        std::to_string(plan->clients.size()));
   }
 
+  // achieved_rate needs every client to request a rate; their sum is the whole's.
+  double requested_rps = 0;
+  bool open_loop = true;
+  for (const config::TestClient& client : plan->clients) {
+    requested_rps += client.options.run.requested_rps;
+    open_loop = open_loop && client.options.run.requested_rps > 0;
+  }
+  if (!open_loop) requested_rps = 0;
+  auto slos = build_slo_options(f.slo, plan->slos, requested_rps);
+  if (!slos.ok()) return usage_error(slos.status().message());
+  if (several && slos->abort) {
+    return usage_error("--abort-on-slo judges one client's seconds as they come; this test file has " +
+                       std::to_string(plan->clients.size()) + " clients (their SLOs are judged after the run)");
+  }
+
   RunMonitor monitor(!f.no_progress);
+  SloRun slo_run(*slos);
+  load::RunControl judged = monitor.control();
+  slo_run.watch(judged, requested_rps);
   auto outcome =
-      config::run_test_plan(*plan, monitor.control(),
+      config::run_test_plan(*plan, judged,
                             [&](const load::LoadOptions& options, const load::RunControl& control) {
                               return run_here_or_on_workers(options, &*controller, control);
                             });
   monitor.done();
+  if (outcome.ok()) slo_run.judge(outcome->combined);
   const ReportTargets targets{*format, f.output_file, f.hlog_file, "", save_path(f.save)};
   if (!several)
     return outcome.ok() ? report_run(outcome->combined, targets) : error_exit(outcome.status());

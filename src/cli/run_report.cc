@@ -42,10 +42,8 @@ bool RunSaver::say() const {
     std::cerr << "nightjar: error: the run was not saved: " << error_ << "\n";
     return false;
   }
-  const bool human_on_stdout = targets_.format == output::Format::kHuman &&
-                               (targets_.output_file.empty() || targets_.output_file == "-");
-  (human_on_stdout ? std::cout : std::cerr) << (human_on_stdout ? "\n" : "nightjar: ")
-                                            << "saved as run " << id_ << "\n";
+  const bool human = human_on_stdout(targets_);
+  (human ? std::cout : std::cerr) << (human ? "\n" : "nightjar: ") << "saved as run " << id_ << "\n";
   return true;
 }
 
@@ -78,25 +76,46 @@ int report_unsaved(const model::RunResult& result, const ReportTargets& targets)
     }
     return kExitFailure;
   }
-  return kExitOk;
+  const int slo_code = slo_exit_code(result);
+  if (slo_code != kExitOk && !human_on_stdout(targets)) {
+    if (result.slo_abort.aborted) {
+      std::cerr << "nightjar: the run was stopped by SLO '" << result.slo_abort.expr << "'\n";
+    }
+    for (const model::SloVerdict& v : result.slos) {
+      if (!v.pass) std::cerr << "nightjar: SLO failed: " << output::slo_verdict_text(v) << "\n";
+    }
+  }
+  return slo_code;
 }
 
 }  // namespace
+
+bool human_on_stdout(const ReportTargets& targets) {
+  return targets.format == output::Format::kHuman && (targets.output_file.empty() || targets.output_file == "-");
+}
+
+int with_save(int code, bool saved) {
+  const bool judged = code == kExitOk || code == kExitGateFailed || code == kExitSloAborted;
+  return judged && !saved ? kExitFailure : code;
+}
 
 int report_run(const model::RunResult& result, const ReportTargets& targets) {
   RunSaver saver(targets);
   saver.save(result);
   const int code = report_unsaved(result, targets);
-  const bool saved = saver.say();
-  return code == kExitOk && !saved ? kExitFailure : code;
+  return with_save(code, saver.say());
 }
 
 int run_and_report(const load::LoadOptions& options, const ReportTargets& targets, bool progress,
-                   const distributed::ControllerOptions* controller) {
+                   const distributed::ControllerOptions* controller, const SloOptions& slos) {
   RunMonitor monitor(progress);
-  auto result = run_here_or_on_workers(options, controller, monitor.control());
+  SloRun slo_run(slos);
+  load::RunControl control = monitor.control();
+  slo_run.watch(control, options.run.requested_rps);
+  auto result = run_here_or_on_workers(options, controller, control);
   monitor.done();
   if (!result.ok()) return error_exit(result.status());
+  slo_run.judge(*result);
   return report_run(*result, targets);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/progress_line.h"
+#include "cli/slo_flags.h"
 #include "distributed/controller.h"
 #include "load/runner.h"
 #include "model/run_result.h"
@@ -62,15 +63,24 @@ Result<model::RunResult> run_here_or_on_workers(const load::LoadOptions& options
                                                 const distributed::ControllerOptions* controller,
                                                 const load::RunControl& control);
 
-// Saves a finished run (targets.db_path), writes its report and returns the exit code: 130
-// interrupted; 1 when a report cannot be written, the run cannot be saved, the distributed
-// result is partial, a worker thread failed, or no request succeeded (then, when the report
-// is not the human one on the terminal, standard error says why); else 0.
+// Saves a finished run (targets.db_path), writes its report and returns the exit code, the
+// first that applies: 1 when a report cannot be written; 130 interrupted (1 when a worker
+// thread failed); 1 when the distributed result is partial or no request succeeded (then,
+// when the report is not the human one on the terminal, standard error says why); 4 when an
+// SLO aborted the run; 3 when an SLO failed (standard error names it when the report is not
+// the human one on the terminal); 1 when the run cannot be saved; else 0.
 int report_run(const model::RunResult& result, const ReportTargets& targets);
 
-// Runs the load test (on `controller`'s workers when it names any) under a RunMonitor and
-// reports it; returns the exit code (2 or 1 when the run cannot start).
+// Runs the load test (on `controller`'s workers when it names any) under a RunMonitor,
+// judges `slos` and reports it; returns the exit code (2 or 1 when the run cannot start).
 int run_and_report(const load::LoadOptions& options, const ReportTargets& targets, bool progress,
-                   const distributed::ControllerOptions* controller = nullptr);
+                   const distributed::ControllerOptions* controller = nullptr, const SloOptions& slos = {});
+
+// Whether the report goes to standard output in the human form (the terminal).
+bool human_on_stdout(const ReportTargets& targets);
+
+// The exit code a saved run ends with: `code` (report_run's without the save), or 1 when
+// the save failed and the code was 0, 3 or 4.
+int with_save(int code, bool saved);
 
 }  // namespace nightjar::cli

@@ -268,6 +268,17 @@ Result<TestPlan> parse_document(const Context& ctx, const YAML::Node& root) {
     if (!client.ok()) return client.status();
     plan.clients.push_back(std::move(*client));
   }
+  if (YAML::Node slos = Context::field(test, {"slos"}, used); slos.IsDefined()) {
+    if (!slos.IsSequence()) return ctx.error(slos, "slos", "must be a list of SLOs such as p99<20ms");
+    for (size_t i = 0; i < slos.size(); ++i) {
+      const std::string path = "slos[" + std::to_string(i) + "]";
+      auto text = ctx.string(slos[i], path);
+      if (!text.ok()) return text.status();
+      auto slo = slo::parse_slo(*text);
+      if (!slo.ok()) return ctx.error(slos[i], path, slo.status().message());
+      plan.slos.push_back(std::move(*slo));
+    }
+  }
   return plan;
 }
 

@@ -16,6 +16,7 @@
 
 #include "common/status.h"
 #include "load/load_options.h"
+#include "slo/slo.h"
 
 namespace nightjar::config {
 
@@ -29,6 +30,9 @@ struct TestPlan {
   std::map<std::string, std::string> labels;  // the file's labels plus mesh.* from a mesh: section
   int64_t duration_ns = 0;
   std::vector<TestClient> clients;            // at least one; they run at the same time
+  // nightjar's own `slos:` list (e.g. ["p99<20ms", "error_rate<0.1%"]), judged on the whole
+  // (docs/slo.md); other readers of SMPS ignore it.
+  std::vector<slo::Slo> slos;
 };
 
 // Limits on a test file (docs/output.md, "Limits on what is read"); a file beyond them is

@@ -27,6 +27,7 @@ Result<TestPlanResult> run_test_plan(const TestPlan& plan, const load::RunContro
   {
     load::RunControl shared;
     shared.stop = control.stop;
+    shared.end_early = control.end_early;
     std::vector<std::thread> threads;
     threads.reserve(plan.clients.size());
     for (size_t i = 0; i < plan.clients.size(); ++i) {

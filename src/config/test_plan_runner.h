@@ -34,7 +34,7 @@ std::string client_label(const TestClient& client);
 // Runs every client of `plan` at the same time and combines their results.
 // - One client runs on the calling thread with `control` as given (progress, intervals,
 //   endpoints, start time), and its error, if any, comes back unchanged.
-// - Several clients run on one thread each and share only `control.stop`: the other
+// - Several clients run on one thread each and share only `control.stop` and `control.end_early`: the other
 //   callbacks would be called from several threads, and endpoints and start time belong to
 //   one target. The first failing client (in the plan's order) fails the whole with its
 //   status, the message prefixed by the client's name ("client-1: ..."); the others'

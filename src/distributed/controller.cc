@@ -69,6 +69,7 @@ struct Remote {
   // What its intervals said so far (main thread only): the statistics a failed worker
   // leaves behind.
   model::RunResult streamed;
+  int64_t latest_second = -1;  // main thread only: the last second it streamed
 };
 
 bool uses_tls(const ControllerOptions& o) { return o.tls || !o.ca_pem.empty() || !o.cert_pem.empty(); }
@@ -335,6 +336,8 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
   std::map<int64_t, model::SecondAccumulator> seconds;
   model::Counters so_far;  // every second streamed by any worker, for the progress line
   bool cancelled = false;
+  bool interrupted = false;  // cancelled by control.stop, not by control.end_early
+  int64_t passed_on = -1;    // the seconds up to this one went to control.on_interval
   bool refused = false;  // a worker refused the run: every other worker was cancelled
   auto last_heartbeat = std::chrono::steady_clock::now();
   const auto heartbeat_every = std::chrono::nanoseconds(std::max<int64_t>(controller.lease_ns / 4, kNanosPerMilli));
@@ -353,6 +356,7 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
   for (;;) {
     bool all_done = true;
     bool any_refusal = false;
+    int64_t complete_through = INT64_MAX;  // every worker still running streamed the seconds up to this one
     for (auto& r : remotes) {
       std::lock_guard lock(r->mutex);
       all_done = all_done && r->done;
@@ -370,11 +374,21 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
         r->streamed.measured_ns += static_cast<int64_t>(own.duration_s * 1e9);
         r->streamed.timeline.push_back(own.summarize(in.second()));
         s.latency.add(own.latency);
+        s.service_time.add(own.service_time);
         s.counters.add(own.counters);
+        r->latest_second = std::max(r->latest_second, in.second());
         s.duration_s = std::max(s.duration_s, in.duration_s());
         so_far.add(own.counters);
       }
       r->intervals.clear();
+      if (!r->done) complete_through = std::min(complete_through, r->latest_second);
+    }
+    // The merged seconds every worker has sent, in order (an SLO judge follows them live).
+    if (control.on_interval) {
+      for (auto it = seconds.upper_bound(passed_on); it != seconds.end() && it->first <= complete_through; ++it) {
+        control.on_interval(it->second.summarize(it->first));
+        passed_on = it->first;
+      }
     }
     if (all_done) break;
     if (!refused && any_refusal) {
@@ -384,11 +398,13 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
       send_all(cancel);
       refused = true;
     }
-    if (!cancelled && control.stop != nullptr && control.stop->load()) {
+    const bool stop = control.stop != nullptr && control.stop->load();
+    if (!cancelled && (stop || (control.end_early != nullptr && control.end_early->load()))) {
       v1::ControllerMessage cancel;
       cancel.mutable_cancel();
       send_all(cancel);
       cancelled = true;
+      interrupted = stop;
     }
     if (std::chrono::steady_clock::now() - last_heartbeat >= heartbeat_every) {
       v1::ControllerMessage heartbeat;
@@ -468,7 +484,8 @@ Result<model::RunResult> run_on_workers(const load::LoadOptions& options, const 
   // out (the protocol ALPN chose, the TLS version, the addresses) came with their parts.
   result.options = options.run;
   load::echo_tls_options(options, result.options);  // the workers got the CA's text, not its file name
-  result.interrupted = result.interrupted || cancelled;
+  // A worker reports a cancelled run as interrupted; an SLO's stop (end_early) is none.
+  result.interrupted = interrupted || (result.interrupted && !cancelled);
   result.workers = std::move(statuses);
   result.partial = std::any_of(result.workers.begin(), result.workers.end(),
                                [](const model::WorkerStatus& w) { return w.failed; });

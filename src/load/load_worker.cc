@@ -362,6 +362,7 @@ void LoadWorker::on_response(http::Session& session, const http::InFlight& reque
     interval_service_.record(service);
     const size_t code = status_code >= 0 && status_code < 600 ? static_cast<size_t>(status_code) : 0;
     ++totals_.status_counts[code];
+    if (code < 200 || code > 299) ++counting_.non_2xx;
     if (config_.grpc) ++totals_.grpc_status_counts[http::effective_grpc_status(status_code, grpc_status)];
   }
   if (session.can_send()) {

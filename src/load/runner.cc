@@ -256,12 +256,15 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
 
   TimelineMerger timeline(threads);
   bool stop_sent = false;
+  bool interrupted = false;  // stop_sent by control.stop, not by control.end_early
   model::Counters so_far;  // every second taken from the workers, for the progress line
   while (running.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (!stop_sent && control.stop != nullptr && control.stop->load()) {
+    const bool stop = control.stop != nullptr && control.stop->load();
+    if (!stop_sent && (stop || (control.end_early != nullptr && control.end_early->load()))) {
       for (auto& worker : workers) worker->request_stop();
       stop_sent = true;
+      interrupted = stop;
     }
     for (auto& worker : workers) {
       for (IntervalSnapshot& s : worker->take_intervals()) {
@@ -294,7 +297,7 @@ Result<model::RunResult> run_load_unguarded(const LoadOptions& options, const Ru
   result.protocol = protocol;
   result.target_addresses.push_back(address_text(*endpoint));
   result.open_loop = open_loop;
-  result.interrupted = stop_sent;
+  result.interrupted = interrupted;
   const int64_t measure_start = workers.front()->measure_start_ns();
   result.start_unix_ns = measure_start + unix_minus_steady_ns;
   int64_t last_completion = 0;

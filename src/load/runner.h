@@ -30,6 +30,9 @@ struct RunControl {
   // Set to true (from any thread, e.g. a signal handler's helper) to stop the run early;
   // what was measured so far is still returned.
   const std::atomic<bool>* stop = nullptr;
+  // Set to true to end the run early the same way, but not as an interruption: the result
+  // is not flagged `interrupted` (an SLO stopped it: --abort-on-slo).
+  const std::atomic<bool>* end_early = nullptr;
   std::function<void(const Progress&)> on_progress;
   // Called on the calling thread with each second every worker thread has finished, in
   // order (a remote worker streams these to its controller).

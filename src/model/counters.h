@@ -32,6 +32,7 @@ using ErrorCounts = std::array<int64_t, kErrorKindCount>;
 struct Counters {
   int64_t sent = 0;                       // requests written to a connection
   int64_t completed = 0;                  // responses received, any status
+  int64_t non_2xx = 0;                    // of which had a status outside 200-299
   int64_t dropped = 0;                    // arrivals refused because --max-pending was full
   int64_t queued = 0;                     // arrivals that waited for a free connection
   int64_t cancelled = 0;                  // in flight or pending when the run was interrupted
@@ -58,6 +59,7 @@ struct Counters {
   void add(const Counters& o) {
     sent += o.sent;
     completed += o.completed;
+    non_2xx += o.non_2xx;
     dropped += o.dropped;
     queued += o.queued;
     cancelled += o.cancelled;

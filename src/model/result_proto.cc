@@ -195,6 +195,64 @@ Provenance get_provenance(const v1::Provenance& m, Reader& in) {
   return p;
 }
 
+void put_slos(const RunResult& r, v1::RunResult& m) {
+  for (const SloVerdict& v : r.slos) {
+    v1::SloVerdict* out = m.add_slos();
+    out->set_expr(v.expr);
+    out->set_metric(v.metric);
+    out->set_op(v.op);
+    out->set_threshold(v.threshold);
+    if (v.has_measured) out->set_measured(v.measured);
+    out->set_pass(v.pass);
+    out->set_window_length_s(v.window_s);
+    out->set_windows(v.windows);
+    out->set_failed_windows(v.failed_windows);
+    if (v.has_worst_window) {
+      v1::SloWindow* w = out->mutable_worst_window();
+      w->set_start_s(v.worst_start_s);
+      w->set_end_s(v.worst_end_s);
+      if (v.worst_has_measured) w->set_measured(v.worst_measured);
+    }
+  }
+  if (r.slo_abort.aborted) {
+    v1::SloAbort* out = m.mutable_aborted_by_slo();
+    out->set_expr(r.slo_abort.expr);
+    out->mutable_window()->set_start_s(r.slo_abort.window_start_s);
+    out->mutable_window()->set_end_s(r.slo_abort.window_end_s);
+    if (r.slo_abort.has_measured) out->mutable_window()->set_measured(r.slo_abort.measured);
+  }
+}
+
+void get_slos(const v1::RunResult& m, RunResult& r) {
+  for (const v1::SloVerdict& in : m.slos()) {
+    SloVerdict v;
+    v.expr = in.expr();
+    v.metric = in.metric();
+    v.op = in.op();
+    v.threshold = in.threshold();
+    v.has_measured = in.has_measured();
+    v.measured = in.measured();
+    v.pass = in.pass();
+    v.window_s = in.window_length_s();
+    v.windows = in.windows();
+    v.failed_windows = in.failed_windows();
+    v.has_worst_window = in.has_worst_window();
+    v.worst_start_s = in.worst_window().start_s();
+    v.worst_end_s = in.worst_window().end_s();
+    v.worst_has_measured = in.worst_window().has_measured();
+    v.worst_measured = in.worst_window().measured();
+    r.slos.push_back(std::move(v));
+  }
+  if (m.has_aborted_by_slo()) {
+    r.slo_abort.aborted = true;
+    r.slo_abort.expr = m.aborted_by_slo().expr();
+    r.slo_abort.window_start_s = m.aborted_by_slo().window().start_s();
+    r.slo_abort.window_end_s = m.aborted_by_slo().window().end_s();
+    r.slo_abort.has_measured = m.aborted_by_slo().window().has_measured();
+    r.slo_abort.measured = m.aborted_by_slo().window().measured();
+  }
+}
+
 }  // namespace
 
 void to_proto(const Counters& c, v1::Counters* out) {
@@ -204,6 +262,7 @@ void to_proto(const Counters& c, v1::Counters* out) {
   out->set_queued(c.queued);
   out->set_cancelled(c.cancelled);
   out->set_warmup_completed(c.warmup_completed);
+  out->set_non_2xx(c.non_2xx);
   put_connection_counters(c, out);
   for (int k = 0; k < kErrorKindCount; ++k) {
     const auto kind = static_cast<ErrorKind>(k);
@@ -219,6 +278,7 @@ Counters from_proto(const v1::Counters& m) {
   c.queued = m.queued();
   c.cancelled = m.cancelled();
   c.warmup_completed = m.warmup_completed();
+  c.non_2xx = m.non_2xx();
   get_connection_counters(m, c);
   for (const auto& [name, count] : m.errors_by_kind()) {
     c.errors_of(error_kind_from_name(name).value_or(ErrorKind::kOther)) += count;
@@ -271,6 +331,7 @@ v1::RunResult to_proto(const RunResult& r) {
     t->set_completed(e.counters.completed);
     t->set_errors(e.counters.errors());
     t->set_dropped(e.counters.dropped);
+    t->set_non_2xx(e.counters.non_2xx);
     v1::TimelineLatency* lat = t->mutable_latency_ns();
     lat->set_p50(e.latency_p50_ns);
     lat->set_p90(e.latency_p90_ns);
@@ -293,6 +354,7 @@ v1::RunResult to_proto(const RunResult& r) {
     put_histograms(s.latency, s.service_time, out->mutable_histograms());
   }
   m.set_partial(r.partial);
+  put_slos(r, m);
   for (const WorkerStatus& w : r.workers) {
     v1::WorkerStatus* out = m.add_workers();
     out->set_name(w.name);
@@ -373,6 +435,7 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
     e.counters.completed = t.completed();
     e.counters.errors_of(ErrorKind::kOther) = t.errors();  // a second's errors are kept as a total
     e.counters.dropped = t.dropped();
+    e.counters.non_2xx = t.non_2xx();
     e.latency_p50_ns = t.latency_ns().p50();
     e.latency_p90_ns = t.latency_ns().p90();
     e.latency_p99_ns = t.latency_ns().p99();
@@ -399,6 +462,7 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
     r.shards.push_back(std::move(out));
   }
   r.partial = m.partial();
+  get_slos(m, r);
   for (const v1::WorkerStatus& w : m.workers()) {
     WorkerStatus out;
     out.name = w.name();

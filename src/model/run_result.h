@@ -60,6 +60,38 @@ struct WorkerStatus {
   int64_t stream_bytes = 0;       // protobuf bytes it streamed back (intervals and final)
 };
 
+// The verdict of one SLO (--slo, an SMPS file's slos:), judged by src/slo/ (docs/slo.md).
+// Values are in the metric's unit: nanoseconds for times, a fraction (0.001 = 0.1%) for
+// rates, a count for dropped, requests per second for rps.
+struct SloVerdict {
+  std::string expr;               // as written: "p99<20ms"
+  std::string metric;             // its metric, spelt one way: "latency.p99", "error_rate"
+  std::string op;                 // "<", "<=", ">" or ">="
+  double threshold = 0;
+  bool has_measured = false;      // false: no sample to measure (the SLO then fails)
+  double measured = 0;            // over the whole run
+  bool pass = false;              // the whole run and every window met it
+  // With a window (--slo-window): every window of window_s seconds was judged too.
+  double window_s = 0;            // 0: the whole run only
+  int64_t windows = 0;            // windows judged
+  int64_t failed_windows = 0;
+  bool has_worst_window = false;  // the window furthest on the wrong side of the threshold
+  double worst_start_s = 0;       // from the start of measurement
+  double worst_end_s = 0;
+  bool worst_has_measured = false;
+  double worst_measured = 0;
+};
+
+// A run stopped by --abort-on-slo: which SLO failed in which window.
+struct SloAbort {
+  bool aborted = false;
+  std::string expr;
+  double window_start_s = 0;      // the failing window, from the start of measurement
+  double window_end_s = 0;
+  bool has_measured = false;
+  double measured = 0;
+};
+
 // The options the run was made with, echoed in every output.
 struct RunOptions {
   std::string test_name;          // free text; "" when not given
@@ -187,6 +219,9 @@ struct RunResult {
   bool partial = false;
   // Imported results: where the figures come from (empty for nightjar's own runs).
   Provenance provenance;
+  // SLOs: one verdict per SLO, in the order given; set when the run was stopped by one.
+  std::vector<SloVerdict> slos;
+  SloAbort slo_abort;
 
   double achieved_rps() const {
     return measured_ns > 0 ? static_cast<double>(counters.completed) * 1e9 / static_cast<double>(measured_ns) : 0;

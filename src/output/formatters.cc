@@ -20,7 +20,7 @@ struct NamedFormat {
 constexpr NamedFormat kFormats[] = {
     {"human", Format::kHuman}, {"json", Format::kJson},     {"yaml", Format::kYaml},
     {"csv", Format::kCsv},     {"prometheus", Format::kPrometheus}, {"fortio", Format::kFortio},
-    {"smps", Format::kSmps},   {"html", Format::kHtml},
+    {"smps", Format::kSmps},   {"html", Format::kHtml}, {"junit", Format::kJunit},
 };
 
 }  // namespace
@@ -49,6 +49,7 @@ std::string render(const RunResult& result, Format format) {
     case Format::kFortio: return render_fortio(result);
     case Format::kSmps: return render_smps(result);
     case Format::kHtml: return render_html(result);
+    case Format::kJunit: return render_junit(result);
   }
   return render_human(result);
 }

@@ -23,6 +23,7 @@ enum class Format {
   kFortio,      // fortio's HTTP runner result, as Meshery stores it
   kSmps,        // a Service Mesh Performance PerformanceTestResult
   kHtml,        // a self-contained report with charts
+  kJunit,       // JUnit XML: one test case per SLO, for CI systems
 };
 
 // Parses an --output-format value; the error lists the known formats.
@@ -40,6 +41,7 @@ std::string render_prometheus(const model::RunResult& result);
 std::string render_fortio(const model::RunResult& result);
 std::string render_smps(const model::RunResult& result);
 std::string render_html(const model::RunResult& result);
+std::string render_junit(const model::RunResult& result);
 
 // Reads nightjar's JSON form back. Never throws: errors (InvalidArgument) name the field that
 // is missing, of the wrong type or out of range ("requests.completed has the wrong type
@@ -62,6 +64,13 @@ std::string arrivals_text(const model::RunOptions& options);
 // format_duration_ns with a space before a lone unit: "4.56 ms", "12.3 us", "850 ns"; compound
 // forms ("2m5s") stay as they are.
 std::string duration_text(int64_t ns);
+// SLO verdicts as text (slo_text.cc): "p99<20ms: latency.p99 12ms (must be < 20ms); ...",
+// the abort, a window's span ("3s-4s"), and the human report's SLO section ("" without SLOs).
+std::string slo_verdict_text(const model::SloVerdict& verdict);
+std::string slo_abort_text(const model::SloAbort& abort);
+std::string slo_span_text(double start_s, double end_s);
+std::string render_slos_human(const model::RunResult& result);
+std::string render_slos_html(const model::RunResult& result);  // a verdict table
 // The warnings a report shows (sender behind schedule, dropped arrivals, interrupted run).
 std::vector<std::string> warnings(const model::RunResult& result);
 // For an imported result, what its figures are (result.provenance): "imported from fortio

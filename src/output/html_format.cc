@@ -485,6 +485,10 @@ std::string render_html(const RunResult& r) {
     s += panel("Imported from " + escape(r.provenance.source), "", "<ul class=\"provenance\">\n" + items + "</ul>\n");
   }
   s += summary_html(r);
+  if (!r.slos.empty() || r.slo_abort.aborted) {
+    s += panel("Service-level objectives", "Judged over the whole run and, with a window, over every window of it.",
+               render_slos_html(r));
+  }
 
   const std::string spectrum_note = r.open_loop ? "Latency counts from each request&rsquo;s "
                                                   "intended start (free of coordinated omission); "

@@ -160,6 +160,7 @@ std::string render_human(const RunResult& r) {
                      : "  closed loop: each request starts when the previous one on its connection ends,\n"
                        "  so latency equals service time.\n";
   }
+  s += render_slos_human(r);
   for (const std::string& w : warnings(r)) s += "\n  warning: " + w + "\n";
   return s;
 }

@@ -13,6 +13,7 @@
 #include "output/formatters.h"
 #include "output/json_reader.h"
 #include "output/json_summary.h"
+#include "output/slo_json.h"
 #include "stats/hdr_encoding.h"
 
 namespace nightjar::output {
@@ -177,6 +178,7 @@ std::string render_json(const RunResult& r) {
                         {"completed", e.counters.completed},
                         {"errors", e.counters.errors()},
                         {"dropped", e.counters.dropped},
+                        {"non_2xx", e.counters.non_2xx},
                         {"rps", e.duration_s > 0 ? static_cast<double>(e.counters.completed) / e.duration_s : 0.0},
                         {"latency_ns", {{"p50", e.latency_p50_ns}, {"p90", e.latency_p90_ns},
                                         {"p99", e.latency_p99_ns}, {"max", e.latency_max_ns}}},
@@ -214,6 +216,7 @@ std::string render_json(const RunResult& r) {
                      {"schedule_lag", stats::encode_base64(r.schedule_lag)}};
   j["warnings"] = warnings(r);
   if (r.provenance.imported()) j["provenance"] = provenance_json(r.provenance);
+  append_slos_json(j, r);
   // Invalid UTF-8 (a URL or header given as raw bytes) becomes U+FFFD instead of an exception.
   return dump_json(j, 2) + "\n";
 }
@@ -351,6 +354,7 @@ Result<RunResult> read_result_json(const nlohmann::json& root, stats::DecodeBudg
       // A second's (and a shard's) errors are kept as a total.
       t.counters.errors_of(model::ErrorKind::kOther) = in.get<int64_t>(e, path, "errors", 0, false);
       t.counters.dropped = in.get<int64_t>(e, path, "dropped", 0, false);
+      t.counters.non_2xx = in.get<int64_t>(e, path, "non_2xx", 0, false);
       const nlohmann::json& lat = in.object(e, path, "latency_ns");
       t.latency_p50_ns = in.get<int64_t>(lat, path + "latency_ns.", "p50", 0, false);
       t.latency_p90_ns = in.get<int64_t>(lat, path + "latency_ns.", "p90", 0, false);
@@ -402,6 +406,7 @@ Result<RunResult> read_result_json(const nlohmann::json& root, stats::DecodeBudg
   if (const nlohmann::json* p = JsonReader::find(root, "provenance"); p != nullptr && !p->is_null()) {
     r.provenance = read_provenance(in, in.object(root, "", "provenance"));
   }
+  if (std::string slo_error = read_slos_json(root, r); !slo_error.empty()) in.fail(slo_error);
   if (!in.error().empty()) return Status::invalid_argument(in.error());
   return r;
 }
