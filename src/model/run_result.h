@@ -87,6 +87,7 @@ struct RunOptions {
   std::string tls_ca_file;            // --ca-file, when given
   std::string tls_client_cert;        // --cert, when given
   std::string grpc_method;            // gRPC: /package.Service/Method
+  bool operator==(const RunOptions&) const = default;
 };
 
 struct RunResult {
