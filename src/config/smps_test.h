@@ -4,6 +4,8 @@
 //     `test:` beside a `mesh:` section (what Meshery's CI action uses);
 //   - current: camelCase fields as in Meshery's schema (`endpointUrls`, `contentType`,
 //     `protocol: "http"`).
+// Either may carry a `nightjar:` section beside `clients` with nightjar's own options
+// (config/nightjar_section.h); config/smps_writer.h writes files this reads back.
 // Durations are Go durations ("30s", "1m30s"). Every error names the field and where it
 // is: "FILE:LINE:COLUMN: clients[0].rps: ...".
 #pragma once
@@ -22,13 +24,15 @@ namespace nightjar::config {
 struct TestClient {
   std::string name;           // "client-0", ... (SMPS clients have no names)
   load::LoadOptions options;  // validated, ready for load::run_load
+  bool operator==(const TestClient&) const = default;
 };
 
 struct TestPlan {
   std::string name;
   std::map<std::string, std::string> labels;  // the file's labels plus mesh.* from a mesh: section
-  int64_t duration_ns = 0;
+  int64_t duration_ns = 0;                    // 0: each client is bounded by its requests alone
   std::vector<TestClient> clients;            // at least one; they run at the same time
+  bool operator==(const TestPlan&) const = default;
 };
 
 // Limits on a test file (docs/output.md, "Limits on what is read"); a file beyond them is
