@@ -17,8 +17,9 @@ int run_load_command(const LoadFlags& f) {
     return usage_error(s.message());
   auto controller = controller_options(f.controller);
   if (!controller.ok()) return usage_error(controller.status().message());
-  return run_and_report(*options, ReportTargets{*format, f.output_file, f.hlog_file, "", save_path(f.save)},
-                        !f.no_progress, &*controller);
+  return run_and_report(
+      *options, ReportTargets{*format, f.output_file, f.hlog_file, "", save_path(f.save), ""},
+      !f.no_progress, &*controller);
 }
 
 }  // namespace
