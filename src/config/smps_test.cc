@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
@@ -129,11 +130,16 @@ class Context {
     return std::string(bytes.begin(), bytes.end());
   }
 
-  // The whole of the file a field names (nightjar's bodyFile, grpc.messageFile), at most
-  // load::limits::kMaxBodyBytes. A relative path is from the current folder.
+  // The whole of the regular file a field names (nightjar's bodyFile, grpc.messageFile), at
+  // most load::limits::kMaxBodyBytes. A relative path is from the current folder. Not a pipe
+  // or a device: a test file never blocks its reader (nor the fuzzer on /dev/stdin).
   Result<std::string> file(const YAML::Node& n, const std::string& path) const {
     auto name = string(n, path);
     if (!name.ok()) return name.status();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*name, ec)) {
+      return error(n, path, "cannot read '" + *name + "' (not a regular file)");
+    }
     std::ifstream in(*name, std::ios::binary);
     if (!in) return error(n, path, "cannot read '" + *name + "'");
     std::string data;

@@ -42,7 +42,9 @@ inline constexpr int kMaxTestFileDepth = 32;                  // nested maps/seq
 inline constexpr size_t kMaxTestClients = 100;                // clients run at once
 
 // Parses a test file's text; `source` names it in messages (usually the path). Never throws:
-// yaml-cpp's errors become "SOURCE:LINE:COLUMN: ..." messages.
+// yaml-cpp's errors become "SOURCE:LINE:COLUMN: ..." messages. Reads the local files the test
+// names (sslCertificate, nightjar.tls.*, nightjar.bodyFile, nightjar.grpc.messageFile): a
+// front end taking test files from anyone but the local user must refuse those fields.
 Result<TestPlan> parse_smps_test(std::string_view text, const std::string& source);
 
 }  // namespace nightjar::config
