@@ -211,8 +211,8 @@ Status assign(Result<U> value, std::optional<T>& into) {
 // the field (nightjar.threads); how the section fits each client is checked in parse_client.
 Result<Section> read_section(const Context& ctx, const YAML::Node& node) {
   Section section;
+  if (!node.IsDefined() || node.IsNull()) return section;  // (also a const lookup's "zombie")
   section.node.reset(node);
-  if (!node.IsDefined() || node.IsNull()) return section;
   NightjarSection& v = section.values;
   namespace limits = load::limits;
   // The readers of each kind of field, each setting `into`.
@@ -556,7 +556,12 @@ Result<TestPlan> parse_document(const Context& ctx, const YAML::Node& root) {
   auto labels = ctx.string_pairs(Context::field(test, {"labels"}, used), "labels");
   if (!labels.ok()) return labels.status();
   plan.labels.insert(labels->begin(), labels->end());
-  auto section = read_section(ctx, test["nightjar"]);
+  // Beside `clients`; in the wrapped legacy shape also beside `test:` and `mesh:`. (Read
+  // through const nodes: yaml-cpp's non-const operator[] adds the key it looks up.)
+  const YAML::Node& in_test = test;
+  const YAML::Node& at_root = root;
+  auto section = read_section(ctx, in_test["nightjar"].IsDefined() ? in_test["nightjar"]
+                                                                   : at_root["nightjar"]);
   if (!section.ok()) return section.status();
 
   YAML::Node duration = Context::field(test, {"duration"}, used);

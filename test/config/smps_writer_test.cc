@@ -294,6 +294,13 @@ TEST(SmpsNightjarSection, ItMustFitEveryClient) {
   });
 }
 
+TEST(SmpsNightjarSection, TheWrappedLegacyShapeTakesItInsideOrBesideTest) {
+  const std::string test = "test:\n  duration: 1s\n  clients: [{endpoint_urls: ['http://h/']}]\n";
+  EXPECT_EQ(parse(test + "  nightjar: {threads: 3}\n").clients[0].options.run.threads, 3);
+  EXPECT_EQ(
+      parse(test + "nightjar: {threads: 4}\nmesh: {type: 3}\n").clients[0].options.run.threads, 4);
+}
+
 TEST(SmpsNightjarSection, HeadersKeepTheFilesOrder) {
   const TestPlan plan = parse(
       "duration: 1s\nclients: [{endpointUrls: ['http://h/'], headers: {Z: '1', A: '2', M: "
