@@ -1,5 +1,6 @@
-// Profiles as other commands use them: `nightjar run --profile NAME` reads the test a profile
-// holds. The `profiles` command itself is in profiles_command.cc (docs/results.md#profiles).
+// Tests as commands read them: a test file (`run -f`, `profiles save -f`, `profiles import`)
+// and the test a profile holds (`run --profile`). The `profiles` command itself is in
+// profiles_command.cc (docs/results.md#profiles).
 #pragma once
 
 #include <string>
@@ -8,6 +9,10 @@
 #include "config/smps_test.h"
 
 namespace nightjar::cli {
+
+// The test in the file at `path` (config::parse_smps_test). Errors are InvalidArgument (a
+// usage error): a file that cannot be read, or the parser's FILE:LINE:COLUMN message.
+Result<config::TestPlan> read_test_file(const std::string& path);
 
 // The test the profile `name` holds, in the results database at `db_path`, read as
 // `run -f` reads the same YAML (config::parse_smps_test, the source named "profile 'NAME'").

@@ -5,6 +5,7 @@
 // Meshery with `profiles export`.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -16,7 +17,6 @@
 #include "cli/load_flags.h"
 #include "cli/profiles.h"
 #include "cli/results_subcommands.h"
-#include "cli/save_flags.h"
 #include "common/duration.h"
 #include "config/smps_writer.h"
 #include "output/formatters.h"
@@ -91,13 +91,6 @@ int store_profile(const ResultsContext& context, const std::string& name, config
   if (Status s = (*store)->save_profile(name, *definition, force); !s.ok()) return error_exit(s);
   std::cout << "saved profile " << name << "\n";
   return kExitOk;
-}
-
-// A test file's plan, or the usage error that refuses it (FILE:LINE:COLUMN), as `run -f`.
-Result<config::TestPlan> read_test_file(const std::string& file) {
-  auto text = read_file(file);
-  if (!text.ok()) return Status::invalid_argument(text.status().message());
-  return config::parse_smps_test(*text, file);
 }
 
 int save_profile(const ResultsContext& context, const ProfilesFlags& f) {
@@ -271,6 +264,12 @@ int export_profile(const ResultsContext& context, const ProfilesFlags& f) {
 }
 
 }  // namespace
+
+Result<config::TestPlan> read_test_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return Status::invalid_argument(text.status().message());
+  return config::parse_smps_test(*text, path);
+}
 
 Result<config::TestPlan> read_profile(const std::string& db_path, const std::string& name) {
   auto store = store::Store::open_read_only(db_path);

@@ -72,10 +72,7 @@ int report_clients(const config::TestPlan& plan, const config::TestPlanResult& o
 
 // The test of -f FILE or --profile NAME (from the database --db names).
 Result<config::TestPlan> read_test(const RunFlags& f) {
-  if (!f.profile.empty()) return read_profile(db_path(f.save.db), f.profile);
-  auto text = read_file(f.file);
-  if (!text.ok()) return Status::invalid_argument(text.status().message());
-  return config::parse_smps_test(*text, f.file);
+  return f.profile.empty() ? read_test_file(f.file) : read_profile(db_path(f.save.db), f.profile);
 }
 
 int run_test_file_command(const RunFlags& f) {
