@@ -18,17 +18,19 @@ int run_cli(int argc, char** argv) {
   app.set_version_flag("--version", std::string("nightjar ") + kVersion);
   app.require_subcommand(1);
 
-  const Command commands[] = {add_load_command(app),  add_serve_command(app),
-                              add_run_command(app),   add_worker_command(app),
-                              add_certs_command(app), add_report_command(app),
-                              add_demo_command(app),  add_results_command(app)};
+  const Command commands[] = {
+      add_load_command(app),   add_serve_command(app),   add_run_command(app),
+      add_worker_command(app), add_certs_command(app),   add_report_command(app),
+      add_demo_command(app),   add_results_command(app), add_profiles_command(app)};
 
   const std::string first = argc > 1 ? argv[1] : "";
   const bool known = std::any_of(std::begin(commands), std::end(commands),
                                  [&](const Command& c) { return c.app->get_name() == first; });
   if (!first.empty() && first[0] != '-' && !known) {
-    return usage_error(std::string("unknown command '") + argv[1] +
-                       "' (commands: load, run, serve, worker, certs, report, demo, results; see --help)");
+    return usage_error(
+        std::string("unknown command '") + argv[1] +
+        "' (commands: load, run, serve, worker, certs, report, demo, results, profiles; "
+        "see --help)");
   }
   try {
     app.parse(argc, argv);

@@ -41,8 +41,9 @@ int run_demo_command(const DemoFlags& f) {
   flags.duration_given = true;
   auto options = build_load_options(flags);
   if (!options.ok()) return usage_error(options.status().message());
-  const int code =
-      run_and_report(*options, ReportTargets{output::Format::kHuman, "", "", f.html_file, save_path(f.save)}, true);
+  const int code = run_and_report(
+      *options, ReportTargets{output::Format::kHuman, "", "", f.html_file, save_path(f.save), ""},
+      true);
   (*server)->stop();
   return code;
 }

@@ -19,8 +19,9 @@ int run_load_command(const LoadFlags& f) {
   if (!controller.ok()) return usage_error(controller.status().message());
   auto slos = build_slo_options(f.slo, {}, options->run.requested_rps);
   if (!slos.ok()) return usage_error(slos.status().message());
-  return run_and_report(*options, ReportTargets{*format, f.output_file, f.hlog_file, "", save_path(f.save)},
-                        !f.no_progress, &*controller, *slos);
+  return run_and_report(
+      *options, ReportTargets{*format, f.output_file, f.hlog_file, "", save_path(f.save), ""},
+      !f.no_progress, &*controller, *slos);
 }
 
 }  // namespace

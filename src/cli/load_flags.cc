@@ -8,33 +8,20 @@
 #include "common/duration.h"
 #include "http/grpc.h"
 #include "output/formatters.h"
-#include "tls/client_context.h"
 
 namespace nightjar::cli {
 namespace {
 
 // --ca-file, --insecure, --sni, --cert, --key: only for https:// and grpcs:// targets.
+// Checked now (files included), so a bad file is a usage error before anything starts.
 Status add_tls_options(const LoadFlags& f, load::LoadOptions& o) {
   o.run.tls = load::uses_tls(o.urls.front());
-  const bool tls_flags = !f.ca_file.empty() || f.insecure || !f.sni.empty() ||
-                         !f.cert_file.empty() || !f.key_file.empty();
-  if (!o.run.tls) {
-    if (tls_flags) {
-      return Status::invalid_argument(
-          "--ca-file, --insecure, --sni, --cert and --key apply to https:// and grpcs:// URLs");
-    }
-    return Status();
-  }
-  if (f.insecure && !f.ca_file.empty())
-    return Status::invalid_argument("--insecure and --ca-file cannot be used together");
   o.tls.ca_file = f.ca_file;
   o.tls.insecure = f.insecure;
   o.tls.sni = f.sni;
   o.tls.cert_file = f.cert_file;
   o.tls.key_file = f.key_file;
-  // Checked now, so a bad file is a usage error before anything starts.
-  auto context = tls::ClientContext::create(o.tls);
-  return context.ok() ? Status() : context.status();
+  return load::validate_tls(o);
 }
 
 // --arrival, --seed, --stages, --start-rps, --pace-file (after --duration and --warmup).
@@ -92,9 +79,7 @@ Status add_arrival_options(const LoadFlags& f, load::LoadOptions& o) {
                                     shape.status().message());
   }
   // The requested rate of a shaped run is its mean over the measured window.
-  const double measured = shape->cumulative(o.run.warmup_ns + o.run.duration_ns) -
-                          shape->cumulative(o.run.warmup_ns);
-  o.run.requested_rps = measured * 1e9 / static_cast<double>(o.run.duration_ns);
+  o.run.requested_rps = shape->mean_rps_over(o.run.warmup_ns, o.run.warmup_ns + o.run.duration_ns);
   if (o.run.requested_rps <= 0) {
     return Status::invalid_argument("the rate is 0 over the whole measured window: nothing would be sent");
   }
@@ -165,7 +150,7 @@ void add_controller_flags(CLI::App& cmd, ControllerFlags& f) {
       ->capture_default_str();
 }
 
-void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
+void add_test_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   auto* urls = cmd.add_option("url", f.urls,
                               "Target URL(s), e.g. http://127.0.0.1:8080/ (several: round robin)");
   if (urls_required) urls->required();
@@ -203,15 +188,6 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("--body", f.body, "Request body");
   cmd.add_option("--body-file", f.body_file, "Read the request body from a file");
   cmd.add_option("--content-type", f.content_type, "Content-Type header for the body");
-  cmd.add_option("--output-format", f.output_format, "One of: " + output::format_names())
-      ->capture_default_str();
-  cmd.add_option("-o,--output", f.output_file,
-                 "Write the report to this file instead of standard output");
-  cmd.add_flag("--no-progress", f.no_progress,
-               "No live progress line (it is only shown on a terminal)");
-  add_save_flags(cmd, f.save);
-  cmd.add_option("--hlog", f.hlog_file,
-                 "Also write an HdrHistogram interval log (.hlog), one histogram per second");
   cmd.add_option("--protocol", f.protocol,
                  "http1 or h2: force HTTP/1.1 or HTTP/2 (http:// with h2: prior knowledge; "
                  "https://: what ALPN "
@@ -232,11 +208,24 @@ void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
   cmd.add_option("--max-concurrent-streams", f.max_concurrent_streams,
                  "HTTP/2: requests in flight per connection")
       ->capture_default_str();
-  add_controller_flags(cmd, f.controller);
-  add_slo_flags(cmd, f.slo);
   cmd.add_option("--name", f.test_name, "Test name, kept in the result");
   cmd.add_option("--label", f.labels,
                  "Label key=value kept in the result, e.g. mesh=istio (repeatable)");
+}
+
+void add_load_flags(CLI::App& cmd, LoadFlags& f, bool urls_required) {
+  add_test_flags(cmd, f, urls_required);
+  cmd.add_option("--output-format", f.output_format, "One of: " + output::format_names())
+      ->capture_default_str();
+  cmd.add_option("-o,--output", f.output_file,
+                 "Write the report to this file instead of standard output");
+  cmd.add_flag("--no-progress", f.no_progress,
+               "No live progress line (it is only shown on a terminal)");
+  add_save_flags(cmd, f.save);
+  cmd.add_option("--hlog", f.hlog_file,
+                 "Also write an HdrHistogram interval log (.hlog), one histogram per second");
+  add_controller_flags(cmd, f.controller);
+  add_slo_flags(cmd, f.slo);
 }
 
 Result<load::LoadOptions> build_load_options(const LoadFlags& f) {

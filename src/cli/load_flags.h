@@ -73,12 +73,17 @@ struct LoadFlags {
 // --min-workers and --lease to `command`.
 void add_controller_flags(CLI::App& command, ControllerFlags& flags);
 
-// Adds the load test's flags (the URLs, rate, duration, request, output, TLS, gRPC, the
-// controller's flags, name, labels and SLOs) to `command`.
+// Adds the flags that define the test itself, what build_load_options reads (the URLs, rate,
+// duration, request, protocol, TLS, gRPC, name and labels), to `command`: what a profile
+// keeps (`profiles save`).
+void add_test_flags(CLI::App& command, LoadFlags& flags, bool urls_required);
+
+// Adds the test's flags and those of one run of it (output, progress, --db and --no-save,
+// --hlog, the controller's flags, SLOs) to `command`.
 void add_load_flags(CLI::App& command, LoadFlags& flags, bool urls_required);
 
-// The validated options of a load test (load::validate). A run bounded by --requests has
-// no duration bound unless --duration was given.
+// The validated options of a load test (load::validate), from the flags add_test_flags
+// adds. A run bounded by --requests has no duration bound unless --duration was given.
 Result<load::LoadOptions> build_load_options(const LoadFlags& flags);
 
 // The controller's options; no workers means a local run.

@@ -1,5 +1,6 @@
-// `nightjar run -f TEST.yaml`: an SMPS test file, every client at once (config/
-// test_plan_runner.h); each client's report and the combination.
+// `nightjar run -f TEST.yaml` or `nightjar run --profile NAME`: an SMPS test file, or the one
+// a profile holds (profiles.h), every client at once (config/test_plan_runner.h); each
+// client's report and the combination. A profile's run is saved linked to it.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "cli/files.h"
 #include "cli/load_flags.h"
+#include "cli/profiles.h"
 #include "cli/run_report.h"
 #include "config/smps_test.h"
 #include "config/test_plan_runner.h"
@@ -17,6 +19,7 @@ namespace {
 
 struct RunFlags {
   std::string file;
+  std::string profile;
   std::string output_format = "human";
   std::string output_file;
   bool no_progress = false;
@@ -27,7 +30,9 @@ struct RunFlags {
 };
 
 void add_run_flags(CLI::App& run, RunFlags& f) {
-  run.add_option("-f,--file", f.file, "The test file")->required();
+  run.add_option("-f,--file", f.file, "The test file");
+  run.add_option("--profile", f.profile,
+                 "Run this profile (nightjar profiles) instead of a file; the run is linked to it");
   run.add_option("--output-format", f.output_format, "One of: " + output::format_names())
       ->capture_default_str();
   run.add_option("-o,--output", f.output_file,
@@ -66,13 +71,21 @@ int report_clients(const config::TestPlan& plan, const config::TestPlanResult& o
   return with_save(slo_exit_code(combined), saved);
 }
 
+// The test of -f FILE or --profile NAME (from the database --db names).
+Result<config::TestPlan> read_test(const RunFlags& f) {
+  return f.profile.empty() ? read_test_file(f.file) : read_profile(db_path(f.save.db), f.profile);
+}
+
 int run_test_file_command(const RunFlags& f) {
+  if (!f.file.empty() && !f.profile.empty()) {
+    return usage_error("-f and --profile cannot be used together: run a test file or a profile");
+  }
+  if (f.file.empty() && f.profile.empty())
+    return usage_error("run needs -f TEST.yaml or --profile NAME");
   auto format = output::parse_format(f.output_format);
   if (!format.ok()) return usage_error("--output-format: " + format.status().message());
-  auto text = read_file(f.file);
-  if (!text.ok()) return usage_error(text.status().message());
-  auto plan = config::parse_smps_test(*text, f.file);
-  if (!plan.ok()) return usage_error(plan.status().message());
+  auto plan = read_test(f);
+  if (!plan.ok()) return error_exit(plan.status());
   if (Status s = check_output_paths(f.output_file, f.hlog_file); !s.ok())
     return usage_error(s.message());
   auto controller = controller_options(f.controller);
@@ -109,7 +122,8 @@ int run_test_file_command(const RunFlags& f) {
                             });
   monitor.done();
   if (outcome.ok()) slo_run.judge(outcome->combined);
-  const ReportTargets targets{*format, f.output_file, f.hlog_file, "", save_path(f.save)};
+  const ReportTargets targets{*format, f.output_file,     f.hlog_file,
+                              "",      save_path(f.save), f.profile};
   if (!several)
     return outcome.ok() ? report_run(outcome->combined, targets) : error_exit(outcome.status());
   if (!outcome.ok()) {
@@ -122,9 +136,9 @@ int run_test_file_command(const RunFlags& f) {
 }  // namespace
 
 Command add_run_command(CLI::App& app) {
-  return make_command<RunFlags>(app, "run",
-                                "Run an SMPS test file (YAML or JSON; legacy or camelCase shape)",
-                                add_run_flags, run_test_file_command);
+  return make_command<RunFlags>(
+      app, "run", "Run an SMPS test file (YAML or JSON; legacy or camelCase shape) or a profile",
+      add_run_flags, run_test_file_command);
 }
 
 }  // namespace nightjar::cli

@@ -27,8 +27,10 @@ Result<model::RunResult> run_here_or_on_workers(const load::LoadOptions& options
 
 void RunSaver::save(const model::RunResult& result) {
   if (targets_.db_path.empty()) return;
+  store::SaveInfo info;
+  if (!targets_.profile.empty()) info.profile = targets_.profile;
   auto store = store::Store::open(targets_.db_path);
-  auto id = store.ok() ? (*store)->save(result) : Result<std::string>(store.status());
+  auto id = store.ok() ? (*store)->save(result, info) : Result<std::string>(store.status());
   if (id.ok()) {
     id_ = *id;
   } else {

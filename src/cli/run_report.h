@@ -21,9 +21,11 @@ struct ReportTargets {
   std::string hlog_file;    // empty: none
   std::string html_file;    // empty: none; else also the HTML report, and a line saying where
   std::string db_path;      // empty: not saved; else the results database the run is kept in
+  std::string profile;      // the profile the run was started from (`run --profile`); empty: none
 };
 
-// Keeps `result` in targets.db_path (nothing when it is empty) and says so after the report:
+// Keeps `result` in targets.db_path (nothing when it is empty), linked to targets.profile when
+// it names one, and says so after the report:
 // "saved as run ID" at the end of a human report on standard output, on standard error
 // otherwise. A save that fails is said on standard error. Call `save` before writing the
 // report and `say` after it.

@@ -91,4 +91,21 @@ std::string format_duration_ns(int64_t ns) {
   return buf;
 }
 
+std::string format_go_duration_ns(int64_t ns) {
+  if (ns <= 0) return "0s";
+  static constexpr struct {
+    int64_t ns;
+    const char* name;
+  } kUnits[] = {{3600 * kNanosPerSecond, "h"}, {60 * kNanosPerSecond, "m"}, {kNanosPerSecond, "s"},
+                {kNanosPerMilli, "ms"},        {kNanosPerMicro, "us"},      {1, "ns"}};
+  std::string out;
+  for (const auto& unit : kUnits) {
+    if (ns >= unit.ns) {
+      out += std::to_string(ns / unit.ns) + unit.name;
+      ns %= unit.ns;
+    }
+  }
+  return out;
+}
+
 }  // namespace nightjar

@@ -13,6 +13,7 @@ struct RequestSpec {
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;  // in order; Host overrides the URL's
   std::string body;                                         // sent with Content-Length when non-empty
+  bool operator==(const RequestSpec&) const = default;
 };
 
 // Parses "Name: value" as given to -H. Errors name the header text: no colon, an empty

@@ -17,6 +17,7 @@ struct Url {
   std::string authority;       // what the Host header carries: host[:port], brackets kept
 
   std::string to_string() const;  // scheme://authority/path
+  bool operator==(const Url&) const = default;
 };
 
 // Parses an absolute URL. Errors name the URL and what is wrong with it: a missing or

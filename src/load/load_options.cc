@@ -169,6 +169,21 @@ Status validate(const LoadOptions& options) {
   return {};
 }
 
+Status validate_tls(const LoadOptions& options) {
+  const tls::ClientOptions& t = options.tls;
+  const bool any = !t.ca_file.empty() || t.insecure || !t.sni.empty() || !t.cert_file.empty() ||
+                   !t.key_file.empty();
+  if (!any) return {};
+  if (options.urls.empty() || !uses_tls(options.urls.front())) {
+    return Status::invalid_argument(
+        "--ca-file, --insecure, --sni, --cert and --key apply to https:// and grpcs:// URLs");
+  }
+  if (t.insecure && !t.ca_file.empty())
+    return Status::invalid_argument("--insecure and --ca-file cannot be used together");
+  auto context = tls::ClientContext::create(t);
+  return context.ok() ? Status() : context.status();
+}
+
 void echo_tls_options(const LoadOptions& options, model::RunOptions& echo) {
   if (!options.run.tls) return;
   echo.tls_insecure = options.tls.insecure;

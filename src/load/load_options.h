@@ -30,6 +30,7 @@ struct LoadOptions {
   std::string grpc_message;
   // gRPC: ask the standard health service before the run (--grpc-health).
   bool grpc_health = false;
+  bool operator==(const LoadOptions&) const = default;
 };
 
 // The protocol a run speaks (run.protocol), from its URLs' scheme and --protocol (`flag`:
@@ -77,5 +78,11 @@ inline constexpr uint64_t kMaxSeed = (uint64_t{1} << 53) - 1;  // --seed: exact 
 // Checks every option against its range and the combination of options; the message names
 // the option (its command-line flag) and the range. Used by every entry point.
 Status validate(const LoadOptions& options);
+
+// Checks how TLS is set up (options.tls, from --ca-file, --insecure, --sni, --cert, --key or
+// a test file's fields): only https:// and grpcs:// URLs take it, --insecure and --ca-file
+// exclude each other, and the files it names must load (tls::ClientContext::create: a trust
+// store, a certificate that matches its key). Reads those files. Messages name the flag.
+Status validate_tls(const LoadOptions& options);
 
 }  // namespace nightjar::load

@@ -148,6 +148,11 @@ double RateShape::mean_rps(int64_t end_ns) const {
   return end_ns > 0 ? cumulative(end_ns) * kNsPerS / static_cast<double>(end_ns) : 0;
 }
 
+double RateShape::mean_rps_over(int64_t from_ns, int64_t to_ns) const {
+  if (to_ns <= from_ns) return 0;
+  return (cumulative(to_ns) - cumulative(from_ns)) * kNsPerS / static_cast<double>(to_ns - from_ns);
+}
+
 Result<std::vector<RateSegment>> parse_stages(std::string_view text, double start_rps) {
   std::vector<RateSegment> segments;
   double from = start_rps;

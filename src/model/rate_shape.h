@@ -46,6 +46,9 @@ class RateShape {
   int64_t inverse(double x) const;
   // Λ(end) / end in requests per second: the mean rate over [0, end_ns).
   double mean_rps(int64_t end_ns) const;
+  // The mean rate over [from_ns, to_ns): what a shaped run requests over its measured window
+  // (from the end of the warm-up to the end of the run). 0 for an empty span.
+  double mean_rps_over(int64_t from_ns, int64_t to_ns) const;
 
  private:
   explicit RateShape(std::vector<RateSegment> segments);

@@ -127,6 +127,7 @@ struct RunOptions {
   std::string arrival = "uniform";
   uint64_t seed = 0;
   std::vector<RateSegment> rate_shape;
+  bool operator==(const RunOptions&) const = default;
 };
 
 // What a run asked for over any stretch of its measured window (offsets from the end of the

@@ -5,50 +5,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cassert>
-#include <cctype>
 #include <nlohmann/json.hpp>
-#include <string_view>
 
+#include "common/yaml_text.h"
 #include "output/formatters.h"
 
 namespace nightjar::output {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-// Words YAML 1.1 resolves to bools or null when plain (YAML 1.2 core's are a subset).
-bool is_yaml_keyword(std::string_view s) {
-  static constexpr std::string_view kWords[] = {"y",   "n",    "yes",   "no",  "on",
-                                                "off", "true", "false", "null"};
-  std::string lower(s);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view w : kWords) {
-    if (lower == w) return true;
-  }
-  return false;
-}
-
-// A string safe to write plain: an identifier-like word ([A-Za-z_][A-Za-z0-9_./-]*) that is not
-// a YAML keyword. Everything else (numbers such as "200" or "99.9", URLs, base64, dates, "")
-// is double-quoted; being stricter than YAML needs costs only a few quotes.
-bool plain_is_safe(std::string_view s) {
-  if (s.empty() || is_yaml_keyword(s)) return false;
-  const auto c0 = static_cast<unsigned char>(s[0]);
-  if (!std::isalpha(c0) && s[0] != '_') return false;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!std::isalnum(u) && c != '_' && c != '.' && c != '/' && c != '-') return false;
-  }
-  return true;
-}
-
-void emit_string(YAML::Emitter& out, const std::string& s) {
-  if (plain_is_safe(s)) {
-    out << s;
-  } else {
-    out << YAML::DoubleQuoted << s;
-  }
-}
 
 // JSON's shortest round-trip form, made to match YAML 1.1's float pattern too (which needs a
 // '.' and a signed exponent): 1e-05 -> 1.0e-05, 1e+20 -> 1.0e+20. 500.0 stays 500.0.
@@ -71,7 +36,7 @@ void emit(YAML::Emitter& out, const json& value) {
       out << YAML::BeginMap;
       for (const auto& [key, item] : value.items()) {
         out << YAML::Key;
-        emit_string(out, key);
+        emit_yaml_string(out, key);
         out << YAML::Value;
         emit(out, item);
       }
@@ -83,7 +48,7 @@ void emit(YAML::Emitter& out, const json& value) {
       out << YAML::EndSeq;
       break;
     case json::value_t::string:
-      emit_string(out, value.get_ref<const std::string&>());
+      emit_yaml_string(out, value.get_ref<const std::string&>());
       break;
     case json::value_t::boolean:
       out << value.get<bool>();

@@ -46,6 +46,7 @@ struct Slo {
   double percentile = 0;   // the percentile metrics: 0 < percentile <= 100
   Op op = Op::kLess;
   double threshold = 0;    // in unit_of(metric)
+  bool operator==(const Slo&) const = default;
 };
 
 // Parses `METRIC OP VALUE` (spaces allowed between the parts). Errors (InvalidArgument) say

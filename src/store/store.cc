@@ -564,6 +564,23 @@ Status Store::remove_profile(const std::string& name) {
   return erase->run();
 }
 
+Result<std::map<std::string, ProfileRuns>> Store::profile_runs() {
+  // SQLite takes a bare column (id) from the row that gives MAX() its value.
+  Result<Statement> query = db_->prepare(
+      "SELECT profile, COUNT(*), MAX(started_unix_ns), id FROM runs WHERE profile IS NOT NULL "
+      "GROUP BY profile");
+  if (!query.ok()) return query.status();
+  std::map<std::string, ProfileRuns> runs;
+  for (;;) {
+    Result<bool> row = query->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    runs[query->column_text(0)] = {query->column_int(1), query->column_text(3),
+                                   query->column_int(2)};
+  }
+  return runs;
+}
+
 Result<std::string> Store::create_experiment(const std::string& kind, const std::string& name) {
   Result<Statement> insert = db_->prepare(
       "INSERT INTO experiments (id, kind, name, started_unix_ns, saved_unix_ns, summary) "

@@ -85,6 +85,13 @@ struct Profile {
   std::string definition;
 };
 
+// The runs started from one profile (SaveInfo::profile): how many, and the newest.
+struct ProfileRuns {
+  int64_t count = 0;
+  std::string last_id;  // the run started last
+  int64_t last_started_unix_ns = 0;
+};
+
 // An experiment: several runs that answer one question (find-max's steps, overhead's
 // variants). `summary` is its JSON answer, written when it ends (kept as given).
 struct Experiment {
@@ -157,6 +164,9 @@ class Store {
   Result<Profile> profile(const std::string& name);  // NotFound names the known ones
   Result<std::vector<Profile>> profiles();            // by name
   Status remove_profile(const std::string& name);    // runs keep the name they were run under
+  // The runs of every profile name runs were saved under (removed profiles included), in one
+  // query over the runs_by_profile index; no run's result is read.
+  Result<std::map<std::string, ProfileRuns>> profile_runs();
 
   // Experiments. create_experiment starts one, dated now, with an empty summary ("{}").
   Result<std::string> create_experiment(const std::string& kind, const std::string& name);

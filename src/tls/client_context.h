@@ -25,6 +25,7 @@ struct ClientOptions {
   std::string cert_file;           // client certificate (PEM) for mutual TLS
   std::string key_file;            // its key
   std::vector<std::string> alpn;   // offered in order, e.g. {"h2", "http/1.1"}; empty: none
+  bool operator==(const ClientOptions&) const = default;
 };
 
 // Where a connection keeps the TLS session to resume on its next connect: set it as the

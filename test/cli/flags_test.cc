@@ -16,6 +16,7 @@
 #include "cli/worker_flags.h"
 #include "common/duration.h"
 #include "http/grpc.h"
+#include "support/data_files.h"
 
 namespace nightjar::cli {
 namespace {
@@ -71,17 +72,8 @@ Result<distributed::WorkerServerOptions> worker_options(const std::vector<std::s
   return build_worker_options(flags);
 }
 
-std::string tls_file(const std::string& name) {
-  return std::string(NIGHTJAR_TEST_DATA_DIR) + "/tls/" + name;
-}
-
-// A file in the test's temporary folder holding `text`.
-std::string temp_file(const std::string& name, const std::string& text) {
-  const std::string path =
-      ::testing::TempDir() + "/nightjar_flags_" + std::to_string(::getpid()) + "_" + name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
+using testing::temp_file;
+using testing::tls_file;
 
 const std::string kUrl = "http://127.0.0.1:8080/";
 

@@ -46,5 +46,20 @@ TEST(FormatDuration, NeverPrintsAThousandOfTheSmallerUnit) {
   EXPECT_EQ(format_duration_ns(59'990'000'000), "1m0s");
 }
 
+TEST(FormatGoDuration, IsExactAndReadsBack) {
+  EXPECT_EQ(format_go_duration_ns(0), "0s");
+  EXPECT_EQ(format_go_duration_ns(90 * kNanosPerSecond), "1m30s");
+  EXPECT_EQ(format_go_duration_ns(3600 * kNanosPerSecond), "1h");
+  EXPECT_EQ(format_go_duration_ns(2 * kNanosPerSecond + 5 * kNanosPerMilli), "2s5ms");
+  EXPECT_EQ(format_go_duration_ns(kNanosPerMilli + 500), "1ms500ns");
+  for (int64_t ns :
+       {int64_t{1}, int64_t{999}, int64_t{1'001'001'001}, 24 * 3600 * kNanosPerSecond - 1,
+        int64_t{86'399'999'999'999}, int64_t{12'345'678'901'234}}) {
+    auto back = parse_duration_ns(format_go_duration_ns(ns));
+    ASSERT_TRUE(back.ok()) << format_go_duration_ns(ns);
+    EXPECT_EQ(*back, ns) << format_go_duration_ns(ns);
+  }
+}
+
 }  // namespace
 }  // namespace nightjar

@@ -6,16 +6,12 @@
 #include <sstream>
 
 #include "common/duration.h"
+#include "support/data_files.h"
 
 namespace nightjar::config {
 namespace {
 
-std::string data(const std::string& name) {
-  std::ifstream in(std::string(NIGHTJAR_TEST_DATA_DIR) + "/config/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string data(const std::string& name) { return testing::read_test_data("config/" + name); }
 
 std::string error_of(const std::string& text) {
   auto plan = parse_smps_test(text, "t.yaml");

@@ -621,6 +621,30 @@ TEST_F(StoreTest, ProfilesAreCreatedReplacedAndRemoved) {
   EXPECT_EQ(store->list(filter)->size(), 1u);
 }
 
+TEST_F(StoreTest, ProfileRunsCountEachProfilesRunsAndNameTheNewest) {
+  ManualClock clock;
+  auto store = open_store(clock);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->profile_runs()->empty());
+  SaveInfo checkout;
+  checkout.profile = "checkout";
+  SaveInfo browse;
+  browse.profile = "browse";
+  ASSERT_TRUE(store->save(named("a", 30), checkout).ok());
+  const std::string newest = store->save(named("b", 50), checkout).value();
+  ASSERT_TRUE(store->save(named("c", 40), checkout).ok());
+  const std::string only = store->save(named("d", 10), browse).value();
+  ASSERT_TRUE(store->save(named("e", 99)).ok());  // no profile
+  auto runs = store->profile_runs();
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ(runs->at("checkout").count, 3);
+  EXPECT_EQ(runs->at("checkout").last_id, newest);
+  EXPECT_EQ(runs->at("checkout").last_started_unix_ns, 50);
+  EXPECT_EQ(runs->at("browse").count, 1);
+  EXPECT_EQ(runs->at("browse").last_id, only);
+}
+
 TEST_F(StoreTest, ExperimentsHoldTheirRunsAndSummary) {
   ManualClock clock;
   auto store = open_store(clock);
