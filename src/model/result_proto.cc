@@ -480,13 +480,16 @@ Result<RunResult> from_proto(const v1::RunResult& m) {
 }
 
 std::string to_proto_bytes(const RunResult& result) {
-  std::string bytes;
+  const v1::RunResult message = to_proto(result);
+  // Sized once and written in place: a growing string would copy a long run's megabytes
+  // several times over.
+  std::string bytes(message.ByteSizeLong(), '\0');
   {
-    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::ArrayOutputStream stream(bytes.data(), static_cast<int>(bytes.size()));
     google::protobuf::io::CodedOutputStream out(&stream);
     out.SetSerializationDeterministic(true);
-    to_proto(result).SerializeToCodedStream(&out);
-  }  // the streams trim `bytes` to what was written as they close
+    message.SerializeWithCachedSizes(&out);
+  }
   return bytes;
 }
 

@@ -174,6 +174,12 @@ Status Transaction::begin() {
   return s;
 }
 
+Status Transaction::begin_read() {
+  Status s = db_.exec("BEGIN");
+  open_ = s.ok();
+  return s;
+}
+
 Status Transaction::commit() {
   Status s = db_.exec("COMMIT");
   open_ = !s.ok();

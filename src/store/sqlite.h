@@ -100,6 +100,9 @@ class Transaction {
   // BEGIN IMMEDIATE: the write lock is taken now, waiting out the busy timeout, rather than
   // at the first write, where WAL can only answer "busy" without waiting.
   Status begin();
+  // BEGIN (deferred) for reading only: one snapshot, and the file's shared lock taken once for
+  // every statement inside rather than once per statement.
+  Status begin_read();
   Status commit();
 
  private:

@@ -387,6 +387,9 @@ Result<std::vector<RunSummary>> Store::list(const ListFilter& filter) {
   sql += " ORDER BY started_unix_ns DESC, id DESC";
   if (filter.limit > 0) sql += " LIMIT " + parameter();
 
+  // One snapshot for the runs and their labels.
+  Transaction snapshot(*db_);
+  if (Status s = snapshot.begin_read(); !s.ok()) return s;
   Result<Statement> query = db_->prepare(sql);
   if (!query.ok()) return query.status();
   next = 1;
