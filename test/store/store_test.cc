@@ -400,6 +400,35 @@ TEST_F(StoreTest, AVersion1DatabaseOpensAndKeepsItsRuns) {
   EXPECT_EQ(raw().query_int("PRAGMA user_version").value(), kSchemaVersion);
 }
 
+TEST_F(StoreTest, AVersion2DatabaseOpensAndKeepsItsRunsBaselinesProfilesAndExperiments) {
+  // Written at schema version 2 (test/data/store/README.md); opened from a copy.
+  fs::copy_file(std::string(NIGHTJAR_TEST_DATA_DIR) + "/store/results_v2.db", db_path_);
+  EXPECT_EQ(raw().query_int("PRAGMA user_version").value(), 2);
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  auto first = store->get("01M8NFWSYBF5");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->options.test_name, "writer-0");
+  EXPECT_EQ(first->latency.total_count(), 1000);
+  EXPECT_EQ(store->baseline("main")->run_id, "01M8NFWSYBF5");
+  auto profile = store->profile("checkout");
+  ASSERT_TRUE(profile.ok()) << profile.status().message();
+  EXPECT_NE(profile->definition.find("http://127.0.0.1:8080/"), std::string::npos) << profile->definition;
+  auto experiment = store->experiment("01M8P");
+  ASSERT_TRUE(experiment.ok()) << experiment.status().message();
+  EXPECT_EQ(experiment->kind, "find-max");
+  EXPECT_EQ(experiment->summary, R"({"max_rps": 1200})");
+  ListFilter steps;
+  steps.experiment = experiment->id;
+  auto runs = store->list(steps);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].name, "writer-1");
+  EXPECT_EQ((*runs)[0].profile, "checkout");
+  EXPECT_TRUE(store->save(named("new", 8)).ok());
+  EXPECT_EQ(raw().query_int("PRAGMA user_version").value(), kSchemaVersion);
+}
+
 TEST_F(StoreTest, TwoConnectionsSaveConcurrently) {
   constexpr int kPerThread = 40;
   std::vector<std::string> ids[2];
