@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 #include <system_error>
+#include <unordered_map>
 
 #include "model/result_proto.h"
 #include "store/run_id.h"
@@ -76,8 +77,24 @@ RunSummary read_summary(const Statement& row) {
   return s;
 }
 
-// Fills each summary's labels, with one prepared statement for all.
+// Fills each summary's labels: a few runs by one lookup each, many by one scan of every label
+// (10,000 lookups cost more than reading the whole small table once).
 Status read_labels(Database& db, std::vector<RunSummary>& runs) {
+  constexpr size_t kLookupsAtMost = 64;
+  if (runs.size() > kLookupsAtMost) {
+    std::unordered_map<std::string, RunSummary*> by_id;
+    by_id.reserve(runs.size());
+    for (RunSummary& run : runs) by_id.emplace(run.id, &run);
+    Result<Statement> scan = db.prepare("SELECT run_id, key, value FROM run_labels");
+    if (!scan.ok()) return scan.status();
+    for (;;) {
+      Result<bool> row = scan->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return {};
+      const auto run = by_id.find(scan->column_text(0));
+      if (run != by_id.end()) run->second->labels.emplace(scan->column_text(1), scan->column_text(2));
+    }
+  }
   Result<Statement> query = db.prepare("SELECT key, value FROM run_labels WHERE run_id = ?1");
   if (!query.ok()) return query.status();
   for (RunSummary& run : runs) {
