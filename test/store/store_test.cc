@@ -429,6 +429,29 @@ TEST_F(StoreTest, AVersion2DatabaseOpensAndKeepsItsRunsBaselinesProfilesAndExper
   EXPECT_EQ(raw().query_int("PRAGMA user_version").value(), kSchemaVersion);
 }
 
+TEST_F(StoreTest, ManyRunsListWithTheirOwnLabels) {
+  // Past 64 runs, list reads every label in one scan instead of one lookup per run.
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 100; ++i) {
+    std::map<std::string, std::string> labels = {{"i", std::to_string(i)}};
+    if (i % 3 == 0) labels["third"] = "yes";
+    ASSERT_TRUE(store->save(named("run-" + std::to_string(i), i, labels)).ok());
+  }
+  for (const int64_t limit : {int64_t{0}, int64_t{10}}) {
+    ListFilter filter;
+    filter.limit = limit;
+    auto runs = store->list(filter);
+    ASSERT_TRUE(runs.ok());
+    ASSERT_EQ(runs->size(), limit == 0 ? 100u : 10u);
+    for (const RunSummary& run : *runs) {
+      const std::string i = run.name.substr(4);
+      EXPECT_EQ(run.labels.at("i"), i) << run.name;
+      EXPECT_EQ(run.labels.count("third"), std::stoi(i) % 3 == 0 ? 1u : 0u) << run.name;
+    }
+  }
+}
+
 TEST_F(StoreTest, TwoConnectionsSaveConcurrently) {
   constexpr int kPerThread = 40;
   std::vector<std::string> ids[2];
