@@ -53,6 +53,10 @@ struct Counters {
     for (int64_t e : error_counts) n += e;
     return n;
   }
+  // Requests that came to an end, with a response or without: what an error rate is a
+  // fraction of (SLOs and comparisons alike). Not `sent`: an arrival whose connection never
+  // opened fails without being sent.
+  int64_t ended() const { return completed + errors(); }
   int64_t& errors_of(ErrorKind kind) { return error_counts[static_cast<size_t>(kind)]; }
   int64_t errors_of(ErrorKind kind) const { return error_counts[static_cast<size_t>(kind)]; }
 

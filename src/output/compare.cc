@@ -353,7 +353,7 @@ double Metric::of(const RunResult& r) const {
     case MetricKind::kSent: return static_cast<double>(r.counters.sent);
     case MetricKind::kCompleted: return static_cast<double>(r.counters.completed);
     case MetricKind::kErrors: return static_cast<double>(r.counters.errors());
-    case MetricKind::kErrorRate: return fraction(r.counters.errors(), r.counters.sent);
+    case MetricKind::kErrorRate: return fraction(r.counters.errors(), r.counters.ended());
     case MetricKind::kNon2xxRate: return fraction(r.non_2xx(), r.counters.completed);
     case MetricKind::kLatencyMin: return static_cast<double>(r.latency.min());
     case MetricKind::kLatencyPercentile:

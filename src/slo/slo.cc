@@ -312,7 +312,7 @@ std::optional<double> measure(const Slo& slo, const Sample& s) {
     case Metric::kServiceMax:
       return of_histogram(s.service_time, slo.metric, slo.percentile);
     case Metric::kErrorRate: {
-      const int64_t ended = c.completed + c.errors();
+      const int64_t ended = c.ended();
       if (ended == 0) return std::nullopt;
       return static_cast<double>(c.errors()) / static_cast<double>(ended);
     }
