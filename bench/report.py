@@ -101,12 +101,13 @@ def parse_hey(text):
 
 
 def parse_nightjar(text):
-    """nightjar's JSON report; tolerant of a non-JSON line before it."""
+    """nightjar's JSON report; tolerant of lines before and after it (standard error shares
+    the file: "nightjar: saved as run ID" comes after the report)."""
     start = text.find("{")
     if start < 0:
         return {}
     try:
-        j = json.loads(text[start:])
+        j, _ = json.JSONDecoder().raw_decode(text[start:])
     except ValueError:
         return {}
     req = j.get("requests", {})
