@@ -106,6 +106,12 @@ bool cool_down(int64_t ns, const std::atomic<bool>& stop) {
   return false;
 }
 
+// No response at all, only errors or drops: the target is not there (refused, unresolvable
+// TLS, ...), which is no rate's verdict.
+bool nothing_got_through(const model::RunResult& result) {
+  return result.counters.completed == 0 && result.counters.errors() + result.counters.dropped > 0;
+}
+
 // The store the trials are kept in, and their experiment; empty with --no-save.
 struct Keeper {
   std::unique_ptr<store::Store> store;
@@ -141,6 +147,11 @@ class FindMax {
       auto result = run_trial(trial->rps, monitor);
       if (!result.ok()) return result.status();
       if (result->interrupted) break;
+      if (report_.steps.empty() && nothing_got_through(*result)) {
+        std::string why = "no request succeeded at the start rate";
+        for (const auto& [kind, detail] : result->error_details) why += "; " + kind + ": " + detail;
+        return Status::unavailable(why);
+      }
       findmax::TrialRecord record = findmax::trial_record(*result, trial->rps, trial->trial);
       record.run_id = save(*result, keeper);
       search.record(record.pass);
@@ -175,9 +186,10 @@ class FindMax {
     flags.duration_given = true;
     auto options = build_load_options(flags);
     if (!options.ok()) return options.status();
+    // The closed loop (rps 0) is measured, not judged: it has no requested rate.
     SloRun slo_run(slos_);
     load::RunControl control = monitor.control();
-    slo_run.watch(control, rps);
+    if (rps > 0) slo_run.watch(control, rps);
     auto result = load::run_load(*options, control);
     if (!result.ok()) return result.status();
     if (rps > 0) slo_run.judge(*result);
@@ -231,11 +243,13 @@ int run_find_max_command(const FindMaxFlags& f) {
     if (!budget.ok()) return usage_error(budget.status().message());
     max_time_ns = *budget;
   }
+  auto warmup_ns = duration_flag("--warmup", f.load.warmup);
+  if (!warmup_ns.ok()) return usage_error(warmup_ns.status().message());
   findmax::SearchOptions search{.start_rps = f.start_rps,
                                 .max_rps = f.max_rps,
                                 .precision = *precision,
                                 .trials = f.trials,
-                                .trial_ns = *step_ns + *cool_down_ns,
+                                .trial_ns = *warmup_ns + *step_ns + *cool_down_ns,
                                 .max_time_ns = max_time_ns};
   if (Status s = findmax::validate(search); !s.ok()) return usage_error(s.message());
   auto slos = build_slo_options(f.load.slo, {}, f.start_rps);
@@ -263,7 +277,7 @@ int run_find_max_command(const FindMaxFlags& f) {
 
   FindMax find_max(f, search, std::move(*slos), *step_ns, *cool_down_ns);
   if (Status s = find_max.run(keeper); !s.ok()) {
-    std::cerr << "nightjar: error: a trial could not run: " << s.message() << "\n";
+    std::cerr << "nightjar: error: find-max cannot go on: " << s.message() << "\n";
     return kExitFailure;
   }
   findmax::Report report = find_max.report();

@@ -82,11 +82,39 @@ TEST(FindMaxCli, AStartRateThatFailsExitsThreeAndKeepsItsTrialInAnExperiment) {
   EXPECT_TRUE(summary["max_rps"].is_null());
   EXPECT_EQ(summary["first_failing_rps"], 50);
   EXPECT_EQ(summary["experiment_id"], id);
-  auto trials = (*store)->list({.experiment = id});
+  store::ListFilter filter;
+  filter.experiment = id;
+  auto trials = (*store)->list(filter);
   ASSERT_TRUE(trials.ok());
   ASSERT_EQ(trials->size(), 1u);  // the start rate's one trial
   EXPECT_EQ(summary["steps"][0]["run_id"], trials->front().id);
   std::filesystem::remove_all(dir);
+}
+
+TEST(FindMaxCli, StopsIncompleteAtTheBudgetAndAddsTheClosedLoopRate) {
+  ListeningChild server("serve");
+  // Trials of 300 ms: 100/s and 200/s fit in 700 ms; a third would end at 900 ms.
+  const Outcome o = run({"find-max", server.url(), "--slo", "p99<1s", "--start-rps", "100",
+                         "--step-duration", "300ms", "--trials", "1", "--cool-down", "0s",
+                         "--max-time", "700ms", "--also-closed-loop", "-c", "2", "--no-save",
+                         "--no-progress", "--output-format", "json"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto j = nlohmann::json::parse(o.out);
+  EXPECT_FALSE(j["complete"].get<bool>());
+  EXPECT_TRUE(j["out_of_time"].get<bool>());
+  EXPECT_EQ(j["max_rps"], 200);
+  EXPECT_TRUE(j["first_failing_rps"].is_null());
+  EXPECT_EQ(j["steps"].size(), 2u);
+  ASSERT_TRUE(j["closed_loop_rps"].is_number()) << o.out;
+  EXPECT_GT(j["closed_loop_rps"].get<double>(), 0);
+}
+
+TEST(FindMaxCli, ATargetThatAnswersNothingIsAFailureToRunNotAVerdict) {
+  const Outcome o = run({"find-max", "http://127.0.0.1:1/", "--slo", "p99<1s",
+                         "--step-duration", "200ms", "--trials", "1", "--no-save",
+                         "--no-progress"});
+  EXPECT_EQ(o.code, 1) << o.err;
+  EXPECT_NE(o.err.find("no request succeeded at the start rate"), std::string::npos) << o.err;
 }
 
 TEST(FindMaxCli, RefusesBadUsage) {
