@@ -46,6 +46,7 @@ void add_find_max_flags(CLI::App& cmd, FindMaxFlags& f) {
   }
   add_slo_flags(cmd, f.load.slo);
   add_save_flags(cmd, f.load.save);
+  add_controller_flags(cmd, f.load.controller);
   cmd.add_option("--start-rps", f.start_rps, "The first rate tried")->capture_default_str();
   cmd.add_option("--max-rps", f.max_rps, "Never try a rate above this")->capture_default_str();
   cmd.add_option("--step-duration", f.step_duration, "How long each trial measures")
@@ -121,9 +122,9 @@ struct Keeper {
 class FindMax {
  public:
   FindMax(const FindMaxFlags& flags, findmax::SearchOptions search, SloOptions slos,
-          int64_t step_ns, int64_t cool_down_ns)
+          int64_t step_ns, int64_t cool_down_ns, distributed::ControllerOptions controller)
       : f_(flags), search_options_(search), slos_(std::move(slos)), step_ns_(step_ns),
-        cool_down_ns_(cool_down_ns) {
+        cool_down_ns_(cool_down_ns), controller_(std::move(controller)) {
     report_.urls = flags.load.urls;
     for (const slo::Slo& s : slos_.slos) report_.slos.push_back(s.expr);
     report_.search = search;
@@ -190,7 +191,7 @@ class FindMax {
     SloRun slo_run(slos_);
     load::RunControl control = monitor.control();
     if (rps > 0) slo_run.watch(control, rps);
-    auto result = load::run_load(*options, control);
+    auto result = run_here_or_on_workers(*options, &controller_, control);
     if (!result.ok()) return result.status();
     if (rps > 0) slo_run.judge(*result);
     return result;
@@ -218,6 +219,7 @@ class FindMax {
   const SloOptions slos_;
   const int64_t step_ns_;
   const int64_t cool_down_ns_;
+  const distributed::ControllerOptions controller_;  // no workers: trials run here
   findmax::Report report_;
   bool save_failed_ = false;
 };
@@ -263,6 +265,8 @@ int run_find_max_command(const FindMaxFlags& f) {
     if (!options.ok()) return usage_error(options.status().message());
   }
   if (Status s = check_output_paths(f.output_file, ""); !s.ok()) return usage_error(s.message());
+  auto controller = controller_options(f.load.controller);
+  if (!controller.ok()) return usage_error(controller.status().message());
 
   Keeper keeper;
   if (const std::string db = save_path(f.load.save); !db.empty()) {
@@ -275,7 +279,7 @@ int run_find_max_command(const FindMaxFlags& f) {
     keeper.experiment_id = *id;
   }
 
-  FindMax find_max(f, search, std::move(*slos), *step_ns, *cool_down_ns);
+  FindMax find_max(f, search, std::move(*slos), *step_ns, *cool_down_ns, std::move(*controller));
   if (Status s = find_max.run(keeper); !s.ok()) {
     std::cerr << "nightjar: error: find-max cannot go on: " << s.message() << "\n";
     return kExitFailure;

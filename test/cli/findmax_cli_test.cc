@@ -10,6 +10,7 @@
 
 #include "store/store.h"
 #include "support/cli.h"
+#include "support/worker_process.h"
 
 namespace nightjar {
 namespace {
@@ -117,6 +118,27 @@ TEST(FindMaxCli, ATargetThatAnswersNothingIsAFailureToRunNotAVerdict) {
   EXPECT_NE(o.err.find("no request succeeded at the start rate"), std::string::npos) << o.err;
 }
 
+TEST(FindMaxCli, RunsItsTrialsOnWorkers) {
+#ifdef NIGHTJAR_TSAN
+  GTEST_SKIP() << "grpc (uninstrumented in Debian) makes TSan report its own internals";
+#endif
+  ListeningChild server("serve");
+  testing::WorkerProcess a;
+  testing::WorkerProcess b;
+  ASSERT_FALSE(a.address().empty());
+  ASSERT_FALSE(b.address().empty());
+  const Outcome o = run({"find-max", server.url(), "--slo", "p99<1s", "--start-rps", "50",
+                         "--max-rps", "100", "--step-duration", "1s", "--trials", "1",
+                         "--cool-down", "0s", "-c", "2", "--workers",
+                         a.address() + "," + b.address(), "--no-save", "--no-progress",
+                         "--output-format", "json"});
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["max_rps"], 100);  // 50, then the maximum itself
+  EXPECT_TRUE(j["complete"].get<bool>());
+  EXPECT_GT(j["steps"][1]["achieved_rps"].get<double>(), 50);
+}
+
 TEST(FindMaxCli, RefusesBadUsage) {
   testing::expect_usage_errors(
       {"find-max", "http://127.0.0.1:1/"},
@@ -134,7 +156,7 @@ TEST(FindMaxCli, HelpDocumentsTheSearch) {
   EXPECT_EQ(o.code, 0);
   for (const char* flag : {"--slo", "--start-rps", "--max-rps", "--step-duration", "--precision",
                            "--trials", "--cool-down", "--max-time", "--also-closed-loop",
-                           "--output-format", "--db", "--no-save", "--connections"}) {
+                           "--output-format", "--db", "--no-save", "--connections", "--workers"}) {
     EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(o.out.find("--stages"), std::string::npos);
