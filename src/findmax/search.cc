@@ -18,6 +18,10 @@ Status validate(const SearchOptions& o) {
   }
   if (o.trials < 1) return Status::invalid_argument("--trials must be at least 1");
   if (o.max_time_ns < 0) return Status::invalid_argument("--max-time must not be negative");
+  if (o.max_time_ns > 0 && o.max_time_ns < o.trial_ns) {
+    return Status::invalid_argument(
+        "--max-time must leave room for one trial (its warm-up, --step-duration and --cool-down)");
+  }
   return Status();
 }
 

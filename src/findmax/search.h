@@ -29,7 +29,7 @@ struct SearchOptions {
 };
 
 // Errors: InvalidArgument naming the option's flag (--start-rps, --max-rps, --precision,
-// --trials, --max-time).
+// --trials, --max-time; a budget shorter than one trial is refused).
 Status validate(const SearchOptions& options);
 
 // The trial to run next.

@@ -148,6 +148,7 @@ TEST(FindMaxCli, RefusesBadUsage) {
        {{"--slo", "p99<1ms", "--precision", "100%"}, "--precision"},
        {{"--slo", "p99<1ms", "--trials", "0"}, "--trials"},
        {{"--slo", "p99<1ms", "--output-format", "csv"}, "--output-format"},
+       {{"--slo", "p99<1ms", "--step-duration", "10s", "--max-time", "5s"}, "--max-time"},
        {{"--slo", "p99<zz"}, "SLO"}});
 }
 

@@ -136,6 +136,8 @@ TEST(Search, ValidatesItsOptionsNamingTheFlag) {
   EXPECT_NE(validate({.precision = 0}).message().find("--precision"), std::string::npos);
   EXPECT_NE(validate({.precision = 1}).message().find("--precision"), std::string::npos);
   EXPECT_NE(validate({.trials = 0}).message().find("--trials"), std::string::npos);
+  EXPECT_NE(validate({.trial_ns = 10 * kSecond, .max_time_ns = 5 * kSecond}).message().find("--max-time"),
+            std::string::npos);
   EXPECT_TRUE(validate({}).ok());
 }
 
