@@ -35,5 +35,6 @@ Command add_report_command(CLI::App& app);  // report_command.cc
 Command add_demo_command(CLI::App& app);    // demo_command.cc
 Command add_results_command(CLI::App& app); // results_command.cc
 Command add_profiles_command(CLI::App& app);  // profiles_command.cc
+Command add_find_max_command(CLI::App& app);  // findmax_command.cc
 
 }  // namespace nightjar::cli

@@ -21,7 +21,7 @@ int run_cli(int argc, char** argv) {
   const Command commands[] = {
       add_load_command(app),   add_serve_command(app),   add_run_command(app),
       add_worker_command(app), add_certs_command(app),   add_report_command(app),
-      add_demo_command(app),   add_results_command(app), add_profiles_command(app)};
+      add_demo_command(app),   add_results_command(app), add_profiles_command(app), add_find_max_command(app)};
 
   const std::string first = argc > 1 ? argv[1] : "";
   const bool known = std::any_of(std::begin(commands), std::end(commands),

@@ -3,7 +3,8 @@
 //   0  the run finished (whatever the target answered)
 //   1  the run could not start, or no request of it succeeded
 //   2  bad usage: an unknown option, a bad value, an unreadable file
-//   3  a gate failed: an SLO (--slo) or a comparison (results compare --fail-if)
+//   3  a gate failed: an SLO (--slo), a comparison (results compare --fail-if), or find-max's
+//      start rate (no rate met the SLOs)
 //   4  aborted by an SLO (--abort-on-slo)
 //   130 interrupted by Ctrl-C (the report is still printed)
 #pragma once

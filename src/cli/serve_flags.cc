@@ -132,6 +132,11 @@ void add_serve_flags(CLI::App& serve, ServeFlags& f) {
       "Freeze every response this long after the first request (coordinated-omission demo)");
   serve.add_option("--stall-for", f.stall_for, "How long the freeze lasts")->capture_default_str();
   serve
+      .add_option("--capacity", f.capacity,
+                  "Answer as one queue served at N requests per second (latency grows past N; "
+                  "0: unlimited)")
+      ->capture_default_str();
+  serve
       .add_option("--goaway-after", f.goaway_after,
                   "HTTP/2: each connection sends GOAWAY after this many requests (0: never)")
       ->capture_default_str();
@@ -186,6 +191,13 @@ Result<server::ServerOptions> build_serve_options(const ServeFlags& f) {
   if (f.goaway_after < 0)
     return Status::invalid_argument("--goaway-after must not be negative (0: never)");
   options.goaway_after_requests = f.goaway_after;
+  if (f.capacity < 0 || f.capacity > server::ServerOptions::kMaxCapacityRps) {
+    return Status::invalid_argument("--capacity must be from 1 to " +
+                                    std::to_string(server::ServerOptions::kMaxCapacityRps) +
+                                    " requests per second (0: unlimited), not " +
+                                    std::to_string(f.capacity));
+  }
+  options.capacity_rps = f.capacity;
   if (!f.stall_after.empty()) {
     auto after = parse_duration_ns(f.stall_after);
     if (!after.ok()) return Status::invalid_argument("--stall-after: " + after.status().message());

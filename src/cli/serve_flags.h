@@ -17,6 +17,7 @@ struct ServeFlags {
   std::string stall_after;
   std::string stall_for = "1s";
   int64_t goaway_after = 0;
+  int64_t capacity = 0;  // requests per second of the one queue; 0: unlimited
   bool tls = false;
   std::string tls_cert;
   std::string tls_key;

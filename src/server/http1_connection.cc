@@ -254,7 +254,8 @@ void Http1Connection<Transport>::on_request_complete() {
     response.error_body.assign(status.message()).push_back('\n');
     response.bad_request = true;
   }
-  response.ready_at_ns = ready_at_ns(last_read_ns_, response.controls.delay_ns);
+  response.ready_at_ns =
+      ready_at_ns(shared_.capacity_release_ns(last_read_ns_), response.controls.delay_ns);
   // Nothing after a closing response will be answered, so stop reading requests.
   if (response.controls.close || !response.keep_alive) stop_parsing_ = true;
 }

@@ -378,7 +378,7 @@ void Http2Connection<Transport>::on_request(Http2Stream& stream) {
     goaway_last_stream_id_ = stream.id;
     goaway_with_stream_id_ = stream.id;
   }
-  schedule(stream, ready_at_ns(last_read_ns_, stream.controls.delay_ns));
+  schedule(stream, ready_at_ns(shared_.capacity_release_ns(last_read_ns_), stream.controls.delay_ns));
 }
 
 template <typename Transport>

@@ -10,12 +10,17 @@
 
 namespace nightjar::server {
 
-// Arrival bookkeeping and the stall window. Thread-safe, lock-free: one atomic exchange
-// per request, plus a compare-exchange for the very first one when a stall is configured.
+// Arrival bookkeeping, the stall window and the capacity queue. Thread-safe, lock-free: one
+// atomic exchange per request, plus a compare-exchange for the very first one when a stall
+// is configured, and a compare-exchange loop per request when a capacity is.
 class SharedState {
  public:
-  SharedState(int64_t stall_after_ns, int64_t stall_for_ns)
-      : stall_after_ns_(stall_after_ns), stall_for_ns_(stall_for_ns) {}
+  // `service_interval_ns` > 0: the server answers as one queue served every that many
+  // nanoseconds (see capacity_release_ns); 0: no capacity limit.
+  SharedState(int64_t stall_after_ns, int64_t stall_for_ns, int64_t service_interval_ns = 0)
+      : stall_after_ns_(stall_after_ns),
+        stall_for_ns_(stall_for_ns),
+        service_interval_ns_(service_interval_ns) {}
 
   // Records a request that arrived at `arrival_ns`, on any thread. Starts the stall clock
   // at the first one. Returns the gap to the previous arrival: 0 for the first, and never
@@ -28,6 +33,20 @@ class SharedState {
     const int64_t previous = last_arrival_ns_.exchange(arrival_ns, std::memory_order_relaxed);
     if (previous == kNone || previous > arrival_ns) return 0;
     return arrival_ns - previous;
+  }
+
+  // With a capacity: the time a request that arrived at `arrival_ns` leaves the one
+  // deterministic single-server queue shared by every connection and thread,
+  // max(arrival, previous release) + service interval, and reserves it. Without one:
+  // `arrival_ns`. Requests are served in the order they reach this call.
+  int64_t capacity_release_ns(int64_t arrival_ns) {
+    if (service_interval_ns_ <= 0) return arrival_ns;
+    int64_t previous = next_free_ns_.load(std::memory_order_relaxed);
+    int64_t release = 0;
+    do {
+      release = (previous > arrival_ns ? previous : arrival_ns) + service_interval_ns_;
+    } while (!next_free_ns_.compare_exchange_weak(previous, release, std::memory_order_relaxed));
+    return release;
   }
 
   bool stall_configured() const { return stall_after_ns_ >= 0 && stall_for_ns_ > 0; }
@@ -49,11 +68,14 @@ class SharedState {
   // Constant after construction.
   const int64_t stall_after_ns_;
   const int64_t stall_for_ns_;
+  const int64_t service_interval_ns_;
 
   // Written by every thread; on their own cache lines so the per-request exchange does not
   // also invalidate the read-mostly first arrival.
   alignas(64) std::atomic<int64_t> last_arrival_ns_{kNone};
   alignas(64) std::atomic<int64_t> first_arrival_ns_{kNone};
+  // When the capacity queue's server is next free (the last release reserved).
+  alignas(64) std::atomic<int64_t> next_free_ns_{std::numeric_limits<int64_t>::min() / 2};
 };
 
 // The connections open at once, against the server's maximum; shared by every worker.

@@ -31,6 +31,14 @@
 // coordinated-omission demonstration is repeatable. It holds HTTP/2 streams and gRPC calls
 // alike.
 //
+// Capacity: with capacity_rps > 0, the server answers as ONE queue served at capacity_rps
+// requests per second, shared by every connection, thread and protocol: a request's
+// response is released at max(its arrival, the previous release) + 1/capacity_rps (a
+// deterministic single server; M/D/1 when arrivals are Poisson), then its delay= is added.
+// Latency stays flat below the capacity and grows without bound past it, so a search for
+// the highest rate meeting an SLO has a knee to find. Requests refused for a limit or
+// malformed framing do not queue.
+//
 // Limits (ServerOptions), so that no client can make the server hold unbounded memory or
 // connections:
 //   - A request's header must arrive within header_timeout_ns of its first byte (of the
@@ -72,6 +80,7 @@ struct ServerOptions {
   int threads = 1;                        // event-loop threads, each accepting on the listener
   int64_t stall_after_ns = -1;            // < 0: no stall
   int64_t stall_for_ns = 0;
+  int64_t capacity_rps = 0;               // > 0: one queue served at this rate (see above)
   int64_t goaway_after_requests =
       0;  // HTTP/2: GOAWAY after this many requests per connection; 0 never
   // Set: the listener speaks TLS only (ALPN h2 or http/1.1; an empty certificate and key
@@ -87,6 +96,7 @@ struct ServerOptions {
   uint32_t max_header_bytes = kDefaultMaxHeaderBytes;  // kMinHeaderBytes..kMaxHeaderBytes
   uint32_t max_header_fields = kDefaultMaxHeaderFields;
 
+  static constexpr int64_t kMaxCapacityRps = 10'000'000;
   static constexpr int64_t kMaxTimeoutNs = int64_t{24} * 3600 * 1'000'000'000;
   static constexpr int64_t kDefaultHeaderTimeoutNs = int64_t{10'000'000'000};
   static constexpr int64_t kDefaultIdleTimeoutNs = int64_t{60'000'000'000};

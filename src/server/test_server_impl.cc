@@ -10,6 +10,11 @@ namespace nightjar::server {
 
 namespace {
 constexpr int kMaxThreads = 1024;
+
+// Nanoseconds between two releases of the capacity queue, rounded to the nearest.
+int64_t service_interval_ns(int64_t capacity_rps) {
+  return (int64_t{1'000'000'000} + capacity_rps / 2) / capacity_rps;
+}
 }  // namespace
 
 Result<std::unique_ptr<TestServer>> TestServerImpl::start(const ServerOptions& options) {
@@ -19,6 +24,12 @@ Result<std::unique_ptr<TestServer>> TestServerImpl::start(const ServerOptions& o
   }
   if (options.stall_for_ns < 0) {
     return Status::invalid_argument("the stall duration must not be negative");
+  }
+  if (options.capacity_rps < 0 || options.capacity_rps > ServerOptions::kMaxCapacityRps) {
+    return Status::invalid_argument("the capacity must be from 1 to " +
+                                    std::to_string(ServerOptions::kMaxCapacityRps) +
+                                    " requests per second (0: unlimited), not " +
+                                    std::to_string(options.capacity_rps));
   }
   if (options.goaway_after_requests < 0) {
     return Status::invalid_argument("goaway-after must not be negative");
@@ -96,7 +107,8 @@ Result<std::unique_ptr<TestServer>> TestServerImpl::start(const ServerOptions& o
 }
 
 TestServerImpl::TestServerImpl(const ServerOptions& options)
-    : shared_(options.stall_after_ns, options.stall_for_ns),
+    : shared_(options.stall_after_ns, options.stall_for_ns,
+              options.capacity_rps > 0 ? service_interval_ns(options.capacity_rps) : 0),
       connection_limit_(options.max_connections) {}
 
 TestServerImpl::~TestServerImpl() { stop(); }

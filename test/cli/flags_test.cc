@@ -351,6 +351,8 @@ TEST(ServeFlags, FlagsReachTheServerOptions) {
                           "500ms",
                           "--goaway-after",
                           "7",
+                          "--capacity",
+                          "400",
                           "--header-timeout",
                           "1s",
                           "--idle-timeout",
@@ -371,6 +373,7 @@ TEST(ServeFlags, FlagsReachTheServerOptions) {
   EXPECT_EQ(o->stall_after_ns, 2 * kNanosPerSecond);
   EXPECT_EQ(o->stall_for_ns, 500 * kNanosPerMilli);
   EXPECT_EQ(o->goaway_after_requests, 7);
+  EXPECT_EQ(o->capacity_rps, 400);
   EXPECT_EQ(o->header_timeout_ns, kNanosPerSecond);
   EXPECT_EQ(o->idle_timeout_ns, 120 * kNanosPerSecond);
   EXPECT_EQ(o->tls_handshake_timeout_ns, 3 * kNanosPerSecond);
@@ -406,6 +409,8 @@ TEST(ServeFlags, BadValuesGetAMessageNamingTheFlag) {
       {{"--threads", "0"}, "--threads must be at least 1"},
       {{"--goaway-after", "-1"}, "--goaway-after must not be negative (0: never)"},
       {{"--stall-after", "x"}, "--stall-after: "},
+      {{"--capacity", "-1"}, "--capacity must be from 1 to 10000000"},
+      {{"--capacity", "10000001"}, "--capacity must be from 1 to 10000000"},
       {{"--stall-after", "1s", "--stall-for", "x"}, "--stall-for: "},
       {{"--tls", "--tls-cert", tls_file("worker.pem"), "--tls-key", tls_file("worker.key")},
        "--tls generates a certificate"},

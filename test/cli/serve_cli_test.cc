@@ -55,7 +55,7 @@ TEST(ServeCli, HelpDocumentsTheProtocolFlags) {
   const Outcome o = run({"serve", "--help"});
   EXPECT_EQ(o.code, 0);
   for (const char* flag :
-       {"--listen", "--threads", "--stall-after", "--stall-for", "--goaway-after", "--tls",
+       {"--listen", "--threads", "--stall-after", "--stall-for", "--goaway-after", "--capacity", "--tls",
         "--tls-cert", "--tls-key", "--tls-cert-out", "--tls-client-ca", "--alpn"}) {
     EXPECT_NE(o.out.find(flag), std::string::npos) << flag;
   }

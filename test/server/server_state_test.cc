@@ -62,5 +62,34 @@ TEST(ArrivalGap, IsTheTimeSinceThePreviousArrivalAndNeverNegative) {
   EXPECT_EQ(state.record_arrival(clock.steady_ns() - 3 * kMs), 0);
 }
 
+TEST(CapacityQueue, ReleasesEachRequestOneServiceIntervalAfterThePreviousOrItsArrival) {
+  SharedState state(-1, 0, 10 * kMs);  // 100 requests per second
+  // Three at once: released 10, 20, 30 ms later, in order of arrival.
+  EXPECT_EQ(state.capacity_release_ns(1000 * kMs), 1010 * kMs);
+  EXPECT_EQ(state.capacity_release_ns(1000 * kMs), 1020 * kMs);
+  EXPECT_EQ(state.capacity_release_ns(1000 * kMs), 1030 * kMs);
+  // Arriving while the queue still holds one: after it.
+  EXPECT_EQ(state.capacity_release_ns(1025 * kMs), 1040 * kMs);
+  // Arriving once the queue has drained: one interval after its own arrival.
+  EXPECT_EQ(state.capacity_release_ns(2000 * kMs), 2010 * kMs);
+}
+
+TEST(CapacityQueue, GrowsByTheExcessOfTheArrivalRateOverTheCapacity) {
+  SharedState state(-1, 0, 10 * kMs);  // capacity 100/s; arrivals at 200/s for one second
+  int64_t last_wait_ns = 0;
+  for (int i = 0; i < 200; ++i) {
+    const int64_t arrival_ns = i * 5 * kMs;
+    last_wait_ns = state.capacity_release_ns(arrival_ns) - arrival_ns;
+  }
+  // The 200th leaves at 2 s, having arrived at 0.995 s: about (200 - 100) * 1 s / 100 queued.
+  EXPECT_EQ(last_wait_ns, 2000 * kMs - 995 * kMs);
+}
+
+TEST(CapacityQueue, NoneWithoutACapacity) {
+  SharedState state(-1, 0);
+  EXPECT_EQ(state.capacity_release_ns(7 * kMs), 7 * kMs);
+  EXPECT_EQ(state.capacity_release_ns(7 * kMs), 7 * kMs);
+}
+
 }  // namespace
 }  // namespace nightjar::server

@@ -10,8 +10,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -492,6 +494,54 @@ TEST(TestServer, StallHoldsEarlierRequestsAnsweredInsideTheWindow) {
   client.send(get("/?delay=300ms"));
   EXPECT_EQ(client.read().result_int(), 200);
   EXPECT_GE(elapsed_ns(start), 500'000'000);
+}
+
+TEST(TestServer, CapacityServesOneQueueAtTheGivenRateOverEveryConnection) {
+  // 100 requests per second: 50 requests sent at once, over 5 connections and 2 threads,
+  // leave one every 10 ms, the k-th (from 0) no earlier than (k + 1) * 10 ms after sending.
+  auto server = start_server({.threads = 2, .capacity_rps = 100});
+  ASSERT_TRUE(server);
+  constexpr int kClients = 5;
+  constexpr int kRequestsEach = 10;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int c = 0; c < kClients; ++c) clients.push_back(std::make_unique<Client>(server->port()));
+  const auto start = Clock::now();
+  for (auto& client : clients) {
+    std::string pipelined;
+    for (int i = 0; i < kRequestsEach; ++i) pipelined += get("/");
+    client->send(pipelined);
+  }
+  std::vector<int64_t> received_ns;
+  for (auto& client : clients) {
+    for (int i = 0; i < kRequestsEach; ++i) {
+      EXPECT_EQ(client->read().result_int(), 200);
+      received_ns.push_back(elapsed_ns(start));
+    }
+  }
+  std::sort(received_ns.begin(), received_ns.end());
+  for (size_t k = 0; k < received_ns.size(); ++k) {
+    EXPECT_GE(received_ns[k], static_cast<int64_t>(k + 1) * 10'000'000) << k;
+  }
+}
+
+TEST(TestServer, CapacityAddsTheDelayControlAfterTheQueue) {
+  auto server = start_server({.capacity_rps = 10});  // 100 ms per request
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  const auto start = Clock::now();
+  client.send(get("/?delay=50ms") + get("/"));
+  EXPECT_EQ(client.read().result_int(), 200);
+  EXPECT_GE(elapsed_ns(start), 150'000'000);  // queued 100 ms, then delayed 50 ms
+  EXPECT_EQ(client.read().result_int(), 200);
+  EXPECT_GE(elapsed_ns(start), 200'000'000);  // behind the first in the queue
+}
+
+TEST(TestServer, RefusesACapacityOutOfRange) {
+  for (const int64_t capacity : {int64_t{-1}, ServerOptions::kMaxCapacityRps + 1}) {
+    const auto started = TestServer::start({.listen = "127.0.0.1:0", .capacity_rps = capacity});
+    ASSERT_FALSE(started.ok()) << capacity;
+    EXPECT_NE(started.status().message().find("capacity"), std::string::npos);
+  }
 }
 
 TEST(TestServer, ServesFromSeveralThreads) {
