@@ -22,9 +22,10 @@ Outcome run(std::vector<std::string> args) { return testing::run_nightjar(std::m
 
 TEST(FindMaxCli, FindsTheCapacityOfAServerThatSaturates) {
   // One queue served at 400/s: below it p99 is a few ms; above it the queue grows by
-  // (rate - 400) requests a second, so over a 1 s trial p99 goes far past 50 ms.
+  // (rate - 400) requests a second, so over a 1 s trial p99 is about (rate - 400) / 400 s:
+  // past 100 ms from about 440/s. 100 ms leaves room for a busy machine's noise below it.
   ListeningChild server("serve", {"--capacity", "400"});
-  const Outcome o = run({"find-max", server.url(), "--slo", "p99<50ms", "--start-rps", "100",
+  const Outcome o = run({"find-max", server.url(), "--slo", "p99<100ms", "--start-rps", "100",
                          "--max-rps", "1600", "--step-duration", "1s", "--trials", "1",
                          "--cool-down", "0s", "--precision", "10%", "--no-save",
                          "--no-progress", "--output-format", "json"});
@@ -33,20 +34,20 @@ TEST(FindMaxCli, FindsTheCapacityOfAServerThatSaturates) {
   ASSERT_TRUE(j["max_rps"].is_number()) << o.out;
   const double max_rps = j["max_rps"];
   EXPECT_GE(max_rps, 200);
-  EXPECT_LE(max_rps, 440);
+  EXPECT_LE(max_rps, 480);
   ASSERT_TRUE(j["first_failing_rps"].is_number());
   const double failing = j["first_failing_rps"];
   EXPECT_LE((failing - max_rps) / max_rps, 0.10);
   EXPECT_TRUE(j["complete"].get<bool>());
-  EXPECT_EQ(j["slos"], nlohmann::json::array({"p99<50ms"}));
+  EXPECT_EQ(j["slos"], nlohmann::json::array({"p99<100ms"}));
   EXPECT_EQ(j["first_failure"]["rps"], failing);
-  EXPECT_EQ(j["first_failure"]["failed_slos"][0]["expr"], "p99<50ms");
+  EXPECT_EQ(j["first_failure"]["failed_slos"][0]["expr"], "p99<100ms");
   ASSERT_GE(j["steps"].size(), 4u);
   const auto& first = j["steps"][0];
   EXPECT_EQ(first["rps"], 100);
   EXPECT_EQ(first["trial"], 1);
   EXPECT_TRUE(first["pass"].get<bool>());
-  EXPECT_EQ(first["slos"][0]["expr"], "p99<50ms");
+  EXPECT_EQ(first["slos"][0]["expr"], "p99<100ms");
   for (const char* p : {"50", "90", "99", "99.9"}) EXPECT_TRUE(first["percentiles_ns"][p].is_number()) << p;
   EXPECT_TRUE(first["error_rate"].is_number());
   EXPECT_GT(first["achieved_rps"].get<double>(), 50);
