@@ -21,6 +21,7 @@
 #include "config/smps_writer.h"
 #include "output/formatters.h"
 #include "output/json_summary.h"
+#include "slo/slo.h"
 #include "store/store.h"
 
 namespace nightjar::cli {
@@ -39,6 +40,7 @@ struct ProfilesFlags {
   std::string list_format = "human";
   std::string output_file;  // export -o
   bool meshery = false;     // export --meshery
+  std::vector<std::string> slos;  // save --slo: kept with the test (its slos: list)
 };
 
 // The one check of a profile's name, wherever it comes from (save, import --name, a test's name).
@@ -94,8 +96,9 @@ int store_profile(const ResultsContext& context, const std::string& name, config
 }
 
 int save_profile(const ResultsContext& context, const ProfilesFlags& f) {
-  const bool flags_given = std::any_of(f.test_options.begin(), f.test_options.end(),
-                                       [](const CLI::Option* o) { return o->count() > 0; });
+  const bool flags_given =
+      !f.slos.empty() || std::any_of(f.test_options.begin(), f.test_options.end(),
+                                     [](const CLI::Option* o) { return o->count() > 0; });
   if (!f.file.empty()) {
     if (flags_given) {
       return usage_error(
@@ -113,7 +116,13 @@ int save_profile(const ResultsContext& context, const ProfilesFlags& f) {
   }
   auto options = build_load_options(f.test);
   if (!options.ok()) return usage_error(options.status().message());
-  return store_profile(context, f.name, config::plan_of(*options), f.force);
+  config::TestPlan plan = config::plan_of(*options);
+  for (const std::string& text : f.slos) {
+    auto slo = slo::parse_slo(text);
+    if (!slo.ok()) return usage_error("--slo: " + slo.status().message());
+    plan.slos.push_back(std::move(*slo));
+  }
+  return store_profile(context, f.name, std::move(plan), f.force);
 }
 
 int import_profile(const ResultsContext& context, const ProfilesFlags& f) {
@@ -302,6 +311,8 @@ Command add_profiles_command(CLI::App& app) {
   save->add_flag("--force", f->force, "Replace the profile when it exists");
   const size_t before = save->get_options().size();
   add_test_flags(*save, f->test, false);
+  save->add_option("--slo", f->slos,
+                   "An SLO the profile's runs must meet (repeatable), kept as the test's slos:");
   for (size_t i = before; i < save->get_options().size(); ++i)
     f->test_options.push_back(save->get_options()[i]);
 

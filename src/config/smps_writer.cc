@@ -315,6 +315,15 @@ Result<std::string> write(const TestPlan& plan, std::vector<Client> clients, For
   for (const Client& c : clients) emit_client(out, c);
   out << YAML::EndSeq;
   out << YAML::Key << "duration" << YAML::Value << format_go_duration_ns(plan.duration_ns);
+  if (!plan.slos.empty()) {
+    if (form == Form::kNightjar) {  // nightjar's own list, beside the test (docs/slo.md)
+      out << YAML::Key << "slos" << YAML::Value << YAML::BeginSeq;
+      for (const slo::Slo& s : plan.slos) emit_yaml_string(out, s.expr);
+      out << YAML::EndSeq;
+    } else {
+      section_fields.push_back("slos");  // Meshery's form has no place for them
+    }
+  }
   const NightjarSection& section = clients.front().section;
   if (!section.empty() && form == Form::kNightjar) {
     out << YAML::Key << "nightjar" << YAML::Value << YAML::BeginMap;

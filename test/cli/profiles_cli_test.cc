@@ -236,6 +236,30 @@ TEST_F(ProfilesCli, RunProfileLinksItsRunsAndResultsListShowsTheHistory) {
   EXPECT_EQ(list()[0]["runs"], 2);
 }
 
+TEST_F(ProfilesCli, AProfileKeepsItsSlosAndItsRunsAreJudgedByThem) {
+  ListeningChild server("serve");
+  ASSERT_FALSE(server.address().empty());
+  // p50 under a microsecond is never met over loopback; p50 under 10 s always is.
+  ASSERT_EQ(profiles({"save", "strict", server.url("/"), "-n", "5", "--slo", "p50<1us", "--slo",
+                      "p50<10s"})
+                .code,
+            0);
+  const Outcome shown = profiles({"show", "strict"});
+  EXPECT_NE(shown.out.find("slos:"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("p50<1us"), std::string::npos) << shown.out;
+  const Outcome judged = run_nightjar({"run", "--profile", "strict", "--db", db(), "--no-progress",
+                                       "--output-format", "json"});
+  EXPECT_EQ(judged.code, 3) << judged.err;
+  const json result = json::parse(judged.out, nullptr, false);
+  ASSERT_TRUE(result.contains("slos")) << judged.out;
+  ASSERT_EQ(result["slos"].size(), 2u);
+  EXPECT_FALSE(result["slos"][0]["pass"].get<bool>());
+  EXPECT_TRUE(result["slos"][1]["pass"].get<bool>());
+  const Outcome bad = profiles({"save", "broken", server.url("/"), "--slo", "p99<<2ms"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--slo"), std::string::npos) << bad.err;
+}
+
 TEST_F(ProfilesCli, BadRunInputsGetMessagesAndTheDocumentedExitCodes) {
   const Outcome no_database = run_nightjar({"run", "--profile", "nope", "--db", db()});
   EXPECT_EQ(no_database.code, 1);
